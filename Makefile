@@ -1,0 +1,42 @@
+# frictionminer — two commands for a newcomer: `make demo` and `make test`.
+# Both create the environment in .venv when it is missing or stale. uv is
+# installed from PyPI with pip when it is not on PATH.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.synced
+SHARED_LOGS ?= ../shared/logs
+
+.PHONY: env demo test lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
+		|| $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $(STAMP)
+
+env: $(STAMP) ## create or update .venv from uv.lock
+
+demo: $(STAMP) ## run frictionminer on the bundled sample log
+	$(BIN)/frictionminer info sample_logs/shoelace.csv
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest ## lint, type-check and run the whole test suite
+
+bench: $(STAMP) ## ingest benchmarks (on demand; writes into a temp dir)
+	$(BIN)/python bench/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from frictionminer.cli import main
+
+main()

@@ -1,0 +1,55 @@
+"""What every reader returns: the raw table plus what was learned while reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+
+Severity = Literal["info", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A data-quality finding: something repaired, dropped, or worth knowing.
+
+    ``code`` is a stable identifier (e.g. ``"empty-rows-dropped"``), ``count`` how many
+    rows/values it concerns, ``message`` a one-line explanation for humans.
+    """
+
+    code: str
+    message: str
+    count: int = 0
+    severity: Severity = "warning"
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "count": self.count,
+            "message": self.message,
+        }
+
+
+@dataclass
+class RawLog:
+    """A log as read from its file(s), before columns are mapped to roles.
+
+    ``frame`` keeps the source's column names (XES keys such as ``concept:name``;
+    CSV headers as written).  XES trace attributes carry a ``case:`` prefix.
+    Rows are in input order.
+    """
+
+    frame: pl.LazyFrame
+    source: str
+    format: str  # "xes" | "csv" | "parquet"
+    classifiers: dict[str, list[str]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def display_path(path: str | Path) -> str:
+    """The path as the user gave it, for error messages."""
+    return str(path)

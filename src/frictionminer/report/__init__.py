@@ -1,0 +1,1 @@
+"""Outputs: turn result objects into terminal tables and files.  Nothing here computes."""

@@ -1,0 +1,73 @@
+"""Rendering of :class:`frictionminer.profile.LogProfile`."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from frictionminer.profile import LogProfile
+
+
+def _span(p: LogProfile) -> str:
+    days = (p.end - p.start).total_seconds() / 86400
+    return f"{p.start:%Y-%m-%d %H:%M} .. {p.end:%Y-%m-%d %H:%M} UTC ({days:,.1f} days)"
+
+
+def render_terminal(p: LogProfile, console: Console) -> None:
+    console.print(f"[bold]{escape(p.source)}[/bold] ({p.format}, read with {p.details.get('reader', p.format)})")
+    head = Table.grid(padding=(0, 2))
+    head.add_row("cases", f"{p.cases:,}")
+    head.add_row("events", f"{p.events:,}")
+    head.add_row("activities", f"{p.activities:,}")
+    head.add_row("time span", _span(p))
+    e = p.events_per_case
+    head.add_row(
+        "events per case",
+        f"min {e['min']:g} · median {e['median']:g} · p90 {e['p90']:g} · max {e['max']:g} "
+        f"· mean {e['mean']:g}",
+    )
+    console.print(head)
+
+    acts = Table(title="Top activities", title_justify="left")
+    acts.add_column("activity")
+    acts.add_column("events", justify="right")
+    acts.add_column("share", justify="right")
+    for name, n in p.top_activities:
+        acts.add_row(Text(name), f"{n:,}", f"{n / p.events:.1%}")
+    console.print(acts)
+
+    attrs = Table(title="Attributes", title_justify="left")
+    for col in ("column", "type", "role", "from", "level", "filled", "distinct"):
+        attrs.add_column(col, justify="right" if col in ("filled", "distinct") else "left")
+    for a in p.attributes:
+        attrs.add_row(
+            Text(a.name),
+            a.dtype,
+            a.role or "",
+            Text(a.source or ""),
+            a.level,
+            f"{a.non_null / p.events:.0%}",
+            f"{a.distinct:,}",
+        )
+    console.print(attrs)
+
+    if p.classifiers:
+        console.print("[bold]XES classifiers[/bold] (compose one with a repeated --activity-col):")
+        for name, keys in p.classifiers.items():
+            console.print(Text(f"  {name}: {' + '.join(keys)}"))
+
+    if p.findings:
+        console.print("[bold]Data quality[/bold]")
+        for f in p.findings:
+            mark = "[yellow]![/yellow]" if f.severity == "warning" else "[cyan]i[/cyan]"
+            console.print(Text.from_markup(f"  {mark} "), Text(f"{f.code}: {f.message}"), sep="")
+    else:
+        console.print("[bold]Data quality[/bold]: no findings")
+
+
+def render_json(p: LogProfile) -> str:
+    return json.dumps(p.as_record(), indent=2, ensure_ascii=False) + "\n"

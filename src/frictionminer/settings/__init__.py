@@ -1,0 +1,222 @@
+"""Settings: one typed object, loaded and validated once.
+
+Layers, lowest first: the packaged ``defaults.toml`` < the project file (``--config
+FILE`` if given, else ``frictionminer.toml`` in the working directory, else the
+``[tool.frictionminer]`` table of ``pyproject.toml``) < command-line options.
+
+Every table is a dataclass; its fields are the allowed keys.  An unknown key or a value
+of the wrong type is a :class:`ConfigError` that names the file and the dotted key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from frictionminer.errors import ConfigError
+
+PROJECT_FILE = "frictionminer.toml"
+
+
+@dataclass(frozen=True)
+class ColumnSettings:
+    """Which source column plays which role.  ``None`` means detect."""
+
+    case: str | None = None
+    activity: str | list[str] | None = None
+    timestamp: str | None = None
+    resource: str | None = None
+    group: str | None = None
+    channel: str | None = None
+    lifecycle: str | None = None
+    category: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """How to read files: timezone for naive timestamps and CSV dialect overrides."""
+
+    timezone: str = "UTC"
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    decimal_comma: bool | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs, validated."""
+
+    columns: ColumnSettings = field(default_factory=ColumnSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    source: str = "built-in defaults"
+    """Where the project layer came from (a path, or 'built-in defaults')."""
+
+
+def _type_ok(value: Any, annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return isinstance(value, list) and all(_type_ok(v, item) for v in value)
+    if origin is dict:
+        _, item = typing.get_args(annotation)
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and _type_ok(v, item) for k, v in value.items()
+        )
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, annotation)
+
+
+def _describe(annotation: Any) -> str:
+    text = str(annotation).replace("typing.", "").replace("NoneType", "None")
+    return text.replace("<class '", "").replace("'>", "")
+
+
+def build_table(cls: type[Any], data: dict[str, Any], *, source: str, prefix: str) -> Any:
+    """Validate ``data`` against dataclass ``cls``; unknown keys and bad types name the key."""
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"did you mean '{prefix}{close[0]}'?" if close else f"known: {', '.join(names)}"
+            raise ConfigError(f"{source}: unknown key '{prefix}{key}'", hint=hint)
+        if not _type_ok(value, hints[key]):
+            raise ConfigError(
+                f"{source}: key '{prefix}{key}' must be {_describe(hints[key])}, "
+                f"not {type(value).__name__} {value!r}"
+            )
+        values[key] = value
+    return cls(**values)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text") from None
+
+
+def _defaults() -> dict[str, Any]:
+    text = resources.files("frictionminer.settings").joinpath("defaults.toml").read_text()
+    return tomllib.loads(text)
+
+
+def find_project_config(cwd: Path) -> tuple[dict[str, Any], str] | None:
+    """The project layer: ``frictionminer.toml`` or ``[tool.frictionminer]`` in cwd."""
+    own = cwd / PROJECT_FILE
+    if own.is_file():
+        return _read_toml(own), str(own)
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("frictionminer")
+        if table is not None:
+            if not isinstance(table, dict):
+                raise ConfigError(f"{pyproject}: [tool.frictionminer] must be a table")
+            return table, f"{pyproject} [tool.frictionminer]"
+    return None
+
+
+TABLES: dict[str, type[Any]] = {"columns": ColumnSettings, "ingest": IngestSettings}
+"""Top-level config tables and the dataclass that validates each."""
+
+
+def settings_from_dict(data: dict[str, Any], *, source: str) -> Settings:
+    """Validate a whole config mapping (defaults already merged in)."""
+    tables: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in TABLES:
+            close = difflib.get_close_matches(key, list(TABLES), n=1)
+            hint = f"did you mean [{close[0]}]?" if close else f"known: {', '.join(TABLES)}"
+            raise ConfigError(f"{source}: unknown table [{key}]", hint=hint)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: '{key}' must be a table ([{key}])")
+        tables[key] = build_table(TABLES[key], value, source=source, prefix=f"{key}.")
+    settings = Settings(**tables, source=source)
+    _check_values(settings)
+    return settings
+
+
+def _check_values(settings: Settings) -> None:
+    src = settings.source
+    try:
+        ZoneInfo(settings.ingest.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{src}: key 'ingest.timezone': unknown timezone {settings.ingest.timezone!r}",
+            hint="use an IANA name such as 'Europe/Berlin' or 'UTC'",
+        ) from None
+    delim = settings.ingest.delimiter
+    if delim is not None and len(delim) != 1:
+        raise ConfigError(
+            f"{src}: key 'ingest.delimiter' must be one character, not {delim!r}",
+            hint=r"write a tab as '\t'",
+        )
+    act = settings.columns.activity
+    if isinstance(act, list) and not act:
+        raise ConfigError(f"{src}: key 'columns.activity' must name at least one column")
+
+
+def load_settings(
+    config: Path | None = None,
+    *,
+    cwd: Path | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+) -> Settings:
+    """Load the layered settings.
+
+    ``overrides`` are command-line values by table and key; ``None`` values are ignored
+    so that an option the user did not pass never hides a file's setting.
+    """
+    data = _defaults()
+    source = "built-in defaults"
+    if config is not None:
+        layer = _read_toml(config)
+        source = str(config)
+        if config.name == "pyproject.toml":
+            layer = layer.get("tool", {}).get("frictionminer", {})
+    else:
+        found = find_project_config(cwd or Path.cwd())
+        layer, source = found if found else ({}, source)
+    if not isinstance(layer, dict):
+        raise ConfigError(f"{source}: expected a table of settings")
+    data = _merge(data, layer)
+    for table, values in (overrides or {}).items():
+        clean = {k: v for k, v in values.items() if v is not None}
+        if clean:
+            data = _merge(data, {table: clean})
+    return settings_from_dict(data, source=source)
