@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import tomllib
 import types
 import typing
@@ -53,11 +54,85 @@ class IngestSettings:
 
 
 @dataclass(frozen=True)
+class RoleSettings:
+    """What an event means for the customer: regular expressions per role.
+
+    Python ``re.search`` semantics, case-insensitive, matched against the column named by
+    ``match`` (the activity by default).  An event may have several roles or none.
+    """
+
+    contact: list[str] = field(default_factory=list)
+    customer_task: list[str] = field(default_factory=list)
+    customer_action: list[str] = field(default_factory=list)
+    notice: list[str] = field(default_factory=list)
+    resolution: list[str] = field(default_factory=list)
+    match: str = "activity"
+
+
+ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """How case paths are read."""
+
+    lifecycle: str = "auto"
+    """Which lifecycle transition counts an activity instance: "auto" (the ``complete``
+    events when the log has any, else all), "all", or a transition name."""
+    organisation: str | None = None
+    """Column naming the organisation that holds the case (for external handoffs)."""
+
+
+@dataclass(frozen=True)
+class EffortSettings:
+    """Minutes of the customer's own time per occurrence (see docs/friction-model.md)."""
+
+    contact: float = 8.0
+    customer_task: float = 15.0
+    channel_switch: float = 5.0
+    reexplanation: float = 5.0
+
+
+@dataclass(frozen=True)
+class WeightSettings:
+    """Weight of each measure in ``friction_score`` (points per unit)."""
+
+    interactions: float = 1.0
+    customer_tasks: float = 2.0
+    repeat_requests: float = 3.0
+    customer_wait_days: float = 0.5
+    silent_wait_max_days: float = 1.0
+    handoffs: float = 0.5
+    ping_pongs: float = 2.0
+    external_handoffs: float = 2.0
+    channel_switches: float = 1.0
+    unresolved: float = 3.0
+    disproportion: float = 2.0
+
+
+@dataclass(frozen=True)
+class ProportionSettings:
+    """Comparison of a case with its peers (same ``columns.category`` value)."""
+
+    min_peers: int = 20
+    """Peer groups smaller than this are compared with the whole log instead."""
+    cap: float = 10.0
+    """Largest robust z-score a case can contribute (keeps one outlier from dominating)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a run needs, validated."""
 
     columns: ColumnSettings = field(default_factory=ColumnSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    roles: RoleSettings = field(default_factory=RoleSettings)
+    measures: MeasureSettings = field(default_factory=MeasureSettings)
+    effort: EffortSettings = field(default_factory=EffortSettings)
+    weights: WeightSettings = field(default_factory=WeightSettings)
+    proportion: ProportionSettings = field(default_factory=ProportionSettings)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per-rule settings (``[rules.FM001]``), validated against the rule table."""
     source: str = "built-in defaults"
     """Where the project layer came from (a path, or 'built-in defaults')."""
 
@@ -151,7 +226,15 @@ def find_project_config(cwd: Path) -> tuple[dict[str, Any], str] | None:
     return None
 
 
-TABLES: dict[str, type[Any]] = {"columns": ColumnSettings, "ingest": IngestSettings}
+TABLES: dict[str, type[Any]] = {
+    "columns": ColumnSettings,
+    "ingest": IngestSettings,
+    "roles": RoleSettings,
+    "measures": MeasureSettings,
+    "effort": EffortSettings,
+    "weights": WeightSettings,
+    "proportion": ProportionSettings,
+}
 """Top-level config tables and the dataclass that validates each."""
 
 
@@ -159,6 +242,11 @@ def settings_from_dict(data: dict[str, Any], *, source: str) -> Settings:
     """Validate a whole config mapping (defaults already merged in)."""
     tables: dict[str, Any] = {}
     for key, value in data.items():
+        if key == "rules":
+            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+                raise ConfigError(f"{source}: 'rules' must hold tables such as [rules.FM001]")
+            tables["rules"] = value
+            continue
         if key not in TABLES:
             close = difflib.get_close_matches(key, list(TABLES), n=1)
             hint = f"did you mean [{close[0]}]?" if close else f"known: {', '.join(TABLES)}"
@@ -186,6 +274,28 @@ def _check_values(settings: Settings) -> None:
             f"{src}: key 'ingest.delimiter' must be one character, not {delim!r}",
             hint=r"write a tab as '\t'",
         )
+    for role in ROLE_NAMES:
+        for i, pattern in enumerate(getattr(settings.roles, role)):
+            try:
+                re.compile(pattern, re.IGNORECASE)
+            except re.error as exc:
+                raise ConfigError(
+                    f"{src}: key 'roles.{role}' [{i}]: bad regular expression {pattern!r}: {exc}",
+                    hint="Python re syntax; escape special characters such as ( ) [ ] . with \\",
+                ) from None
+    for key in ("min_peers",):
+        if getattr(settings.proportion, key) < 1:
+            raise ConfigError(f"{src}: key 'proportion.{key}' must be at least 1")
+    for name, weight in dataclasses.asdict(settings.weights).items():
+        if weight < 0:
+            raise ConfigError(f"{src}: key 'weights.{name}' must not be negative")
+    for name, minutes in dataclasses.asdict(settings.effort).items():
+        if minutes < 0:
+            raise ConfigError(f"{src}: key 'effort.{name}' must not be negative")
+    if settings.rules:
+        from frictionminer.rules import validate_rule_settings
+
+        validate_rule_settings(settings.rules, source=src)
     act = settings.columns.activity
     if isinstance(act, list) and not act:
         raise ConfigError(f"{src}: key 'columns.activity' must name at least one column")
