@@ -42,21 +42,32 @@ def test_explicit_config_and_flags_win(tmp_path: Path) -> None:
 
 
 def test_activity_may_be_a_list(tmp_path: Path) -> None:
-    cfg = write(tmp_path / "c.toml", '[columns]\nactivity = ["concept:name", "lifecycle:transition"]\n')
+    cfg = write(
+        tmp_path / "c.toml", '[columns]\nactivity = ["concept:name", "lifecycle:transition"]\n'
+    )
     assert load_settings(cfg).columns.activity == ["concept:name", "lifecycle:transition"]
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[columns]\nactivty = "x"\n', r"c.toml: unknown key 'columns.activty' \(hint: did you mean 'columns.activity'\?\)"),
+        (
+            '[columns]\nactivty = "x"\n',
+            r"c.toml: unknown key 'columns.activty' \(hint: did you mean 'columns.activity'\?\)",
+        ),
         ("[columns]\ncase = 3\n", r"c.toml: key 'columns.case' must be str \| None, not int 3"),
         ("[colums]\n", r"c.toml: unknown table \[colums\] \(hint: did you mean \[columns\]\?\)"),
-        ('[ingest]\ntimezone = "Mars/Olympus"\n', r"c.toml: key 'ingest.timezone': unknown timezone"),
+        (
+            '[ingest]\ntimezone = "Mars/Olympus"\n',
+            r"c.toml: key 'ingest.timezone': unknown timezone",
+        ),
         ('[ingest]\ndelimiter = ";;"\n', r"c.toml: key 'ingest.delimiter' must be one character"),
         ("[columns\n", r"c.toml: not valid TOML"),
         ("columns = 3\n", r"c.toml: 'columns' must be a table"),
-        ("[columns]\nactivity = []\n", r"c.toml: key 'columns.activity' must name at least one column"),
+        (
+            "[columns]\nactivity = []\n",
+            r"c.toml: key 'columns.activity' must name at least one column",
+        ),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -66,11 +77,13 @@ def test_bad_config_names_file_and_key(tmp_path: Path, text: str, message: str) 
 
 
 def test_missing_config_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="nope.toml: config file not found"):
+    with pytest.raises(ConfigError, match=r"nope\.toml: config file not found"):
         load_settings(tmp_path / "nope.toml")
 
 
 def test_bad_pyproject_table_is_reported(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", "[tool.frictionminer]\nfoo = 1\n")
-    with pytest.raises(ConfigError, match=r"pyproject.toml \[tool.frictionminer\]: unknown table \[foo\]"):
+    with pytest.raises(
+        ConfigError, match=r"pyproject.toml \[tool.frictionminer\]: unknown table \[foo\]"
+    ):
         load_settings(cwd=tmp_path)

@@ -17,20 +17,30 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def parse(values: list[str | None], tz: str = "UTC", fmt: str | None = None) -> list[datetime | None]:
+def parse(
+    values: list[str | None], tz: str = "UTC", fmt: str | None = None
+) -> list[datetime | None]:
     return parse_timestamps(
         pl.Series(values, dtype=pl.String), column="t", source="f.csv", timezone=tz, fmt=fmt
     ).values.to_list()
 
 
 def test_iso_with_mixed_offsets_and_zulu() -> None:
-    got = parse(["2010-12-30T14:32:00.000+01:00", "2011-04-13T14:02:31.199+02:00", "2011-04-13T12:00:00Z"])
-    assert got == [utc(2010, 12, 30, 13, 32), utc(2011, 4, 13, 12, 2, 31, 199000), utc(2011, 4, 13, 12)]
+    got = parse(
+        ["2010-12-30T14:32:00.000+01:00", "2011-04-13T14:02:31.199+02:00", "2011-04-13T12:00:00Z"]
+    )
+    assert got == [
+        utc(2010, 12, 30, 13, 32),
+        utc(2011, 4, 13, 12, 2, 31, 199000),
+        utc(2011, 4, 13, 12),
+    ]
 
 
 def test_mixed_offsets_are_reported() -> None:
     res = parse_timestamps(
-        pl.Series(["2010-03-28T10:00:00+01:00", "2010-04-01T10:00:00+02:00"]), column="t", source="f"
+        pl.Series(["2010-03-28T10:00:00+01:00", "2010-04-01T10:00:00+02:00"]),
+        column="t",
+        source="f",
     )
     assert [f.code for f in res.findings] == ["mixed-offsets"]
 
@@ -42,7 +52,10 @@ def test_german_export_day_first_in_local_time() -> None:
 
 
 def test_bpic2014_style_unpadded_day_first() -> None:
-    assert parse(["1-9-2013 9:05", "13-10-2013 13:05"]) == [utc(2013, 9, 1, 9, 5), utc(2013, 10, 13, 13, 5)]
+    assert parse(["1-9-2013 9:05", "13-10-2013 13:05"]) == [
+        utc(2013, 9, 1, 9, 5),
+        utc(2013, 10, 13, 13, 5),
+    ]
 
 
 def test_disco_export_with_slashes_and_millis() -> None:
@@ -50,7 +63,9 @@ def test_disco_export_with_slashes_and_millis() -> None:
 
 
 def test_ambiguous_day_month_prefers_day_first_and_says_so() -> None:
-    res = parse_timestamps(pl.Series(["01/02/2020 10:00", "03/04/2020 11:00"]), column="t", source="f")
+    res = parse_timestamps(
+        pl.Series(["01/02/2020 10:00", "03/04/2020 11:00"]), column="t", source="f"
+    )
     assert res.values.to_list()[0] == utc(2020, 2, 1, 10)
     assert "ambiguous-date-format" in [f.code for f in res.findings]
 
@@ -70,7 +85,9 @@ def test_empty_values_stay_null_for_the_caller_to_count() -> None:
 
 
 def test_unparseable_value_names_row_and_value() -> None:
-    with pytest.raises(SchemaError, match=r"f.csv: row 3, column 't': cannot parse timestamp 'soon'"):
+    with pytest.raises(
+        SchemaError, match=r"f.csv: row 3, column 't': cannot parse timestamp 'soon'"
+    ):
         parse(["2020-01-01 10:00", "2020-01-02 10:00", "soon"])
 
 
@@ -97,7 +114,11 @@ def test_dst_gap_does_not_invent_a_time() -> None:
         parse(["2026-03-29 02:30"], tz="Europe/Berlin")
 
 
-@given(st.datetimes(min_value=datetime(1980, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)))
+@given(
+    st.datetimes(
+        min_value=datetime(1980, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    )
+)
 def test_iso_round_trip(moment: datetime) -> None:
     moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     text = moment.isoformat(timespec="milliseconds")

@@ -8,20 +8,21 @@ Heavy imports (polars, pm4py) happen inside the commands so that ``--help`` is i
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import traceback
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from frictionminer.errors import EXIT_USAGE, FrictionminerError
+from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
     from frictionminer.ingest import EventLog
-    from frictionminer.settings import Settings
 
 app = typer.Typer(
     name="frictionminer",
@@ -69,7 +70,7 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="Config file (default: ./frictionminer.toml, else [tool.frictionminer] "
+        help="Config file (default: ./frictionminer.toml, else \\[tool.frictionminer] "
         "in ./pyproject.toml, else built-in defaults).",
         rich_help_panel="Config",
     ),
@@ -131,14 +132,65 @@ EncodingOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")]
 
+_LOG_OPTIONS: dict[str, Any] = {
+    "config": (ConfigOpt, None),
+    "case_col": (CaseCol, None),
+    "activity_col": (ActivityCol, None),
+    "timestamp_col": (TimestampCol, None),
+    "resource_col": (ResourceCol, None),
+    "group_col": (GroupCol, None),
+    "channel_col": (ChannelCol, None),
+    "lifecycle_col": (LifecycleCol, None),
+    "timezone": (TimezoneOpt, None),
+    "timestamp_format": (TsFormatOpt, None),
+    "delimiter": (DelimiterOpt, None),
+    "encoding": (EncodingOpt, None),
+}
 
-class InfoFormat(str, Enum):
+
+def with_log_options(fn: F) -> F:
+    """Add the shared config, column and reading options to a command.
+
+    The command declares a ``settings: Settings`` parameter instead; the options are
+    declared once here (as sqlite-utils does with its option bundles) and turned into
+    validated settings before the command runs.
+    """
+    sig = inspect.signature(fn, eval_str=True)
+    params = [p for p in sig.parameters.values() if p.name != "settings"]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+        for name, (ann, default) in _LOG_OPTIONS.items()
+    ]
+    positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    keyword = [p for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    positional = [p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in positional]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opts = {name: kwargs.pop(name, default) for name, (_, default) in _LOG_OPTIONS.items()}
+        kwargs["settings"] = _settings(**opts)
+        return fn(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[
+            *positional,
+            *[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in keyword],
+            *extra,
+        ]
+    )
+    annotations = {k: v for k, v in fn.__annotations__.items() if k != "settings"}
+    annotations.update({name: ann for name, (ann, _) in _LOG_OPTIONS.items()})
+    wrapper.__annotations__ = annotations
+    return wrapper  # type: ignore[return-value]
+
+
+class InfoFormat(StrEnum):
     table = "table"
     json = "json"
 
 
 def _settings(
-    config: Path | None,
+    config: Path | None = None,
     *,
     case_col: str | None = None,
     activity_col: list[str] | None = None,
@@ -187,10 +239,12 @@ def _load(log: str, settings: Settings) -> EventLog:
     return load(log, settings)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks for errors.", envvar="FRICTIONMINER_DEBUG")
+        bool,
+        typer.Option("--debug", help="Show tracebacks for errors.", envvar="FRICTIONMINER_DEBUG"),
     ] = False,
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
 ) -> None:
@@ -201,49 +255,42 @@ def _root(
 
         typer.echo(f"frictionminer {_v('frictionminer')}")
         raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Write ``text`` to ``output`` atomically, or to stdout."""
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from frictionminer.outputs import write_text
+
+        write_text(output, text)
+
+
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file instead of stdout (atomically)."),
+]
 
 
 @app.command()
 @handle_errors
+@with_log_options
 def info(
     log: LogArg,
-    config: ConfigOpt = None,
-    case_col: CaseCol = None,
-    activity_col: ActivityCol = None,
-    timestamp_col: TimestampCol = None,
-    resource_col: ResourceCol = None,
-    group_col: GroupCol = None,
-    channel_col: ChannelCol = None,
-    lifecycle_col: LifecycleCol = None,
-    timezone: TimezoneOpt = None,
-    timestamp_format: TsFormatOpt = None,
-    delimiter: DelimiterOpt = None,
-    encoding: EncodingOpt = None,
+    settings: Settings,
     fmt: Annotated[
         InfoFormat, typer.Option("--format", "-f", help="Output format.")
     ] = InfoFormat.table,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
-    ] = None,
+    output: OutputOpt = None,
     top: Annotated[int, typer.Option("--top", help="How many activities to list.", min=1)] = 10,
     quiet: QuietOpt = False,
 ) -> None:
     """What is in the log: cases, events, activities, time span, columns and their roles,
     events per case, and data-quality findings."""
-    settings = _settings(
-        config,
-        case_col=case_col,
-        activity_col=activity_col,
-        timestamp_col=timestamp_col,
-        resource_col=resource_col,
-        group_col=group_col,
-        channel_col=channel_col,
-        lifecycle_col=lifecycle_col,
-        timezone=timezone,
-        timestamp_format=timestamp_format,
-        delimiter=delimiter,
-        encoding=encoding,
-    )
     if output is not None:
         from frictionminer.outputs import check_writable
 
@@ -253,32 +300,155 @@ def info(
 
     profile = profile_log(_load(log, settings), top=top)
     if fmt is InfoFormat.json:
-        text = info_report.render_json(profile)
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            from frictionminer.outputs import write_text
+        _emit(info_report.render_json(profile), output)
+    elif output is None:
+        from frictionminer.report.console import stdout
 
-            write_text(output, text)
-        return
-    from frictionminer.report.console import stdout
-
-    if output is None:
         info_report.render_terminal(profile, stdout(quiet=quiet))
     else:
-        from rich.console import Console
+        from frictionminer.report.console import render_to_text
 
-        from frictionminer.outputs import write_text
+        _emit(render_to_text(lambda c: info_report.render_terminal(profile, c)), output)
 
-        rec = Console(record=True, width=120, file=open("/dev/null", "w"))  # noqa: SIM115
-        info_report.render_terminal(profile, rec)
-        write_text(output, rec.export_text())
+
+class ScoreFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
 
 
 @app.command()
 @handle_errors
+@with_log_options
+def score(
+    log: LogArg,
+    settings: Settings,
+    top: Annotated[
+        int | None,
+        typer.Option(
+            "--top",
+            "-n",
+            min=1,
+            help="How many cases to list, by friction score (default: 20 in the table; "
+            "every case in json/csv/parquet).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        ScoreFormat | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: from -o's suffix, else table)."
+        ),
+    ] = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score every case by the customer's burden and flag the disproportionate ones."""
+    from frictionminer.report.score import WRITERS, infer_format
+
+    chosen = fmt.value if fmt is not None else infer_format(output)
+    if output is not None:
+        from frictionminer.outputs import check_writable
+
+        check_writable(output)
+    from frictionminer.analysis import analyze
+
+    result = analyze(_load(log, settings), settings)
+    WRITERS[chosen](result, top=top, output=output, quiet=quiet)
+
+
+@app.command()
+@handle_errors
+@with_log_options
+def explain(
+    log: LogArg,
+    case_id: Annotated[str, typer.Argument(help="The case to explain.", show_default=False)],
+    settings: Settings,
+    fmt: Annotated[
+        InfoFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = InfoFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """The case as the customer lived it: each step, the waits, the handoffs, the flags."""
+    from frictionminer.analysis import analyze
+    from frictionminer.report import explain as explain_report
+
+    result = analyze(_load(log, settings), settings)
+    story = explain_report.build_story(result, case_id)
+    if fmt is InfoFormat.json:
+        _emit(explain_report.render_json(story), output)
+    elif output is None:
+        from frictionminer.report.console import stdout
+
+        explain_report.render_terminal(story, stdout())
+    else:
+        from frictionminer.report.console import render_to_text
+
+        _emit(render_to_text(lambda c: explain_report.render_terminal(story, c)), output)
+
+
+@app.command()
+@handle_errors
+def rules(
+    config: ConfigOpt = None,
+    fmt: Annotated[
+        InfoFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = InfoFormat.table,
+) -> None:
+    """List the flag rules (FM001...) with their settings as configured."""
+    from frictionminer.report import rules as rules_report
+
+    settings = _settings(config)
+    if fmt is InfoFormat.json:
+        sys.stdout.write(rules_report.render_json(settings))
+    else:
+        from frictionminer.report.console import stdout
+
+        rules_report.render_terminal(settings, stdout())
+
+
+@app.command()
+@handle_errors
+@with_log_options
+def classify(
+    log: LogArg,
+    settings: Settings,
+    suggest: Annotated[
+        bool,
+        typer.Option(
+            "--suggest",
+            help="Propose role rules: what each role matches, frequent activities that match "
+            "none, and a [roles] table to paste into a config.",
+        ),
+    ] = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many unmatched activities.")] = 30,
+    fmt: Annotated[
+        InfoFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = InfoFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """Show what each event means for the customer (roles), and propose role rules."""
+    from frictionminer.classify import suggest_roles
+    from frictionminer.report import classify as classify_report
+
+    event_log = _load(log, settings)
+    suggestion = suggest_roles(event_log.events, settings.roles, top=top)
+    if fmt is InfoFormat.json:
+        _emit(classify_report.render_json(suggestion), output)
+    elif output is None:
+        from frictionminer.report.console import stdout
+
+        classify_report.render_terminal(suggestion, stdout(), show_toml=suggest)
+    else:
+        _emit(suggestion.toml if suggest else classify_report.render_text(suggestion), output)
+
+
+@app.command()
+@handle_errors
+@with_log_options
 def convert(
     log: LogArg,
+    settings: Settings,
     output: Annotated[
         Path,
         typer.Option(
@@ -287,40 +457,13 @@ def convert(
             help="Output file: .parquet, .csv, .csv.gz, .xes or .xes.gz (format from the suffix).",
         ),
     ],
-    config: ConfigOpt = None,
-    case_col: CaseCol = None,
-    activity_col: ActivityCol = None,
-    timestamp_col: TimestampCol = None,
-    resource_col: ResourceCol = None,
-    group_col: GroupCol = None,
-    channel_col: ChannelCol = None,
-    lifecycle_col: LifecycleCol = None,
-    timezone: TimezoneOpt = None,
-    timestamp_format: TsFormatOpt = None,
-    delimiter: DelimiterOpt = None,
-    encoding: EncodingOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Convert a log to the canonical table as Parquet, CSV or XES."""
     from frictionminer.convert import output_format, write_log
-
-    out_fmt = output_format(output)
-    settings = _settings(
-        config,
-        case_col=case_col,
-        activity_col=activity_col,
-        timestamp_col=timestamp_col,
-        resource_col=resource_col,
-        group_col=group_col,
-        channel_col=channel_col,
-        lifecycle_col=lifecycle_col,
-        timezone=timezone,
-        timestamp_format=timestamp_format,
-        delimiter=delimiter,
-        encoding=encoding,
-    )
     from frictionminer.outputs import check_writable
 
+    out_fmt = output_format(output)
     check_writable(output)
     event_log = _load(log, settings)
     write_log(event_log, output, out_fmt)

@@ -49,17 +49,15 @@ def write_log(log: EventLog, path: Path, fmt: str) -> None:
         write_with(path, lambda tmp: table.write_parquet(tmp))
     elif fmt == "csv":
         text = _for_text(table)
-        if path.name.lower().endswith(".gz"):
-            import gzip
-
-            def _gz(tmp: Path) -> None:
-                with gzip.open(tmp, "wb") as fh:
-                    text.write_csv(fh, datetime_format="%Y-%m-%dT%H:%M:%S%.6f%:z")
-
-            write_with(path, _gz)
-        else:
-            write_with(
-                path, lambda tmp: text.write_csv(tmp, datetime_format="%Y-%m-%dT%H:%M:%S%.6f%:z")
-            )
+        gz = path.name.lower().endswith(".gz")
+        write_with(
+            path,
+            lambda tmp: text.write_csv(
+                tmp,
+                datetime_format="%Y-%m-%dT%H:%M:%S%.6f%:z",
+                compression="gzip" if gz else "uncompressed",
+                check_extension=False,
+            ),
+        )
     else:  # pragma: no cover - guarded by output_format
         raise UsageError(f"{path}: unknown format {fmt}")

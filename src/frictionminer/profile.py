@@ -68,7 +68,9 @@ class LogProfile:
             ],
             "classifiers": self.classifiers,
             "findings": [f.as_record() for f in self.findings],
-            "reader": {k: v for k, v in self.details.items() if isinstance(v, str | int | float | bool)},
+            "reader": {
+                k: v for k, v in self.details.items() if isinstance(v, str | int | float | bool)
+            },
         }
 
 
@@ -77,8 +79,16 @@ def short_dtype(dtype: pl.DataType) -> str:
     if isinstance(dtype, pl.Datetime):
         tz = f", {dtype.time_zone}" if dtype.time_zone else ""
         return f"datetime[{dtype.time_unit}{tz}]"
-    names = {pl.String: "str", pl.Int64: "i64", pl.Int32: "i32", pl.Float64: "f64",
-             pl.Boolean: "bool", pl.Date: "date", pl.Float32: "f32", pl.UInt32: "u32"}
+    names = {
+        pl.String: "str",
+        pl.Int64: "i64",
+        pl.Int32: "i32",
+        pl.Float64: "f64",
+        pl.Boolean: "bool",
+        pl.Date: "date",
+        pl.Float32: "f32",
+        pl.UInt32: "u32",
+    }
     for cls, name in names.items():
         if dtype == cls:
             return name
@@ -88,7 +98,9 @@ def short_dtype(dtype: pl.DataType) -> str:
 def _quality(ev: pl.DataFrame) -> list[Finding]:
     """Data-quality checks over the canonical table, each one vectorised pass."""
     out: list[Finding] = []
-    keys = [c for c in (S.CASE, S.ACTIVITY, S.TIMESTAMP, S.RESOURCE, S.LIFECYCLE) if c in ev.columns]
+    keys = [
+        c for c in (S.CASE, S.ACTIVITY, S.TIMESTAMP, S.RESOURCE, S.LIFECYCLE) if c in ev.columns
+    ]
     dup = ev.height - ev.select(keys).n_unique()
     if dup:
         out.append(

@@ -89,8 +89,7 @@ def _missing_column(source: str, role: str, name: str, names: list[str]) -> Sche
     shown = ", ".join(repr(n) for n in names[:25]) + (" ..." if len(names) > 25 else "")
     hint = _suggest(name, names)
     return SchemaError(
-        f"{source}: no column {name!r} for {OPTION_OF_ROLE.get(role, role)} "
-        f"(columns: {shown})",
+        f"{source}: no column {name!r} for {OPTION_OF_ROLE.get(role, role)} (columns: {shown})",
         hint=hint or f"pass the right name with {OPTION_OF_ROLE.get(role, '--' + role)}",
     )
 
@@ -191,10 +190,13 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
 
     # Source columns consumed by a role disappear under their own name, except the
     # parts of a composed activity (kept: they are useful attributes on their own).
-    consumed = {mapping[r] for r in ("case", "timestamp", "resource", "group", "channel")
-                if r in mapping and isinstance(mapping[r], str)}
+    consumed = {
+        mapping[r]
+        for r in ("case", "timestamp", "resource", "group", "channel")
+        if r in mapping and isinstance(mapping[r], str)
+    }
     if "lifecycle" in mapping and len(act_cols) == 1:
-        consumed.add(mapping["lifecycle"])  # type: ignore[arg-type]
+        consumed.add(mapping["lifecycle"])
     if len(act_cols) == 1:
         consumed.add(act_cols[0])
     rest = [c for c in names if c not in consumed]
@@ -218,13 +220,19 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
     ordered = [c for c in S.CANONICAL if c in out.columns]
     out = out.select(ordered + [c for c in out.columns if c not in ordered])
 
-    for col, what in ((S.CASE, "a case id"), (S.ACTIVITY, "an activity"), (S.TIMESTAMP, "a timestamp")):
+    for col, what in (
+        (S.CASE, "a case id"),
+        (S.ACTIVITY, "an activity"),
+        (S.TIMESTAMP, "a timestamp"),
+    ):
         missing = out[col].is_null() | (out[col] == "" if out.schema[col] == pl.String else False)
         n = int(missing.sum())
         if n:
             out = out.filter(~missing)
             findings.append(
-                Finding(f"missing-{col.replace('_', '-')}", f"{n} events without {what} were dropped", n)
+                Finding(
+                    f"missing-{col.replace('_', '-')}", f"{n} events without {what} were dropped", n
+                )
             )
     if out.height == 0:
         raise SchemaError(

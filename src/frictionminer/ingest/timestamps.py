@@ -39,9 +39,7 @@ _ISO_NAIVE = (
     "%Y%m%d%H%M%S",
 )
 _DAY_FIRST = tuple(
-    f"%d{sep}%m{sep}%Y{time}"
-    for sep in (".", "-", "/")
-    for time in (" %H:%M:%S%.f", " %H:%M", "")
+    f"%d{sep}%m{sep}%Y{time}" for sep in (".", "-", "/") for time in (" %H:%M:%S%.f", " %H:%M", "")
 )
 _MONTH_FIRST = tuple(
     f"%m{sep}%d{sep}%Y{time}" for sep in ("/", "-") for time in (" %H:%M:%S%.f", " %H:%M", "")

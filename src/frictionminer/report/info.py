@@ -18,7 +18,10 @@ def _span(p: LogProfile) -> str:
 
 
 def render_terminal(p: LogProfile, console: Console) -> None:
-    console.print(f"[bold]{escape(p.source)}[/bold] ({p.format}, read with {p.details.get('reader', p.format)})")
+    console.print(
+        f"[bold]{escape(p.source)}[/bold] "
+        f"({p.format}, read with {p.details.get('reader', p.format)})"
+    )
     head = Table.grid(padding=(0, 2))
     head.add_row("cases", f"{p.cases:,}")
     head.add_row("events", f"{p.events:,}")

@@ -1,0 +1,1017 @@
+"""Read XES event logs (plain or gzip) into a :class:`RawLog`, fast and safely.
+
+Two readers produce the same table:
+
+* **rustxes** (``rustxes.import_xes``), about 2x faster than any Python XML loop, is the
+  main path.  It is not trusted blindly, because measurement showed it is *silently* wrong
+  on some inputs: an ``<int>`` that does not parse becomes ``0``, a bad ``<id>`` becomes the
+  nil UUID, a bad ``<boolean>`` becomes ``false``, events outside a trace are dropped, empty
+  traces vanish without a count, ``<list>`` values become Rust debug strings, and many
+  malformed files end in a ``PanicException`` plus a Rust backtrace on stderr.  So it only
+  runs after a cheap byte scan of the decompressed file has shown that the body holds
+  nothing but ``trace``/``event``/simple-attribute tags, its stderr is captured (anything
+  it prints means it repaired something), and its row count is checked.
+* a streaming **lxml** parser (``iterparse``, no DTD, no entities, no network, no huge
+  trees) is the fallback whenever rustxes is not trusted.  It gives precise
+  ``InputError`` messages with line numbers, reports every repair as a
+  :class:`Finding`, and frees each trace as soon as it is read (the bounded-memory path).
+
+Before either parser sees a byte, :func:`_check_prolog` refuses ``<!DOCTYPE``/
+``<!ENTITY`` (XES never needs a DTD; this blocks billion-laughs and XXE), empty files,
+non-XML content, non-``<log>`` roots and broken gzip streams.
+
+Output conventions (see ``docs/xes-reader.md``): event attributes under their XES keys,
+trace attributes prefixed ``case:``, rows in file order, ``date`` → ``Datetime("us",
+"UTC")`` (offsets applied; a date without offset is taken as UTC and counted), ``int`` →
+Int64, ``float`` → Float64, ``boolean`` → Boolean, ``string``/``id`` → String.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, NoReturn
+
+import polars as pl
+from lxml import etree
+
+from frictionminer.errors import InputError
+from frictionminer.ingest.base import Finding, RawLog, display_path
+from frictionminer.ingest.xes_scan import (
+    _GLOBAL_BLOCK,
+    _GZIP_ERRORS,
+    _gzip_error,
+    _open_binary,
+    _Scan,
+    read_header,
+    scan_body,
+)
+
+Reader = Literal["auto", "rustxes", "lxml"]
+
+CASE_PREFIX = "case:"
+DATE_DTYPE = pl.Datetime("us", "UTC")
+
+_SIMPLE_TYPES = ("string", "date", "int", "float", "boolean", "id")
+_NESTED_TYPES = ("list", "container")
+_NO_DTD_HINT = (
+    "XES never needs a DTD or entity declarations; remove the <!DOCTYPE ...> block "
+    "(it can expand to gigabytes or read local files)"
+)
+_PROLOG_LIMIT = 1 << 20
+"""How many decompressed bytes may precede the root element before we give up."""
+
+_CHUNK = 1 << 16
+
+_OFFSET_RE = r"(?:Z|z|[+-]\d\d:?\d\d)$"
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%z"
+_BOOL_TRUE = ("true", "1")
+_BOOL_FALSE = ("false", "0")
+
+_CLASSIFIER_KEYS = re.compile(r"'([^']*)'|(\S+)")
+
+_STD_EVENT_KEYS = (
+    "concept:name",
+    "time:timestamp",
+    "lifecycle:transition",
+    "org:resource",
+    "org:group",
+    "org:role",
+)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_xes(path: str | Path, *, reader: Reader = "auto") -> RawLog:
+    """Read an XES file (``.xes`` or gzip-compressed, detected by content) into a RawLog.
+
+    ``reader="auto"`` uses rustxes when the file passes the fast-path guards and falls
+    back to the lxml parser otherwise; ``"rustxes"``/``"lxml"`` force one reader (for
+    tests and benchmarks; a forced rustxes still refuses output it cannot trust).
+    """
+    p = Path(path)
+    shown = display_path(path)
+    if not p.exists():
+        raise InputError(f"{shown}: no such file", hint="check the path")
+    if not p.is_file():
+        raise InputError(f"{shown}: not a regular file", hint="give the path of a .xes file")
+    _check_prolog(p, shown)
+
+    if reader == "lxml":
+        return _read_with_lxml(p, shown, reason=None)
+
+    scan, result = _scan_and_run_rustxes(p, shown)
+    if scan.unexpected is not None and reader == "auto":
+        return _read_with_lxml(p, shown, reason=scan.unexpected)
+    if isinstance(result, RawLog):
+        return result
+    if reader == "rustxes":
+        _read_with_lxml(p, shown, reason=result)  # raises the precise error, if any
+        raise InputError(
+            f"{shown}: rustxes output cannot be trusted ({result})",
+            hint="read it with the lxml reader for a precise message",
+        )
+    return _read_with_lxml(p, shown, reason=result)
+
+
+# --------------------------------------------------------------------------- file access
+
+
+def _check_prolog(path: Path, shown: str) -> None:
+    """Refuse hostile or non-XES files before any XML parser sees them.
+
+    Reads (and decompresses) only the bytes before the root element.  A DTD is the
+    only way to declare entities, and XES never needs one, so any ``<!DOCTYPE`` or
+    ``<!ENTITY`` is refused outright rather than trusting every parser's settings.
+    """
+    head = b""
+    try:
+        with _open_binary(path) as fh:
+            while len(head) < _PROLOG_LIMIT:
+                chunk = fh.read(_CHUNK)
+                if not chunk:
+                    break
+                head += chunk
+                if _root_start(head) is not None:
+                    break
+    except _GZIP_ERRORS as exc:
+        raise _gzip_error(shown, exc) from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read file ({exc.strerror or exc})") from None
+    if not head.strip():
+        raise InputError(f"{shown}: empty file", hint="an XES file starts with <log ...>")
+    text = _decode_head(head)
+    root_pos = _root_start_text(text)
+    prolog = (text if root_pos is None else text[:root_pos]).upper()
+    if "<!DOCTYPE" in prolog or "<!ENTITY" in prolog:
+        raise InputError(
+            f"{shown}: refusing a file with a <!DOCTYPE> or <!ENTITY> declaration",
+            hint=_NO_DTD_HINT,
+        )
+    if root_pos is None:
+        if not text.lstrip().startswith("<"):
+            raise InputError(
+                f"{shown}: not an XML file (XES is XML and starts with '<')",
+                hint="is this CSV, YAML or JSON? only XES 1849-2016 XML is read here",
+            )
+        raise InputError(
+            f"{shown}: no root element found in the first {_PROLOG_LIMIT} bytes",
+            hint="the file is not XES or is truncated",
+        )
+    m = re.match(r"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)", text[root_pos:])
+    name = m.group(2) if m else "?"
+    if name != "log":
+        raise InputError(
+            f"{shown}: root element is <{name}>, not <log>: not an XES file",
+            hint="XES files have a <log> root element",
+        )
+
+
+def _decode_head(head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="replace")
+    return head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+_PROLOG_ITEM = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
+
+
+def _root_start_text(text: str) -> int | None:
+    """Index of the root element's ``<`` in ``text``, skipping the XML prolog."""
+    pos = 0
+    while True:
+        m = _PROLOG_ITEM.match(text, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if text.startswith("<!", pos):
+        return None  # DOCTYPE (refused by the caller) or an unterminated comment
+    if pos < len(text) and text[pos] == "<" and pos + 1 < len(text):
+        return pos
+    return None
+
+
+def _root_start(head: bytes) -> int | None:
+    return _root_start_text(_decode_head(head))
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+@dataclass
+class _Captured:
+    text: str = ""
+
+
+@contextlib.contextmanager
+def _captured_fd2() -> Iterator[_Captured]:
+    """Redirect file descriptor 2 into a temporary file for the duration of the block.
+
+    rustxes reports repairs and panics by writing straight to fd 2 from Rust, which
+    ``sys.stderr`` redirection cannot catch.  The captured text is kept (first 64 KiB)
+    because *any* output means the table may be silently wrong.  Process-wide: other
+    threads' stderr output during the call is captured too.
+    """
+    cap = _Captured()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield cap
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            cap.text = tmp.read(1 << 16).decode("utf-8", errors="replace")
+
+
+_PARALLEL_MIN_BYTES = 512 << 10
+"""Files smaller than this are scanned in-process: a second process costs more."""
+
+
+def _scan_and_run_rustxes(path: Path, shown: str) -> tuple[_Scan, RawLog | str]:
+    """Scan the body and run rustxes: in parallel for big files, in sequence otherwise.
+
+    rustxes holds the GIL while parsing, so a thread would not help; the scan runs in a
+    child process instead (it needs nothing but the standard library).  Files whose
+    header declares ``<global>`` defaults are scanned in-process, because rustxes must
+    then read a copy without them, which the scan provides.
+    """
+    header = read_header(path, shown)
+    if path.stat().st_size < _PARALLEL_MIN_BYTES:
+        return _scan_then_rustxes(path, shown)
+    import subprocess
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "frictionminer.ingest.xes_scan", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        ran = _run_rustxes(path)
+        out, _ = child.communicate()
+    except BaseException:
+        child.kill()
+        child.wait()
+        raise
+    try:
+        rec = json.loads(out)
+    except ValueError:
+        scan = scan_body(path, shown)  # the child failed: scan here instead
+    else:
+        if "error" in rec:
+            raise InputError(rec["error"])
+        scan = _Scan(**rec, header=header)
+    if scan.unexpected is not None:
+        return scan, scan.unexpected
+    if isinstance(ran, str):
+        return scan, ran
+    df, meta = ran
+    result = _finish_rustxes(path, scan, df, meta, stripped=False)
+    if result is _GLOBALS_MAY_BE_FILLED:
+        return _scan_then_rustxes(path, shown)
+    return scan, result
+
+
+def _scan_then_rustxes(path: Path, shown: str) -> tuple[_Scan, RawLog | str]:
+    """In-process scan, then rustxes (on a copy without <global> blocks if needed)."""
+    scan = scan_body(path, shown)
+    if scan.unexpected is not None:
+        return scan, scan.unexpected
+    return scan, _try_rustxes(path, scan)
+
+
+_GLOBALS_MAY_BE_FILLED = "rustxes may have filled missing attributes with <global> defaults"
+
+
+def _defaults_present(frame: pl.DataFrame, globals_: dict[str, dict[str, str]]) -> bool:
+    """Whether any value equals a <global> default (so rustxes may have invented it).
+
+    rustxes fills every missing attribute with its global default.  When no value in
+    the table equals a default, nothing can have been filled and the table is exact;
+    otherwise the caller re-reads a copy without the globals.
+    """
+    checks: list[pl.Expr] = []
+    for scope, keys in globals_.items():
+        for key, raw in keys.items():
+            name = f"{CASE_PREFIX}{key}" if scope == "trace" else key
+            if name not in frame.columns:
+                continue
+            dtype = frame.schema[name]
+            col = pl.col(name)
+            if dtype == pl.String:
+                checks.append((col == raw).any())
+            elif isinstance(dtype, pl.Datetime):
+                text = re.sub(r"Z$", "+00:00", raw.strip())
+                value = pl.Series([text]).str.to_datetime(
+                    "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_zone="UTC"
+                )
+                if value.null_count():
+                    value = pl.Series([text]).str.to_datetime(strict=False, time_zone="UTC")
+                if value.null_count():
+                    return True  # an unparseable default: cannot rule out filling
+                checks.append((col == value.dt.cast_time_unit("us")[0]).any())
+            else:
+                checks.append((col.cast(pl.String) == raw).any())
+    if not checks:
+        return False
+    return bool(frame.select(pl.any_horizontal(checks)).item())
+
+
+def _run_rustxes(target: Path) -> tuple[pl.DataFrame, str] | str:
+    """rustxes on ``target``; the table and its meta JSON, or why it is not trusted."""
+    import rustxes  # imported lazily: it pulls in its own polars bindings
+
+    failure: str | None = None
+    df: pl.DataFrame | None = None
+    meta = ""
+    with _captured_fd2() as cap:
+        try:
+            df, meta = rustxes.import_xes(str(target))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # pyo3's PanicException is a BaseException
+            failure = f"rustxes failed: {type(exc).__name__}: {str(exc)[:200]}"
+    if failure is not None:
+        return failure
+    if cap.text.strip():
+        first_line = cap.text.strip().splitlines()[0][:200]
+        return f"rustxes reported a problem: {first_line}"
+    assert df is not None
+    return df, meta
+
+
+def _try_rustxes(path: Path, scan: _Scan) -> RawLog | str:
+    """Run rustxes after an in-process scan; the RawLog, or why it is not trusted."""
+    if scan.unexpected is not None:
+        return scan.unexpected
+    target = path
+    stripped: Path | None = None
+    if scan.data is not None:
+        # rustxes fills every missing attribute with its <global> default (fake
+        # "UNKNOWN" roles, 1970 end dates).  Give it a copy without the globals.
+        with tempfile.NamedTemporaryFile(suffix=".xes", delete=False) as tmp:
+            tmp.write(_GLOBAL_BLOCK.sub(b"", scan.header))
+            tmp.write(memoryview(scan.data)[scan.body_start :])
+        scan.data = None
+        stripped = target = Path(tmp.name)
+    try:
+        ran = _run_rustxes(target)
+    finally:
+        if stripped is not None:
+            stripped.unlink(missing_ok=True)
+    if isinstance(ran, str):
+        return ran
+    df, meta = ran
+    result = _finish_rustxes(path, scan, df, meta, stripped=stripped is not None)
+    assert result is not _GLOBALS_MAY_BE_FILLED
+    return result
+
+
+def _finish_rustxes(
+    path: Path, scan: _Scan, df: pl.DataFrame, meta: str, *, stripped: bool
+) -> RawLog | str:
+    """Check rustxes' table against the scan and give it the documented types."""
+    shown = display_path(path)
+    if df.height != scan.events:
+        return f"rustxes returned {df.height} events, the file has {scan.events}"
+
+    header = _header_from_bytes(scan.header, shown)
+    if header is None:
+        return "the log header could not be parsed on its own"
+    findings = list(header.findings)
+    frame = _normalise_rustxes(df)
+    if "case:concept:name" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("case:concept:name"))
+    frame = frame.select(_ordered_columns(frame.columns))
+    if header.globals and not stripped and _defaults_present(frame, header.globals):
+        return _GLOBALS_MAY_BE_FILLED
+    findings += _table_findings(frame, empty_traces=scan.empty_traces, naive_dates=scan.naive_dates)
+    details: dict[str, Any] = {
+        "reader": "rustxes",
+        "traces": scan.traces,
+        "events": frame.height,
+        **header.details(),
+    }
+    return RawLog(
+        frame=frame.lazy(),
+        source=shown,
+        format="xes",
+        classifiers=header.classifiers,
+        findings=findings,
+        details=details,
+    )
+
+
+def _normalise_rustxes(df: pl.DataFrame) -> pl.DataFrame:
+    """Give rustxes' columns the documented dtypes (its datetimes are naive ns in UTC)."""
+    exprs: list[pl.Expr] = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is None:
+                col = col.dt.replace_time_zone("UTC")
+            exprs.append(col.dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
+        elif dtype == pl.Null:
+            exprs.append(col.cast(pl.String))
+        elif dtype.is_integer():
+            exprs.append(col.cast(pl.Int64))
+        elif dtype.is_float():
+            exprs.append(col.cast(pl.Float64))
+        elif dtype in (pl.Boolean, pl.String):
+            exprs.append(col)
+        else:
+            exprs.append(col.cast(pl.String))
+    return df.select(exprs)
+
+
+def _ordered_columns(columns: list[str]) -> list[str]:
+    """A reader-independent column order: case id, standard keys, others sorted."""
+    present = set(columns)
+    head = [c for c in ("case:concept:name", *_STD_EVENT_KEYS) if c in present]
+    events = sorted(c for c in present - set(head) if not c.startswith(CASE_PREFIX))
+    cases = sorted(c for c in present - set(head) if c.startswith(CASE_PREFIX))
+    return head + events + cases
+
+
+def _table_findings(frame: pl.DataFrame, *, empty_traces: int, naive_dates: int) -> list[Finding]:
+    findings: list[Finding] = []
+    if frame.height == 0:
+        findings.append(Finding("no-events", "the log contains no events", 0, "warning"))
+    if empty_traces:
+        findings.append(
+            Finding(
+                "empty-traces",
+                f"{empty_traces} trace(s) without events produce no rows",
+                empty_traces,
+                "info",
+            )
+        )
+    if naive_dates:
+        findings.append(
+            Finding(
+                "date-without-offset",
+                f"{naive_dates} date value(s) without a UTC offset were taken as UTC",
+                naive_dates,
+            )
+        )
+    if frame.height:
+        missing = frame.get_column("case:concept:name").null_count()
+        if missing:
+            findings.append(
+                Finding(
+                    "missing-case-id",
+                    f"{missing} event(s) belong to traces without a concept:name "
+                    "(case:concept:name is null)",
+                    missing,
+                )
+            )
+    return findings
+
+
+# --------------------------------------------------------------------------- header
+
+
+@dataclass
+class _Header:
+    """Log-level content: everything that is not a trace."""
+
+    xes_version: str | None = None
+    xes_features: str | None = None
+    extensions: dict[str, str] = field(default_factory=dict)
+    globals: dict[str, dict[str, str]] = field(default_factory=dict)
+    classifiers: dict[str, list[str]] = field(default_factory=dict)
+    log_attributes: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "xes_version": self.xes_version,
+            "xes_features": self.xes_features,
+            "extensions": self.extensions,
+            "globals": self.globals,
+            "log_attributes": self.log_attributes,
+        }
+
+
+def _safe_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def _header_from_bytes(header: bytes, shown: str) -> _Header | None:
+    """Parse the bytes before the first ``<trace`` (plus ``</log>``) as the header."""
+    try:
+        root = etree.fromstring(header + b"</log>", _safe_parser())
+    except etree.XMLSyntaxError:
+        return None
+    try:
+        return _header_from_root(root, shown)
+    except InputError:
+        return None
+
+
+def _local(tag: object) -> str:
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2]
+
+
+def _header_from_root(root: etree._Element, shown: str) -> _Header:
+    """Interpret the root's non-trace children (extensions, globals, classifiers, attributes)."""
+    h = _Header(xes_version=root.get("xes.version"), xes_features=root.get("xes.features"))
+    bad_classifiers = 0
+    bad_globals = 0
+    for child in root:
+        tag = _local(child.tag)
+        if tag in ("", "trace"):
+            continue
+        if tag == "extension":
+            prefix, uri = child.get("prefix"), child.get("uri")
+            if prefix and uri:
+                h.extensions[prefix] = uri
+        elif tag == "global":
+            scope = child.get("scope", "event")
+            if scope not in ("event", "trace"):
+                bad_globals += 1
+                continue
+            slot = h.globals.setdefault(scope, {})
+            for attr in child:
+                key = attr.get("key")
+                if _local(attr.tag) in _SIMPLE_TYPES and key:
+                    slot[key] = attr.get("value", "")
+                else:
+                    bad_globals += 1
+        elif tag == "classifier":
+            name, keys = child.get("name"), child.get("keys")
+            parsed = [a or b for a, b in _CLASSIFIER_KEYS.findall(keys or "")]
+            if not name or not parsed:
+                bad_classifiers += 1
+            elif name in h.classifiers:
+                h.findings.append(
+                    Finding(
+                        "duplicate-classifier",
+                        f"classifier {name!r} is declared twice; the first is kept",
+                        1,
+                        "info",
+                    )
+                )
+            else:
+                h.classifiers[name] = parsed
+        elif tag in _SIMPLE_TYPES:
+            key = _required_key(child, tag, shown)
+            raw = _required_value(child, tag, key, shown)
+            value, naive = _convert_scalar(tag, key, raw, shown, _line(child))
+            h.log_attributes[key] = value
+            if naive:
+                h.findings.append(
+                    Finding(
+                        "date-without-offset",
+                        f"log attribute {key!r} is a date without a UTC offset; taken as UTC",
+                        1,
+                    )
+                )
+        elif tag in _NESTED_TYPES:
+            continue  # log-level lists/containers are metadata we do not use
+        elif tag == "event":
+            raise InputError(f"{shown}: line {child.sourceline}: <event> outside a <trace>")
+        else:
+            raise InputError(
+                f"{shown}: line {child.sourceline}: unknown element <{tag}> in <log>",
+                hint="XES allows extension, global, classifier, attributes and trace here",
+            )
+    if bad_classifiers:
+        h.findings.append(
+            Finding(
+                "bad-classifier",
+                f"{bad_classifiers} classifier(s) without a name or keys were ignored",
+                bad_classifiers,
+            )
+        )
+    if bad_globals:
+        h.findings.append(
+            Finding(
+                "bad-global",
+                f"{bad_globals} malformed global declaration(s) were ignored",
+                bad_globals,
+                "info",
+            )
+        )
+    return h
+
+
+def _line(elem: etree._Element) -> int | None:
+    line = getattr(elem, "sourceline", None)
+    return line if isinstance(line, int) else None
+
+
+def _required_key(elem: etree._Element, tag: str, shown: str) -> str:
+    key = elem.get("key")
+    if key is None:
+        raise InputError(f"{shown}: line {elem.sourceline}: <{tag}> attribute without a key")
+    return key
+
+
+def _required_value(elem: etree._Element, tag: str, key: str, shown: str) -> str:
+    value = elem.get("value")
+    if value is None:
+        raise InputError(f"{shown}: line {elem.sourceline}: <{tag} key={key!r}> has no value")
+    return value
+
+
+def _convert_scalar(tag: str, key: str, raw: str, shown: str, line: int | None) -> tuple[Any, int]:
+    """Convert one log-level value with the same rules as the vectorised columns."""
+    series = pl.Series("v", [raw], dtype=pl.String)
+    converted, naive = _convert_column(series, tag)
+    value = converted[0]
+    if value is None:
+        raise _bad_value(shown, line, tag, key, raw)
+    return value, naive
+
+
+def _bad_value(shown: str, line: int | None, tag: str, key: str, raw: str) -> InputError:
+    where = f"line {line}: " if line is not None else ""
+    return InputError(
+        f"{shown}: {where}<{tag} key={key!r}> has value {raw!r}, which is not a valid {tag}",
+        hint="fix the value or declare the attribute as <string>",
+    )
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+def _convert_column(raw: pl.Series, tag: str) -> tuple[pl.Series, int]:
+    """Convert XES value strings of one declared type; failures become null.
+
+    Returns the converted series and the number of dates without an offset.  Callers
+    compare nulls before/after to find values that do not parse.
+    """
+    if tag in ("string", "id"):
+        return raw, 0
+    if tag == "int":
+        return raw.str.strip_chars().cast(pl.Int64, strict=False), 0
+    if tag == "float":
+        return raw.str.strip_chars().cast(pl.Float64, strict=False), 0
+    if tag == "boolean":
+        low = raw.str.strip_chars().str.to_lowercase()
+        out = (
+            pl.select(
+                pl.when(low.is_in(_BOOL_TRUE))
+                .then(True)
+                .when(low.is_in(_BOOL_FALSE))
+                .then(False)
+                .otherwise(None)
+            )
+            .to_series()
+            .alias(raw.name)
+        )
+        return out, 0
+    if tag == "date":
+        stripped = raw.str.strip_chars()
+        has_offset = stripped.str.contains(_OFFSET_RE)
+        naive = int((~has_offset).sum() or 0)
+        fixed = pl.select(
+            pl.when(has_offset)
+            .then(stripped.str.replace(r"[Zz]$", "+00:00"))
+            .otherwise(stripped + "+00:00")
+        ).to_series()
+        parsed = fixed.str.to_datetime(
+            _DATE_FORMAT, time_unit="us", time_zone="UTC", strict=False
+        ).alias(raw.name)
+        return parsed, naive
+    raise AssertionError(tag)
+
+
+# --------------------------------------------------------------------------- lxml path
+
+
+class _Column:
+    """Raw string values of one (key, type) pair, with the row each belongs to."""
+
+    __slots__ = ("key", "rows", "tag", "vals")
+
+    def __init__(self, key: str, tag: str) -> None:
+        self.key = key
+        self.tag = tag
+        self.rows: list[int] = []
+        self.vals: list[str] = []
+
+
+@dataclass
+class _Stats:
+    nested: int = 0
+    meta: int = 0
+    duplicates: int = 0
+
+
+def _read_with_lxml(path: Path, shown: str, *, reason: str | None) -> RawLog:
+    """Stream the file with lxml ``iterparse``; precise errors, bounded memory."""
+    event_cols: dict[str, _Column] = {}
+    event_extra: dict[tuple[str, str], _Column] = {}
+    trace_cols: dict[str, _Column] = {}
+    trace_extra: dict[tuple[str, str], _Column] = {}
+    event_trace: list[int] = []
+    event_line: list[int] = []
+    trace_line: list[int] = []
+    stats = _Stats()
+    kinds: dict[Any, str] = {}
+    n_events = 0
+    n_traces = 0
+    empty_traces = 0
+    trace_first_event = 0
+    root: etree._Element | None = None
+
+    def kind_of(tag: object) -> str:
+        k = kinds.get(tag)
+        if k is None:
+            k = _local(tag)
+            if isinstance(tag, str):
+                kinds[tag] = k
+        return k
+
+    simple = frozenset(_SIMPLE_TYPES)
+
+    def read_attributes(
+        elem: etree._Element,
+        owner: str,
+        row: int,
+        cols: dict[str, _Column],
+        extra: dict[tuple[str, str], _Column],
+    ) -> None:
+        # The hot loop of the lxml path: one iteration per attribute, so keep it lean.
+        kinds_get = kinds.get
+        cols_get = cols.get
+        for child in elem:
+            tag = kinds_get(child.tag)
+            if tag is None:
+                tag = kind_of(child.tag)
+            if tag in simple:
+                key = child.get("key")
+                value = child.get("value")
+                if key is None or value is None:
+                    _missing(shown, child, tag, key, owner)
+                col = cols_get(key)
+                if col is None:
+                    col = cols[key] = _Column(key, tag)
+                elif col.tag != tag:
+                    col = extra.get((key, tag)) or extra.setdefault((key, tag), _Column(key, tag))
+                rows = col.rows
+                if rows and rows[-1] == row:
+                    stats.duplicates += 1
+                    col.vals[-1] = value
+                else:
+                    rows.append(row)
+                    col.vals.append(value)
+                if len(child):
+                    stats.meta += 1
+            elif tag in _NESTED_TYPES:
+                stats.nested += 1
+            elif tag:
+                _unexpected_child(shown, child, tag, owner)
+
+    try:
+        with _open_binary(path) as fh:
+            context = etree.iterparse(
+                fh,
+                events=("end",),
+                tag=("{*}event", "{*}trace", "{*}log"),
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=False,
+                remove_comments=True,
+                remove_pis=True,
+            )
+            for _action, elem in context:
+                tag = kind_of(elem.tag)
+                parent = elem.getparent()
+                ptag = kind_of(parent.tag) if parent is not None else ""
+                if tag == "event":
+                    if ptag != "trace":
+                        where = "outside a <trace>" if ptag == "log" else f"inside <{ptag}>"
+                        raise InputError(f"{shown}: line {elem.sourceline}: <event> {where}")
+                    read_attributes(elem, "event", n_events, event_cols, event_extra)
+                    event_trace.append(n_traces)
+                    event_line.append(elem.sourceline or 0)
+                    n_events += 1
+                    elem.clear()
+                    assert parent is not None
+                    parent.remove(elem)
+                elif tag == "trace":
+                    if ptag != "log":
+                        raise InputError(
+                            f"{shown}: line {elem.sourceline}: <trace> inside <{ptag}>"
+                            if ptag
+                            else f"{shown}: line {elem.sourceline}: <trace> is the root element"
+                        )
+                    read_attributes(elem, "trace", n_traces, trace_cols, trace_extra)
+                    trace_line.append(elem.sourceline or 0)
+                    if n_events == trace_first_event:
+                        empty_traces += 1
+                    trace_first_event = n_events
+                    n_traces += 1
+                    elem.clear()
+                    assert parent is not None
+                    parent.remove(elem)
+                elif tag == "log":
+                    if parent is not None:
+                        raise InputError(f"{shown}: line {elem.sourceline}: <log> inside <{ptag}>")
+                    root = elem
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno if exc.lineno else "?"
+        msg = exc.msg or str(exc)
+        raise InputError(
+            f"{shown}: line {line}: not well-formed XML: {msg}",
+            hint="the file is damaged or not XES",
+        ) from None
+    except _GZIP_ERRORS as exc:
+        raise _gzip_error(shown, exc) from None
+
+    if root is None:
+        raise InputError(f"{shown}: no <log> root element", hint="this is not an XES file")
+    header = _header_from_root(root, shown)
+
+    findings = list(header.findings)
+    columns: dict[str, pl.Series] = {}
+    naive_dates = 0
+    mixed: list[str] = []
+
+    def build(
+        cols: dict[str, _Column],
+        extra: dict[tuple[str, str], _Column],
+        length: int,
+        lines: list[int],
+        owner: str,
+    ) -> dict[str, pl.Series]:
+        nonlocal naive_dates
+        out: dict[str, pl.Series] = {}
+        groups: dict[str, list[_Column]] = {key: [col] for key, col in cols.items()}
+        for (key, _tag), col in extra.items():
+            groups[key].append(col)
+        for key, group in groups.items():
+            parts: list[pl.Series] = []
+            for col in group:
+                raw = _scatter(col, length)
+                conv, naive = _convert_column(raw, col.tag)
+                if conv.null_count() != raw.null_count():
+                    bad_row = int(
+                        pl.select(pl.arg_where(conv.is_null() & raw.is_not_null())).item(0, 0)
+                    )
+                    line = _locate_attribute_line(path, owner, lines[bad_row], key)
+                    raise _bad_value(shown, line, col.tag, key, str(raw[bad_row]))
+                naive_dates += naive
+                parts.append(conv)
+            if len(parts) == 1:
+                out[key] = parts[0].alias(key)
+                continue
+            dtypes = {p.dtype for p in parts}
+            if dtypes <= {pl.Int64(), pl.Float64()}:
+                target: pl.DataType = pl.Float64()
+            else:
+                target = pl.String()
+                parts = [_scatter(col, length) for col in group]
+                mixed.append(key)
+            merged = pl.select(pl.coalesce([p.cast(target) for p in reversed(parts)])).to_series()
+            out[key] = merged.alias(key)
+        return out
+
+    columns.update(build(event_cols, event_extra, n_events, event_line, "event"))
+    trace_columns = build(trace_cols, trace_extra, n_traces, trace_line, "trace")
+    index = pl.Series("trace", event_trace, dtype=pl.UInt32)
+    for key, series in trace_columns.items():
+        columns[CASE_PREFIX + key] = series.gather(index).alias(CASE_PREFIX + key)
+    if "case:concept:name" not in columns:
+        columns["case:concept:name"] = pl.Series(
+            "case:concept:name", [None] * n_events, dtype=pl.String
+        )
+    frame = pl.DataFrame(list(columns.values()))
+    frame = frame.select(_ordered_columns(frame.columns))
+
+    findings += _table_findings(frame, empty_traces=empty_traces, naive_dates=naive_dates)
+    if stats.nested:
+        findings.append(
+            Finding(
+                "nested-attributes-ignored",
+                f"{stats.nested} list/container attribute(s) in traces/events were ignored",
+                stats.nested,
+            )
+        )
+    if stats.meta:
+        findings.append(
+            Finding(
+                "meta-attributes-ignored",
+                f"{stats.meta} attribute(s) carry nested meta-attributes; only their own "
+                "value was kept",
+                stats.meta,
+                "info",
+            )
+        )
+    if stats.duplicates:
+        findings.append(
+            Finding(
+                "duplicate-attributes",
+                f"{stats.duplicates} attribute(s) repeat a key within one trace/event; "
+                "the last value was kept",
+                stats.duplicates,
+            )
+        )
+    if mixed:
+        findings.append(
+            Finding(
+                "mixed-attribute-types",
+                "attribute(s) declared with different types were kept as text: "
+                + ", ".join(sorted(mixed)),
+                len(mixed),
+            )
+        )
+    details: dict[str, Any] = {
+        "reader": "lxml",
+        "traces": n_traces,
+        "events": n_events,
+        **header.details(),
+    }
+    if reason is not None:
+        details["rustxes_skipped"] = reason
+    return RawLog(
+        frame=frame.lazy(),
+        source=shown,
+        format="xes",
+        classifiers=header.classifiers,
+        findings=findings,
+        details=details,
+    )
+
+
+def _missing(shown: str, child: etree._Element, tag: str, key: str | None, owner: str) -> NoReturn:
+    if key is None:
+        raise InputError(f"{shown}: line {child.sourceline}: <{tag}> in <{owner}> without a key")
+    raise InputError(f"{shown}: line {child.sourceline}: <{tag} key={key!r}> has no value")
+
+
+def _unexpected_child(shown: str, child: etree._Element, tag: str, owner: str) -> NoReturn:
+    if tag in ("trace", "log", "event"):
+        raise InputError(f"{shown}: line {child.sourceline}: <{tag}> inside <{owner}>")
+    raise InputError(
+        f"{shown}: line {child.sourceline}: unknown element <{tag}> in <{owner}>",
+        hint="XES attributes are string, date, int, float, boolean, id, list and container",
+    )
+
+
+def _scatter(col: _Column, length: int) -> pl.Series:
+    """The column's raw strings placed at their rows in a length-``length`` series."""
+    values = pl.Series(col.key, col.vals, dtype=pl.String)
+    if len(col.rows) == length:
+        return values
+    full = pl.Series(col.key, [None] * length, dtype=pl.String)
+    if col.rows:
+        full.scatter(col.rows, values)
+    return full
+
+
+def _locate_attribute_line(path: Path, owner: str, owner_line: int, key: str) -> int | None:
+    """Line of the attribute ``key`` inside the ``owner`` element starting at ``owner_line``.
+
+    Only used to word an error message, so a second pass over the file is fine.
+    """
+    try:
+        with _open_binary(path) as fh:
+            for _action, elem in etree.iterparse(
+                fh,
+                events=("end",),
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=False,
+            ):
+                line = elem.sourceline or 0
+                parent = elem.getparent()
+                if (
+                    line >= owner_line
+                    and elem.get("key") == key
+                    and parent is not None
+                    and _local(parent.tag) == owner
+                ):
+                    return line
+                if _local(elem.tag) in ("event", "trace") and line > owner_line:
+                    elem.clear()
+    except (etree.XMLSyntaxError, *_GZIP_ERRORS):
+        pass
+    return owner_line or None

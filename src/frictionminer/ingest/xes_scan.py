@@ -1,0 +1,147 @@
+"""The byte scan that decides whether rustxes may read an XES file (see ``xes.py``).
+
+Kept free of polars and lxml so that it can run in a second process, in parallel with
+rustxes (which holds the GIL while it parses): on two cores the scan then costs almost
+nothing in wall time.  ``python -m frictionminer.ingest.xes_scan FILE`` prints the scan
+as JSON.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import sys
+import zlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, cast
+
+from frictionminer.errors import InputError
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+# Byte-level guards for the rustxes fast path (see _scan_body).
+_UNEXPECTED_TAG = re.compile(
+    rb"<(?!(?:trace|event|string|date|int|float|boolean|id)[\s/>]|/(?:trace|event|log)>)"
+)
+_NAIVE_DATE_END = re.compile(rb'T\d\d:\d\d:\d\d(?:\.\d+)?"')
+_TRACE_OPEN = re.compile(rb"<trace\b[^>]*>")
+_GLOBAL_BLOCK = re.compile(rb"<global\b[^>]*/>|<global\b.*?</global\s*>", re.S)
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    """Open the file for reading, transparently decompressing gzip (by magic bytes)."""
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    if magic == _GZIP_MAGIC:
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
+
+
+_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+def _gzip_error(shown: str, exc: BaseException) -> InputError:
+    return InputError(
+        f"{shown}: corrupt or truncated gzip data ({exc})",
+        hint="re-download or re-compress the file; `gzip -t` checks it",
+    )
+
+
+@dataclass
+class _Scan:
+    """What a byte scan of the decompressed file learned, for the rustxes path."""
+
+    unexpected: str | None = None
+    traces: int = 0
+    events: int = 0
+    empty_traces: int = 0
+    naive_dates: int = 0
+    header: bytes = b""
+    data: bytes | None = None
+    body_start: int = 0
+
+
+def scan_body(path: Path, shown: str) -> _Scan:
+    """Check that rustxes cannot silently mangle this file, and count what it hides.
+
+    Reads the whole decompressed file (about 0.4 s per 260k events, a third of what
+    rustxes itself needs).  The body (from the first ``<trace``) may contain only
+    trace/event tags and self-closing simple attributes; comments, CDATA, lists,
+    containers, meta-attributes or unknown elements send the file to the lxml parser.
+    """
+    try:
+        with _open_binary(path) as fh:
+            data = fh.read()
+    except _GZIP_ERRORS as exc:
+        raise _gzip_error(shown, exc) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _Scan(unexpected="UTF-16 encoded file")
+    first = data.find(b"<trace")
+    if first < 0:
+        return _Scan(unexpected="the log has no <trace> element")
+    scan = _Scan(header=data[:first], body_start=first)
+    body = memoryview(data)[first:]
+    bad = _UNEXPECTED_TAG.search(body)
+    if bad is not None:
+        line = data.count(b"\n", 0, first + bad.start()) + 1
+        snippet = bytes(body[bad.start() : bad.start() + 12]).decode("utf-8", "replace")
+        scan.unexpected = f"line {line}: {snippet!r} is not a plain trace/event/attribute tag"
+        return scan
+    scan.events = data.count(b"<event", first)
+    for m in _TRACE_OPEN.finditer(body):
+        scan.traces += 1
+        if m.group().endswith(b"/>"):
+            scan.empty_traces += 1
+            continue
+        end = data.find(b"</trace>", first + m.end())
+        if end < 0:
+            end = len(data)
+        if data.find(b"<event", first + m.end(), end) < 0:
+            scan.empty_traces += 1
+    for m in _NAIVE_DATE_END.finditer(body):
+        tag_start = data.rfind(b"<", 0, first + m.start())
+        if data.startswith(b"<date", tag_start):
+            scan.naive_dates += 1
+    if _GLOBAL_BLOCK.search(scan.header):
+        scan.data = data
+    return scan
+
+
+def read_header(path: Path, shown: str, limit: int = 1 << 26) -> bytes:
+    """The decompressed bytes before the first ``<trace`` (the log header), streamed."""
+    buf = b""
+    try:
+        with _open_binary(path) as fh:
+            while len(buf) < limit:
+                chunk = fh.read(1 << 16)
+                if not chunk:
+                    break
+                start = max(0, len(buf) - 8)
+                buf += chunk
+                pos = buf.find(b"<trace", start)
+                if pos >= 0:
+                    return buf[:pos]
+    except _GZIP_ERRORS as exc:
+        raise _gzip_error(shown, exc) from None
+    return buf
+
+
+def main(argv: list[str]) -> int:
+    """Scan one file and print the result as JSON (for the parallel fast path)."""
+    path = Path(argv[0])
+    try:
+        scan = scan_body(path, argv[0])
+    except InputError as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 0
+    rec = asdict(scan)
+    rec.pop("header")
+    rec.pop("data")
+    print(json.dumps(rec))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,179 @@
+"""Writers for ``score``: a registry keyed by format; the format may come from -o's suffix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from frictionminer.analysis import Result
+from frictionminer.errors import UsageError
+
+DEFAULT_TOP = 20
+SUFFIXES = {".json": "json", ".csv": "csv", ".parquet": "parquet", ".txt": "table"}
+
+Writer = Callable[..., None]
+
+
+def infer_format(output: Path | None) -> str:
+    """``table`` on the terminal; otherwise the format named by the output's suffix."""
+    if output is None:
+        return "table"
+    fmt = SUFFIXES.get(output.suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"{output}: cannot tell the output format from the suffix",
+            hint="use .json, .csv, .parquet or .txt, or pass --format",
+        )
+    return fmt
+
+
+def hours(h: float | None) -> str:
+    """A duration for people: minutes, hours or days."""
+    if h is None:
+        return ""
+    if h < 1:
+        return f"{h * 60:.0f} min"
+    if h < 48:
+        return f"{h:.1f} h"
+    return f"{h / 24:.1f} d"
+
+
+def short_hours(h: float | None) -> str:
+    """A duration in at most five characters: 45m, 17h, 3.2d."""
+    if h is None:
+        return ""
+    if h < 1:
+        return f"{h * 60:.0f}m"
+    if h < 48:
+        return f"{h:.0f}h"
+    return f"{h / 24:.1f}d"
+
+
+_COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
+    ("interactions", "con-\ntacts", str),
+    ("customer_tasks", "cust.\ntasks", str),
+    ("customer_wait_hours", "wait-\ning", lambda h: short_hours(h)),
+    ("silent_wait_max_hours", "longest\nsilence", lambda h: short_hours(h)),
+    ("handoffs", "hand-\noffs", str),
+    ("ping_pongs", "ping-\npong", str),
+    ("effort_minutes", "effort\n(min)", lambda m: f"{m:.0f}"),
+]
+"""The measures shown in the terminal table (all are in json/csv/parquet)."""
+
+
+def render_terminal(result: Result, console: Console, top: int | None) -> None:
+    n = top or DEFAULT_TOP
+    cases = result.ranked(n)
+    flags = result.flat_table(n).select("case_id", "flags")
+    flag_of = dict(flags.iter_rows())
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        title=f"Top {min(n, result.cases.height)} of {result.cases.height:,} cases "
+        "by friction score",
+        title_justify="left",
+    )
+    table.add_column("#", justify="right")
+    table.add_column("case", no_wrap=True, max_width=24, overflow="ellipsis")
+    has_cat = "category" in cases.columns and console.width >= 110
+    if has_cat:
+        table.add_column("category", max_width=16)
+    table.add_column("score", justify="right")
+    for _, label, _ in _COLUMNS:
+        table.add_column(label, justify="right")
+    table.add_column("flags", min_width=5)
+    for i, row in enumerate(cases.iter_rows(named=True), start=1):
+        cells: list[str | Text] = [str(i), Text(str(row["case_id"]))]
+        if has_cat:
+            cells.append(Text(str(row["category"] or "")))
+        cells.append(f"{row['friction_score']:.1f}")
+        cells += [fmt(row[name]) for name, _, fmt in _COLUMNS]
+        ids = [f for f in flag_of.get(row["case_id"], "").split(";") if f]
+        cells.append(" ".join(str(int(f.removeprefix("FM"))) for f in ids))
+        table.add_row(*cells)
+    console.print(table)
+    console.print(
+        "[dim]flags: rule numbers (4 = FM004; see `frictionminer rules`). Waiting: calendar "
+        "time on the company; effort: the customer's own minutes.[/dim]"
+    )
+    render_summary(result.summary(), console)
+
+
+def render_summary(summary: dict[str, Any], console: Console) -> None:
+    from frictionminer.rules import RULES
+
+    console.print(
+        f"[bold]Summary[/bold]: {summary['cases']:,} cases, {summary['events']:,} events "
+        f"({summary['instances']}); {summary['flagged_cases']:,} cases flagged "
+        f"({summary['flagged_share']:.1%}); {summary['resolved_share']:.1%} resolved"
+    )
+    rules = Table(title="Cases flagged per rule", title_justify="left")
+    for col in ("rule", "name", "cases", "share"):
+        rules.add_column(col, justify="right" if col in ("cases", "share") else "left")
+    for rid, stats in summary["flags"].items():
+        name = RULES[rid].name.removeprefix("friction.").replace("_", " ")
+        rules.add_row(rid, name, f"{stats['cases']:,}", f"{stats['share']:.1%}")
+    console.print(rules)
+    meas = Table(title="Measures per case", title_justify="left")
+    for col in ("measure", "median", "p90"):
+        meas.add_column(col, justify="left" if col == "measure" else "right")
+    for name, q in summary["measures"].items():
+        meas.add_row(name, f"{q['median']:g}", f"{q['p90']:g}")
+    console.print(meas)
+
+
+def _write_table(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
+    from frictionminer.report.console import render_to_text, stdout
+
+    if output is None:
+        render_terminal(result, stdout(quiet=quiet), top)
+    else:
+        from frictionminer.outputs import write_text
+
+        write_text(output, render_to_text(lambda c: render_terminal(result, c, top), width=160))
+
+
+def _write_json(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
+    text = json.dumps(result.as_record(top), indent=2, ensure_ascii=False, default=str) + "\n"
+    _text_out(text, output)
+
+
+def _text_out(text: str, output: Path | None) -> None:
+    import sys
+
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from frictionminer.outputs import write_text
+
+        write_text(output, text)
+
+
+def _write_csv(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
+    table = result.flat_table(top)
+    _text_out(table.write_csv(datetime_format="%Y-%m-%dT%H:%M:%S%.6f%:z"), output)
+
+
+def _write_parquet(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
+    if output is None:
+        raise UsageError("parquet output needs a file", hint="add -o cases.parquet")
+    from frictionminer.outputs import write_with
+
+    table = result.flat_table(top)
+    write_with(output, lambda tmp: table.write_parquet(tmp))
+
+
+WRITERS: dict[str, Writer] = {
+    "table": _write_table,
+    "json": _write_json,
+    "csv": _write_csv,
+    "parquet": _write_parquet,
+}

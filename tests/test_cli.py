@@ -1,0 +1,200 @@
+"""The CLI through typer's runner: exit codes, output, errors as one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from frictionminer.cli import app
+
+from conftest import SAMPLES, shared_log
+
+runner = CliRunner()
+SHOELACE = str(SAMPLES / "shoelace.csv")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    res = runner.invoke(app, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+def test_every_command_has_help_text() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    for name in ("info", "convert"):
+        assert name in out
+        c, text, _ = run(name, "--help")
+        assert c == 0 and "Usage" in text
+
+
+def test_cli_start_up_imports_no_heavy_library() -> None:
+    code = (
+        "import sys, frictionminer.cli\n"
+        "heavy = ('polars', 'pm4py', 'pandas', 'lxml', 'rustxes')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_python_dash_m_works() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "frictionminer", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0
+    assert out.stdout.startswith("frictionminer ")
+
+
+def test_info_on_the_sample(tmp_path: Path) -> None:
+    code, out, err = run("info", SHOELACE, "--group-col", "team")
+    assert code == 0, err
+    assert "cases            5" in out
+    assert "events           41" in out
+    assert "Automated acknowledgement" in out
+
+
+def test_info_json_contract() -> None:
+    code, out, _ = run("info", SHOELACE, "--format", "json", "--group-col", "team")
+    assert code == 0
+    rec = json.loads(out)
+    assert rec["cases"] == 5 and rec["events"] == 41 and rec["activities"] == 27
+    assert rec["time_span"] == {
+        "start": "2026-03-02T08:14:00+00:00",
+        "end": "2026-03-13T10:01:00+00:00",
+    }
+    roles = {a["name"]: (a["role"], a["source_column"]) for a in rec["attributes"]}
+    assert roles["group"] == ("group", "team")
+    assert roles["case_id"] == ("case", "case_id")
+    assert rec["events_per_case"]["max"] == 18
+
+
+def test_info_json_to_file(tmp_path: Path) -> None:
+    out = tmp_path / "info.json"
+    code, _, _ = run("info", SHOELACE, "--format", "json", "-o", str(out))
+    assert code == 0
+    assert json.loads(out.read_text())["events"] == 41
+
+
+# --- errors: one line, exit 2, nothing left behind -----------------------------------
+
+
+def assert_one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in err
+    for n in needles:
+        assert n in lines[0], lines[0]
+
+
+def test_missing_file() -> None:
+    code, _, err = run("info", "no/such/log.csv")
+    assert_one_line_error(code, err, "no/such/log.csv: no such file")
+
+
+def test_wrong_column_lists_columns_and_suggests(tmp_path: Path) -> None:
+    code, _, err = run("info", SHOELACE, "--case-col", "Case Id")
+    assert_one_line_error(
+        code, err, "no column 'Case Id' for --case-col", "'case_id'", "did you mean 'case_id'"
+    )
+
+
+def test_bad_timestamp_names_row_and_value(tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text(
+        "case_id,activity,timestamp\n1,a,2020-01-01 10:00\n1,b,2020-01-01 11:00\n1,c,later\n"
+    )
+    code, _, err = run("info", str(f))
+    assert_one_line_error(code, err, "bad.csv: row 3, column 'timestamp'", "'later'")
+
+
+def test_empty_log(tmp_path: Path) -> None:
+    f = tmp_path / "empty.csv"
+    f.write_text("case_id,activity,timestamp\n")
+    code, _, err = run("info", str(f))
+    assert_one_line_error(code, err, "empty.csv", "empty")
+
+
+def test_unsupported_format() -> None:
+    path = shared_log("pm4py-tests/input_data/running-example.xes.yaml")
+    code, _, err = run("info", str(path))
+    assert_one_line_error(code, err, "unsupported file type")
+
+
+def test_bad_config_exits_2(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[columns]\ncase = 1\n")
+    code, _, err = run("info", SHOELACE, "--config", str(cfg))
+    assert_one_line_error(code, err, "c.toml: key 'columns.case'")
+
+
+def test_debug_shows_the_traceback() -> None:
+    res = runner.invoke(app, ["--debug", "info", "no/such/log.csv"])
+    assert res.exit_code == 2
+    assert "Traceback" in res.stderr
+
+
+def test_hostile_xml_is_refused_and_no_output_is_left(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.xes"
+    bomb.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE log [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+        '<log><trace><string key="concept:name" value="&b;"/></trace></log>\n'
+    )
+    out = tmp_path / "out.parquet"
+    code, _, err = run("convert", str(bomb), "-o", str(out))
+    assert_one_line_error(code, err, "bomb.xes")
+    assert list(tmp_path.iterdir()) == [bomb]
+
+
+def test_failed_convert_leaves_no_file(tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text("case_id,activity,timestamp\n1,a,nonsense\n")
+    out = tmp_path / "out.csv"
+    code, _, _ = run("convert", str(f), "-o", str(out))
+    assert code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+def test_unknown_output_suffix() -> None:
+    code, _, err = run("convert", SHOELACE, "-o", "out.xlsx")
+    assert_one_line_error(code, err, "out.xlsx: cannot tell the output format")
+
+
+# --- convert round trips ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".csv.gz", ".xes", ".xes.gz"])
+def test_convert_round_trip(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"shoelace{suffix}"
+    code, _, err = run("convert", SHOELACE, "--group-col", "team", "-o", str(out))
+    assert code == 0, err
+    assert "wrote" in err and "41 events, 5 cases" in err
+    from frictionminer.ingest import load
+
+    orig = load(SHOELACE, _settings(group="team")).events
+    back = load(str(out), _settings()).events
+    cols = ["case_id", "activity", "timestamp", "resource", "group", "channel"]
+    assert back.select(cols).equals(orig.select(cols))
+
+
+def _settings(**columns: str) -> object:
+    from frictionminer.settings import load_settings
+
+    return load_settings(overrides={"columns": dict(columns)})
+
+
+def test_convert_keeps_other_attributes_in_parquet(tmp_path: Path) -> None:
+    out = tmp_path / "s.parquet"
+    assert run("convert", SHOELACE, "-o", str(out))[0] == 0
+    df = pl.read_parquet(out)
+    assert "product" in df.columns and "value_eur" in df.columns and "organisation" in df.columns
+    assert df.schema["timestamp"] == pl.Datetime("us", "UTC")
