@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml uv.lock
 
 env: $(STAMP) ## create or update .venv from uv.lock
 
-demo: $(STAMP) ## run frictionminer on the bundled sample log
-	$(BIN)/frictionminer info sample_logs/shoelace.csv
+demo: $(STAMP) ## score the bundled shoelace story and explain its worst case
+	$(BIN)/frictionminer info sample_logs/shoelace.csv --config sample_logs/stories.toml
+	$(BIN)/frictionminer score sample_logs/shoelace.csv --config sample_logs/stories.toml
+	$(BIN)/frictionminer explain sample_logs/shoelace.csv W-1001 --config sample_logs/stories.toml
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import os
 import random
-from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -746,25 +744,34 @@ def test_frame_is_lazy_and_in_input_order() -> None:
     not os.environ.get("FRICTIONMINER_BENCH"), reason="timing: set FRICTIONMINER_BENCH"
 )
 def test_speed_close_to_polars(tmp_path: Path) -> None:  # pragma: no cover - manual
+    """1M event-like rows: within 1.5x of plain ``polars.read_csv`` (medians of 3, same
+    process, interleaved).  Opt-in because timings on a shared machine are noisy."""
+    import statistics
     import time
 
-    buf = io.StringIO()
-    buf.write("case,activity,timestamp,cost,n\n")
-    for i in range(300_000):
-        buf.write(
-            f"Case {i // 7},Act {i % 11},2024-01-01 10:{i % 60:02d}:00,{i % 97}.25,{i % 13}\n"
-        )
+    n = 1_000_000
+    i = pl.int_range(n, eager=True)
+    pl.DataFrame(
+        {
+            "Case ID": "Case " + (i // 9).cast(pl.String),
+            "Activity": "Activity " + (i % 13).cast(pl.String),
+            "Resource": "Value " + (i % 41).cast(pl.String),
+            "Complete Timestamp": "2024/01/01 10:" + (i % 60).cast(pl.String) + ":00.000",
+            "Cost": (i % 997) / 8,
+            "Reassignments": i % 30,
+            "Customer": (i % 50_000).cast(pl.String).str.zfill(7),
+            "Channel": pl.Series(["mail", "phone", "web"]).gather(i % 3),
+            "First Call Resolution": i % 2 == 0,
+        }
+    ).write_csv(tmp_path / "speed.csv")
     path = tmp_path / "speed.csv"
-    path.write_text(buf.getvalue())
-
-    def best(fn: Callable[[], object]) -> float:
-        times = []
-        for _ in range(3):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return min(times)
-
-    ours = best(lambda: read_csv(path).frame.collect())
-    theirs = best(lambda: pl.read_csv(path))
-    assert ours < 1.5 * theirs + 0.02
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(3):
+        t = time.perf_counter()
+        read_csv(path).frame.collect()
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        pl.read_csv(path)
+        theirs.append(time.perf_counter() - t)
+    assert statistics.median(ours) < 1.5 * statistics.median(theirs)

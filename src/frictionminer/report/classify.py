@@ -16,21 +16,34 @@ if TYPE_CHECKING:
 
 def render_terminal(s: RoleSuggestion, console: Console, *, show_toml: bool) -> None:
     rec = s.as_record()
-    for role, matches in rec["roles"].items():
-        table = Table(title=f"{role}: {len(matches)} activities", title_justify="left")
-        table.add_column("activity")
+    total = max(int(rec["events"]), 1)
+    console.print(f"Roles of {total:,} events, matched against '{rec['match']}'")
+    for role, info in rec["roles"].items():
+        matches = info["matches"]
+        covered = sum(int(m["events"]) for m in matches)
+        console.print(
+            f"[bold]{role}[/bold]: {len(matches)} values, {covered:,} events ({covered / total:.1%})"
+        )
+        if not matches:
+            continue
+        table = Table()
+        table.add_column("value")
         table.add_column("events", justify="right")
         for m in matches[:15]:
-            table.add_row(Text(m["activity"]), f"{m['events']:,}")
+            table.add_row(Text(m["value"]), f"{m['events']:,}")
         if len(matches) > 15:
             table.add_row(f"… {len(matches) - 15} more", "")
         console.print(table)
     un = rec["unmatched"]
-    table = Table(title=f"Frequent activities no role matches ({len(un)})", title_justify="left")
-    table.add_column("activity")
+    console.print(
+        f"[bold]no role[/bold]: the {len(un)} most frequent of {rec['unmatched_total']:,} values"
+    )
+    table = Table()
+    table.add_column("value")
     table.add_column("events", justify="right")
+    table.add_column("looks like")
     for m in un:
-        table.add_row(Text(m["activity"]), f"{m['events']:,}")
+        table.add_row(Text(m["value"]), f"{m['events']:,}", m["suggested_role"] or "")
     console.print(table)
     if show_toml:
         console.print("[bold]Proposed [roles] table[/bold] (paste into frictionminer.toml):")

@@ -53,7 +53,9 @@ def short_hours(h: float | None) -> str:
         return f"{h * 60:.0f}m"
     if h < 48:
         return f"{h:.0f}h"
-    return f"{h / 24:.1f}d"
+    if h < 2400:
+        return f"{h / 24:.1f}d"
+    return f"{h / 24:.0f}d"
 
 
 _COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
@@ -111,8 +113,8 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
     from frictionminer.rules import RULES
 
     console.print(
-        f"[bold]Summary[/bold]: {summary['cases']:,} cases, {summary['events']:,} events "
-        f"({summary['instances']}); {summary['flagged_cases']:,} cases flagged "
+        f"[bold]Summary[/bold]: {summary['cases']:,} cases, {summary['events']:,} events; "
+        f"counted: {summary['instances']}; {summary['flagged_cases']:,} cases flagged "
         f"({summary['flagged_share']:.1%}); {summary['resolved_share']:.1%} resolved"
     )
     rules = Table(title="Cases flagged per rule", title_justify="left")
