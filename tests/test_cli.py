@@ -11,9 +11,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from frictionminer.cli import app
-
 from conftest import SAMPLES, shared_log
+from frictionminer.cli import app
 
 runner = CliRunner()
 SHOELACE = str(SAMPLES / "shoelace.csv")
@@ -320,6 +319,7 @@ def test_energy_switch_story() -> None:
     code, out, _ = run(
         "score", str(SAMPLES / "energy_switch.csv"), "--config", STORIES, "-f", "json"
     )
+    assert code == 0
     top = json.loads(out)["cases"][0]
     assert top["case_id"] == "E-2001"
     assert top["measures"]["external_handoffs"] >= 4  # passed between three organisations
@@ -327,6 +327,7 @@ def test_energy_switch_story() -> None:
 
 def test_complaint_story_silence_versus_interim_notices() -> None:
     code, out, _ = run("score", str(SAMPLES / "complaint.csv"), "--config", STORIES, "-f", "json")
+    assert code == 0
     by_id = {c["case_id"]: c for c in json.loads(out)["cases"]}
     silent, informed = by_id["C-3001"], by_id["C-3002"]
     # Similar handling; only C-3002 keeps the customer informed with interim notices.

@@ -8,9 +8,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from frictionminer.cli import app
-
 from conftest import shared_log
+from frictionminer.cli import app
 
 runner = CliRunner()
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import polars as pl
-from conftest import REPO, shared_log
 from typer.testing import CliRunner
 
+from conftest import REPO, shared_log
 from frictionminer.cli import app
 from frictionminer.ingest import load
 from frictionminer.settings import load_settings

@@ -22,7 +22,8 @@ def render_terminal(s: RoleSuggestion, console: Console, *, show_toml: bool) -> 
         matches = info["matches"]
         covered = sum(int(m["events"]) for m in matches)
         console.print(
-            f"[bold]{role}[/bold]: {len(matches)} values, {covered:,} events ({covered / total:.1%})"
+            f"[bold]{role}[/bold]: {len(matches)} values, "
+            f"{covered:,} events ({covered / total:.1%})"
         )
         if not matches:
             continue
