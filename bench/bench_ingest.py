@@ -64,6 +64,9 @@ t0 = time.perf_counter()
 {body}
 dt = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):
+        peak = int(line.split()[1]) / 1024  # this process only (ru_maxrss may carry the parent's)
 print(f"{{dt}} {{n}} {{peak}}")
 """
 

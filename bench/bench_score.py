@@ -219,7 +219,7 @@ from frictionminer.classify import classify
 from frictionminer.ingest import load
 from frictionminer.measures import case_measures
 from frictionminer.paths import annotate, select_instances
-from frictionminer.report.score import WRITERS
+from frictionminer.outputs import write_text
 from frictionminer.rules import evaluate_flags
 from frictionminer.score import score_cases
 from frictionminer.settings import load_settings
@@ -240,11 +240,16 @@ flags = evaluate_flags(scored, settings)
 stage("evaluate_flags")
 result = Result(log=log, settings=settings, events=events, cases=scored, flags=flags,
                 instances=described)
+# what WRITERS["json"] does (report.score._write_json), split in its three steps
 record = result.as_record()
 stage("JSON: as_record")
-WRITERS["json"](result, top=None, output=Path(OUT), quiet=True)
-stage("JSON: as_record + dumps + write")
+text = json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\\n"
+stage("JSON: json.dumps")
+del record
+write_text(Path(OUT), text)
+stage("JSON: write")
 NOTES["cases"] = scored.height
+NOTES["json_mb"] = round(len(text) / 1e6, 1)
 """
 
 PANDAS = """
@@ -458,9 +463,11 @@ def table_rows(res: dict[str, Any], events: int) -> list[list[str]]:
     for stage in ("import", "load", "classify", "annotate", "case_measures"):
         add(f"fm {stage}", **_sp(fm[stage]))
     add("fm measures = classify + annotate + case_measures", measures_s, None)
-    for stage in ("score_cases (+ rank)", "evaluate_flags", "JSON: as_record"):
+    stages = ("score_cases (+ rank)", "evaluate_flags", "JSON: as_record", "JSON: json.dumps")
+    for stage in (*stages, "JSON: write"):
         add(f"fm {stage}", **_sp(fm[stage]))
-    add("fm JSON: as_record + dumps + write", **_sp(fm["JSON: as_record + dumps + write"]))
+    json_s = sum(fm[s]["seconds"] for s in ("JSON: as_record", "JSON: json.dumps", "JSON: write"))
+    add("fm JSON output = as_record + json.dumps + write", json_s, fm["JSON: write"]["peak_mb"])
     pdr = res["pandas"]["rows"]
     add("pandas read_parquet", **_sp(pdr["read_parquet"]), ref="fm load")
     add("pandas core measures (7)", **_sp(pdr["core measures"]), ref="fm measures")
