@@ -474,6 +474,32 @@ def convert(
         )
 
 
+# Commands that live in their own modules register themselves here; each module's
+# ``register(app)`` defines its commands with the option bundles above (imported from
+# this module) and keeps its heavy imports inside the command functions.
+_COMMAND_MODULES: tuple[str, ...] = (
+    "frictionminer.simulate.command",
+    "frictionminer.report.command",
+    "frictionminer.audit_command",
+)
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a command still being written
+            if not exc.name or not (name + ".").startswith(exc.name + "."):
+                raise
+            continue
+        module.register(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="frictionminer")

@@ -179,7 +179,7 @@ def parse_timestamps(
     if n_bad:
         idx = int(bad_mask.arg_true()[0])
         raise SchemaError(
-            f"{source}: row {idx + 1}, column '{column}': cannot parse timestamp "
+            f"{source}: data row {idx + 1}, column '{column}': cannot parse timestamp "
             f"{raw[idx]!r} as {fmt!r} ({n_bad} such value{'s' if n_bad > 1 else ''})",
             hint="give the format with --timestamp-format",
         )
