@@ -112,7 +112,7 @@ def test_bad_timestamp_names_row_and_value(tmp_path: Path) -> None:
         "case_id,activity,timestamp\n1,a,2020-01-01 10:00\n1,b,2020-01-01 11:00\n1,c,later\n"
     )
     code, _, err = run("info", str(f))
-    assert_one_line_error(code, err, "bad.csv: row 3, column 'timestamp'", "'later'")
+    assert_one_line_error(code, err, "bad.csv: data row 3, column 'timestamp'", "'later'")
 
 
 def test_empty_log(tmp_path: Path) -> None:

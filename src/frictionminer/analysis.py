@@ -16,6 +16,8 @@ from frictionminer.errors import UsageError
 from frictionminer.ingest.normalize import EventLog
 from frictionminer.settings import Settings
 
+_FLAG_FIELDS = ("rule", "name", "severity", "remedy", "message")
+_FLAG_LIST = pl.List(pl.Struct({k: pl.String for k in _FLAG_FIELDS}))
 SUMMARY_QUANTILES = (("median", 0.5), ("p90", 0.9))
 
 
@@ -88,41 +90,63 @@ class Result:
     def ranked(self, top: int | None = None) -> pl.DataFrame:
         return self.cases if top is None else self.cases.head(top)
 
-    def case_records(self, top: int | None = None) -> list[dict[str, Any]]:
-        """The ``cases`` list of the JSON contract (plain builtins)."""
+    def records_frame(self, top: int | None = None) -> pl.DataFrame:
+        """The ``cases`` of the JSON contract as a frame of structs, ready to serialise.
+
+        Built with whole-table expressions (no Python loop per case), so that
+        ``--format json`` stays fast for hundreds of thousands of cases.
+        """
         from frictionminer.score import SCORE_TERMS
 
         cases = self.ranked(top)
-        flags_by_case: dict[str, list[dict[str, str]]] = {}
-        ids = set(cases[S.CASE].to_list())
-        for row in self.flags.filter(pl.col(S.CASE).is_in(list(ids))).iter_rows(named=True):
-            flags_by_case.setdefault(row[S.CASE], []).append(
-                {
-                    "rule": row["rule"],
-                    "name": row["name"],
-                    "severity": row["severity"],
-                    "remedy": row["remedy"],
-                    "message": row["message"],
-                }
+
+        def plain(name: str) -> pl.Expr:
+            dtype = cases.schema[name]
+            if dtype.is_float():
+                return pl.col(name).round(3)
+            if isinstance(dtype, pl.Datetime):
+                return pl.col(name).dt.to_string("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+            return pl.col(name)
+
+        flags = (
+            self.flags.join(cases.select(S.CASE), on=S.CASE, how="semi")
+            .sort([S.CASE, "rule"])
+            .group_by(S.CASE, maintain_order=True)
+            .agg(pl.struct(*_FLAG_FIELDS).alias("flags"))
+        )
+        extras = [
+            plain(c)
+            for c in ("category", "value", "peer_group", "effort_z", "value_ratio")
+            if c in cases.columns
+        ]
+        return (
+            cases.select(
+                pl.col(S.CASE),
+                pl.col("friction_score"),
+                pl.struct([plain(m) for m in self.measure_names]).alias("measures"),
+                pl.struct([pl.col(f"contrib_{t}").round(3).alias(t) for t in SCORE_TERMS]).alias(
+                    "contributions"
+                ),
+                *extras,
             )
-        out = []
-        names = self.measure_names
-        for row in cases.iter_rows(named=True):
-            rec: dict[str, Any] = {
-                "case_id": row[S.CASE],
-                "friction_score": row["friction_score"],
-                "measures": {m: _plain(row[m]) for m in names},
-                "contributions": {t: row[f"contrib_{t}"] for t in SCORE_TERMS},
-                "flags": flags_by_case.get(row[S.CASE], []),
-            }
-            for extra in ("category", "value", "peer_group", "effort_z", "value_ratio"):
-                if extra in row:
-                    rec[extra] = _plain(row[extra])
-            out.append(rec)
-        return out
+            .join(flags, on=S.CASE, how="left", maintain_order="left")
+            .with_columns(pl.col("flags").fill_null(pl.lit([], dtype=_FLAG_LIST)))
+        )
+
+    def case_records(self, top: int | None = None) -> list[dict[str, Any]]:
+        """The ``cases`` list of the JSON contract (plain builtins)."""
+        return self.records_frame(top).to_dicts()
 
     def as_record(self, top: int | None = None) -> dict[str, Any]:
         return {"summary": self.summary(), "cases": self.case_records(top)}
+
+    def as_json(self, top: int | None = None) -> str:
+        """``as_record`` serialised, with the (possibly huge) case list written by polars."""
+        import json
+
+        summary = json.dumps(self.summary(), indent=2, ensure_ascii=False, default=str)
+        cases = self.records_frame(top).write_json()
+        return f'{{"summary": {summary},\n"cases": {cases}}}\n'
 
     def flat_table(self, top: int | None = None) -> pl.DataFrame:
         """One row per case for CSV/Parquet: measures, contributions, flags as ids."""
@@ -146,12 +170,6 @@ class Result:
         events = self.events.filter(pl.col(S.CASE) == case_id)
         flags = self.flags.filter(pl.col(S.CASE) == case_id)
         return events, row.row(0, named=True), flags
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 3)
-    return value
 
 
 def analyze(log: EventLog, settings: Settings) -> Result:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -144,8 +143,7 @@ def _write_table(result: Result, *, top: int | None, output: Path | None, quiet:
 
 
 def _write_json(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
-    text = json.dumps(result.as_record(top), indent=2, ensure_ascii=False, default=str) + "\n"
-    _text_out(text, output)
+    _text_out(result.as_json(top), output)
 
 
 def _text_out(text: str, output: Path | None) -> None:
