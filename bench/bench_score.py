@@ -10,7 +10,7 @@ timestamp (UTC), resource, group.  Then, each in a fresh process, ``--repeat`` t
 
 * ``frictionminer score FILE --format json -o OUT``, process start to JSON written;
 * the library stages one after the other (load, classify, annotate, case_measures,
-  score_cases, evaluate_flags, then the JSON record and its serialisation);
+  score_cases, evaluate_flags, then the JSON output as the CLI writes it);
 * :func:`pandas_measures`, a straightforward pandas version of seven core measures
   (interactions, customer_tasks, customer_wait_hours, silent_wait_max_hours, handoffs,
   ping_pongs, duration_hours); before timing, its output is checked against
@@ -219,7 +219,7 @@ from frictionminer.classify import classify
 from frictionminer.ingest import load
 from frictionminer.measures import case_measures
 from frictionminer.paths import annotate, select_instances
-from frictionminer.outputs import write_text
+from frictionminer.report.score import WRITERS
 from frictionminer.rules import evaluate_flags
 from frictionminer.score import score_cases
 from frictionminer.settings import load_settings
@@ -240,16 +240,10 @@ flags = evaluate_flags(scored, settings)
 stage("evaluate_flags")
 result = Result(log=log, settings=settings, events=events, cases=scored, flags=flags,
                 instances=described)
-# what WRITERS["json"] does (report.score._write_json), split in its three steps
-record = result.as_record()
-stage("JSON: as_record")
-text = json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\\n"
-stage("JSON: json.dumps")
-del record
-write_text(Path(OUT), text)
-stage("JSON: write")
+WRITERS["json"](result, top=None, output=Path(OUT), quiet=True)
+stage("JSON output (as the CLI writes it)")
 NOTES["cases"] = scored.height
-NOTES["json_mb"] = round(len(text) / 1e6, 1)
+NOTES["json_mb"] = round(Path(OUT).stat().st_size / 1e6, 1)
 """
 
 PANDAS = """
@@ -463,11 +457,8 @@ def table_rows(res: dict[str, Any], events: int) -> list[list[str]]:
     for stage in ("import", "load", "classify", "annotate", "case_measures"):
         add(f"fm {stage}", **_sp(fm[stage]))
     add("fm measures = classify + annotate + case_measures", measures_s, None)
-    stages = ("score_cases (+ rank)", "evaluate_flags", "JSON: as_record", "JSON: json.dumps")
-    for stage in (*stages, "JSON: write"):
+    for stage in ("score_cases (+ rank)", "evaluate_flags", "JSON output (as the CLI writes it)"):
         add(f"fm {stage}", **_sp(fm[stage]))
-    json_s = sum(fm[s]["seconds"] for s in ("JSON: as_record", "JSON: json.dumps", "JSON: write"))
-    add("fm JSON output = as_record + json.dumps + write", json_s, fm["JSON: write"]["peak_mb"])
     pdr = res["pandas"]["rows"]
     add("pandas read_parquet", **_sp(pdr["read_parquet"]), ref="fm load")
     add("pandas core measures (7)", **_sp(pdr["core measures"]), ref="fm measures")

@@ -316,6 +316,36 @@ class ScoreFormat(StrEnum):
     json = "json"
     csv = "csv"
     parquet = "parquet"
+    markdown = "markdown"
+
+
+PseudoOpt = Annotated[
+    bool,
+    typer.Option(
+        "--pseudonymize",
+        help="Replace case ids, resources and identifying attributes by keyed hashes (GDPR).",
+    ),
+]
+PseudoKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pseudonym-key",
+        envvar="FRICTIONMINER_PSEUDONYM_KEY",
+        show_envvar=True,
+        help="Key for --pseudonymize; the same key gives the same pseudonyms "
+        "(default: a random key per run).",
+    ),
+]
+
+
+def _pseudonymized(result: Any, enabled: bool, key_opt: str | None) -> tuple[Any, bytes | None]:
+    """The result with identifiers replaced when asked, and the key used."""
+    if not enabled:
+        return result, None
+    from frictionminer.pseudonymize import pseudonymize_result, resolve_key
+
+    key, _stable = resolve_key(key_opt)
+    return pseudonymize_result(result, key), key
 
 
 @app.command()
@@ -342,6 +372,8 @@ def score(
     ] = None,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    pseudonymize: PseudoOpt = False,
+    pseudonym_key: PseudoKeyOpt = None,
 ) -> None:
     """Score every case by the customer's burden and flag the disproportionate ones."""
     from frictionminer.report.score import WRITERS, infer_format
@@ -353,7 +385,7 @@ def score(
         check_writable(output)
     from frictionminer.analysis import analyze
 
-    result = analyze(_load(log, settings), settings)
+    result, _ = _pseudonymized(analyze(_load(log, settings), settings), pseudonymize, pseudonym_key)
     WRITERS[chosen](result, top=top, output=output, quiet=quiet)
 
 
@@ -368,12 +400,20 @@ def explain(
         InfoFormat, typer.Option("--format", "-f", help="Output format.")
     ] = InfoFormat.table,
     output: OutputOpt = None,
+    pseudonymize: PseudoOpt = False,
+    pseudonym_key: PseudoKeyOpt = None,
 ) -> None:
     """The case as the customer lived it: each step, the waits, the handoffs, the flags."""
     from frictionminer.analysis import analyze
     from frictionminer.report import explain as explain_report
 
-    result = analyze(_load(log, settings), settings)
+    result, key = _pseudonymized(
+        analyze(_load(log, settings), settings), pseudonymize, pseudonym_key
+    )
+    if key is not None and case_id not in set(result.cases["case_id"].to_list()):
+        from frictionminer.pseudonymize import Pseudonymizer
+
+        case_id = Pseudonymizer(key).case_id(case_id)  # the original id was given
     story = explain_report.build_story(result, case_id)
     if fmt is InfoFormat.json:
         _emit(explain_report.render_json(story), output)

@@ -15,7 +15,13 @@ from frictionminer.analysis import Result
 from frictionminer.errors import UsageError
 
 DEFAULT_TOP = 20
-SUFFIXES = {".json": "json", ".csv": "csv", ".parquet": "parquet", ".txt": "table"}
+SUFFIXES = {
+    ".json": "json",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".txt": "table",
+    ".md": "markdown",
+}
 
 Writer = Callable[..., None]
 
@@ -28,7 +34,7 @@ def infer_format(output: Path | None) -> str:
     if fmt is None:
         raise UsageError(
             f"{output}: cannot tell the output format from the suffix",
-            hint="use .json, .csv, .parquet or .txt, or pass --format",
+            hint="use .json, .csv, .parquet, .md or .txt, or pass --format",
         )
     return fmt
 
@@ -171,8 +177,16 @@ def _write_parquet(result: Result, *, top: int | None, output: Path | None, quie
     write_with(output, lambda tmp: table.write_parquet(tmp))
 
 
+def _write_markdown(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
+    from frictionminer.causes import find_causes
+    from frictionminer.report.markdown import render_score_markdown
+
+    _text_out(render_score_markdown(result, top, find_causes(result)), output)
+
+
 WRITERS: dict[str, Writer] = {
     "table": _write_table,
+    "markdown": _write_markdown,
     "json": _write_json,
     "csv": _write_csv,
     "parquet": _write_parquet,

@@ -1,0 +1,134 @@
+"""The ``injected`` labels: which flags a case's injected friction should trigger.
+
+A label is the rule's **documented** definition (docs/rules.md, default thresholds from
+the rule table) applied to the **ground truth** the generator kept while building the case
+(:class:`~frictionminer.simulate.engine.Truth`): the counts it put into the case, with
+the roles it declared for its activities.  The engine is never run to make a label, so a
+detector that misreads a log loses precision or recall here.
+
+Only cases with injected friction carry labels; clean cases are built so that none of the
+definitions holds for them (the test suite checks this on the ground truth).
+
+FM001 and FM008 compare a case with its peers.  Their labels apply the documented peer
+comparison (category with at least ``proportion.min_peers`` cases, else the whole log;
+median interactions; robust z-score of effort with the MAD, mean-deviation fallback,
+one-contact floor and cap; effort per unit of value against the log's median) to the
+true measures of all simulated cases.  The patterns that should trigger them are made
+strong (piecemeal requests and disproportionate effort add an hour or more of the
+customer's time to a case whose clean peers need a quarter of an hour), so few labels
+hinge on the exact threshold.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+
+from frictionminer.simulate.engine import HOUR, BoolArray, Truth
+
+MAD_TO_SD = 1.4826
+MEANAD_TO_SD = math.sqrt(math.pi / 2)
+
+
+def truth_table(truth: Truth, category: pl.Series, value: pl.Series) -> pl.DataFrame:
+    """One row per case: the true measures the labels are computed from."""
+    from frictionminer.settings import Settings
+
+    effort = Settings().effort
+    t = truth
+    minutes = (
+        effort.contact * t.interactions
+        + effort.customer_task * t.customer_tasks
+        + effort.channel_switch * t.channel_switches
+        + effort.reexplanation * t.reexplanations
+    )
+    return pl.DataFrame(
+        {
+            "interactions": t.interactions,
+            "customer_tasks": t.customer_tasks,
+            "repeat_requests": t.repeat_requests,
+            "silent_wait_max_hours": t.silent_max / HOUR,
+            "handoffs": t.handoffs,
+            "ping_pongs": t.ping_pongs,
+            "channel_switches": t.channel_switches,
+            "reexplanations": t.reexplanations,
+            "effort_minutes": minutes.astype(np.float64),
+            "resolved": t.resolved,
+            "category": category,
+            "value": value,
+        }
+    )
+
+
+def _peer(expr: pl.Expr) -> pl.Expr:
+    return pl.when(pl.col("_key").is_null()).then(expr).otherwise(expr.over("_key"))
+
+
+def flag_truth(table: pl.DataFrame, reopened: BoolArray) -> pl.DataFrame:
+    """``table`` plus one Boolean column per rule id: its definition holds on the truth."""
+    from frictionminer.rules import RULES
+    from frictionminer.settings import Settings
+
+    settings = Settings()
+    p = {rid: dict(r.defaults) for rid, r in RULES.items()}
+    min_peers, cap = settings.proportion.min_peers, settings.proportion.cap
+    floor = max(settings.effort.contact, 1.0)
+    effort = pl.col("effort_minutes")
+    big = pl.len().over("category") >= min_peers
+    frame = table.with_columns(
+        pl.when(big).then(pl.col("category")).alias("_key"),
+        pl.Series("reopened", reopened),
+    )
+    frame = frame.with_columns(
+        _peer(pl.col("interactions").cast(pl.Float64).median()).alias("_imed"),
+        _peer(effort.median()).alias("_emed"),
+    )
+    dev = (effort - pl.col("_emed")).abs()
+    frame = frame.with_columns(
+        _peer(dev.median()).alias("_mad"), _peer(dev.mean()).alias("_meanad")
+    )
+    spread = (
+        pl.when(pl.col("_mad") > 0)
+        .then(MAD_TO_SD * pl.col("_mad"))
+        .otherwise(MEANAD_TO_SD * pl.col("_meanad"))
+    )
+    scale = pl.max_horizontal(spread, pl.lit(floor))
+    z = ((effort - pl.col("_emed")) / scale).clip(-cap, cap)
+    per_value = pl.when(pl.col("value") > 0).then(effort / pl.col("value"))
+    frame = frame.with_columns(z.alias("_z"), per_value.alias("_epv")).with_columns(
+        (pl.col("_epv") / pl.col("_epv").median()).alias("_ratio")
+    )
+    n = pl.col("interactions")
+    fm8 = p["FM008"]
+    rules = {
+        "FM001": n.ge(p["FM001"]["min_interactions"])
+        & (n >= pl.col("_imed") * p["FM001"]["peer_factor"]),
+        "FM002": pl.col("customer_tasks").ge(p["FM002"]["min_customer_tasks"]),
+        "FM003": pl.col("repeat_requests").ge(p["FM003"]["min_repeat_requests"]),
+        "FM004": pl.col("silent_wait_max_hours").ge(p["FM004"]["min_silent_hours"]),
+        "FM005": pl.col("ping_pongs").ge(p["FM005"]["min_ping_pongs"]),
+        "FM006": pl.col("handoffs").ge(p["FM006"]["min_handoffs"]),
+        "FM007": pl.col("channel_switches").ge(p["FM007"]["min_channel_switches"]),
+        "FM008": effort.ge(fm8["min_effort_minutes"])
+        & (
+            pl.col("_z").ge(fm8["min_effort_z"])
+            | pl.col("_ratio").ge(fm8["min_value_ratio"]).fill_null(False)
+        ),
+        "FM009": pl.col("resolved").not_() | pl.col("reopened"),
+    }
+    return frame.with_columns(expr.fill_null(False).alias(rid) for rid, expr in rules.items())
+
+
+def label_column(flagged: pl.DataFrame, injected: BoolArray) -> pl.Series:
+    """``;``-joined ids of the rules that hold, for cases with injected friction; else ''."""
+    ids = [c for c in flagged.columns if c.startswith("FM")]
+    joined = flagged.select(
+        pl.concat_str(
+            [pl.when(pl.col(r)).then(pl.lit(r)) for r in ids], separator=";", ignore_nulls=True
+        ).alias("injected")
+    ).to_series()
+    return pl.select(
+        pl.when(pl.lit(pl.Series(injected))).then(joined).otherwise(pl.lit(""))
+    ).to_series()
