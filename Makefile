@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
 SHARED_LOGS ?= ../shared/logs
 
-.PHONY: env demo test lint typecheck pytest bench clean
+.PHONY: env demo test lint typecheck pytest bench bench-score bench-flags clean
 
 $(STAMP): pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -37,8 +37,14 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest ## lint, type-check and run the whole test suite
 
-bench: $(STAMP) ## ingest benchmarks (on demand; writes into a temp dir)
+bench: $(STAMP) ## ingest benchmark vs pm4py/rustxes/pandas at ~1M events (on demand; temp dir)
 	$(BIN)/python bench/bench_ingest.py
+
+bench-score: $(STAMP) ## scoring vs pandas and pm4py at 1M and 10M events (~15 min; temp dir)
+	$(BIN)/python bench/bench_score.py --events 1000000 10000000 --repeat 3
+
+bench-flags: $(STAMP) ## precision/recall of every flag on every simulated scenario
+	$(BIN)/python bench/bench_flags.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -450,7 +450,8 @@ def table_rows(res: dict[str, Any], events: int) -> list[list[str]]:
             return
         ratio = f"{seconds / refs[ref]:.2f}× vs {ref}" if ref else ""
         peak_text = f"{peak:,.0f}" if peak is not None else ""
-        lines.append([name, f"{seconds:.2f}", f"{events / seconds:,.0f}", peak_text, ratio])
+        rate = "—" if name.endswith("import") else f"{events / seconds:,.0f}"
+        lines.append([name, f"{seconds:.2f}", rate, peak_text, ratio])
 
     cli = res["cli"]["rows"]["(whole process)"]
     add("**frictionminer score --format json (CLI, process start → JSON written)**", **_sp(cli))

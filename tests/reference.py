@@ -142,6 +142,9 @@ def measure_case(events: list[dict[str, Any]], settings: Settings) -> dict[str, 
         + effort.channel_switch * switches
         + effort.reexplanation * reexplanations,
         "resolved": any(r["resolution"] for r in role),
+        # the customer acts again after the first resolution: the problem came back
+        "reopened": any(r["resolution"] for r in role)
+        and any(r["customer_action"] for r in role[end + 1 :]),
     }
     for key in ("category", "value"):
         column = getattr(settings.columns, key)
@@ -174,6 +177,7 @@ def reference_measures(events: pl.DataFrame, settings: Settings) -> pl.DataFrame
         "start": events.schema["timestamp"],
         "end": events.schema["timestamp"],
         "resolved": pl.Boolean,
+        "reopened": pl.Boolean,
         **{k: pl.Int64 for k in ints},
         **{k: pl.Float64 for k in floats},
     }

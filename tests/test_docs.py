@@ -47,7 +47,7 @@ def test_doc_command_runs(cmd: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     if any("../shared/logs" in a for a in args) and not SHARED_LOGS.exists():
         pytest.skip("shared logs not available")
     for i, a in enumerate(args[:-1]):
-        if a in ("-o", "--output"):
+        if a in ("-o", "--output", "--write-config", "--save-baseline"):
             args[i + 1] = str(tmp_path / Path(args[i + 1]).name)  # never write into the repo
     monkeypatch.chdir(REPO)
     res = runner.invoke(app, args, env={"COLUMNS": "160"})
@@ -56,5 +56,15 @@ def test_doc_command_runs(cmd: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_every_command_is_documented_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    for name in ("info", "score", "explain", "rules", "classify", "convert"):
+    for name in (
+        "info",
+        "score",
+        "explain",
+        "rules",
+        "classify",
+        "convert",
+        "report",
+        "audit",
+        "simulate",
+    ):
         assert f"frictionminer {name}" in readme, name

@@ -356,7 +356,8 @@ def test_output_contract() -> None:
     assert_frame_equal(events, before)  # input untouched
     assert table.columns == ["case_id", *MEASURES]
     assert table["case_id"].to_list() == ["a-first", "lace"]
-    counts = [c for c in MEASURES if c not in ("start", "end", "resolved") and "_h" not in c]
+    flags = ("start", "end", "resolved", "reopened")
+    counts = [c for c in MEASURES if c not in flags and "_h" not in c]
     for col in counts:
         expected = pl.Float64 if col == "effort_minutes" else pl.Int64
         assert table.schema[col] == expected, col

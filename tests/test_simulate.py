@@ -106,18 +106,13 @@ def test_each_pattern_labels_the_flag_it_is_for(scenario: str) -> None:
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_flags_find_the_injected_friction(scenario: str) -> None:
-    """Precision and recall >= 0.9 per flag (reopened cases: see the xfail below)."""
-    quality = flag_quality(scenario, 2000, 1, rates={"reopened": 0.0})
+    """Precision and recall >= 0.9 per flag, every pattern injected."""
+    quality = flag_quality(scenario, 2000, 1)
     low = quality.filter((pl.col("precision") < 0.9) | (pl.col("recall") < 0.9))
     assert low.is_empty(), low
     assert (quality["labelled"] >= 20).all(), quality
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine has no `reopened` measure yet, so FM009 cannot see a case reopened "
-    "after its resolution (docs/simulation.md, 'Known gap')",
-)
 def test_reopened_cases_raise_fm009() -> None:
     quality = flag_quality("complaint", 1000, 1, rates={"*": 0.0, "reopened": 0.2})
     fm009 = quality.filter(pl.col("rule") == "FM009").row(0, named=True)

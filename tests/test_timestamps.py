@@ -86,7 +86,7 @@ def test_empty_values_stay_null_for_the_caller_to_count() -> None:
 
 def test_unparseable_value_names_row_and_value() -> None:
     with pytest.raises(
-        SchemaError, match=r"f.csv: row 3, column 't': cannot parse timestamp 'soon'"
+        SchemaError, match=r"f.csv: data row 3, column 't': cannot parse timestamp 'soon'"
     ):
         parse(["2020-01-01 10:00", "2020-01-02 10:00", "soon"])
 

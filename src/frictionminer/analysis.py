@@ -6,8 +6,9 @@ returns a :class:`Result` that every output reads and none recomputes.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import polars as pl
 
@@ -140,13 +141,21 @@ class Result:
     def as_record(self, top: int | None = None) -> dict[str, Any]:
         return {"summary": self.summary(), "cases": self.case_records(top)}
 
-    def as_json(self, top: int | None = None) -> str:
-        """``as_record`` serialised, with the (possibly huge) case list written by polars."""
+    def write_json(self, fh: BinaryIO, top: int | None = None) -> None:
+        """Write ``as_record`` as JSON to ``fh``; polars streams the (possibly huge) case
+        list straight into the file, so no copy of it is held in memory as text."""
         import json
 
         summary = json.dumps(self.summary(), indent=2, ensure_ascii=False, default=str)
-        cases = self.records_frame(top).write_json()
-        return f'{{"summary": {summary},\n"cases": {cases}}}\n'
+        fh.write(f'{{"summary": {summary},\n"cases": '.encode())
+        self.records_frame(top).write_json(cast(io.IOBase, fh))
+        fh.write(b"}\n")
+
+    def as_json(self, top: int | None = None) -> str:
+        """``as_record`` serialised (small results; files use :meth:`write_json`)."""
+        buf = io.BytesIO()
+        self.write_json(buf, top)
+        return buf.getvalue().decode()
 
     def flat_table(self, top: int | None = None) -> pl.DataFrame:
         """One row per case for CSV/Parquet: measures, contributions, flags as ids."""

@@ -528,13 +528,7 @@ def _register_commands() -> None:
     import importlib
 
     for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a command still being written
-            if not exc.name or not (name + ".").startswith(exc.name + "."):
-                raise
-            continue
-        module.register(app)
+        importlib.import_module(name).register(app)
 
 
 _register_commands()

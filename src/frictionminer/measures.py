@@ -32,6 +32,8 @@ column                    dtype     definition
                                     channel_switches + effort.reexplanation ×
                                     reexplanations
 ``resolved``              Boolean   the case has a resolution event
+``reopened``              Boolean   the customer had to act again after the first
+                                    resolution (the problem came back)
 ``category``              (as is)   first non-null value of ``[columns] category`` (if set)
 ``value``                 Float64   first non-null value of ``[columns] value`` (if set)
 ========================  ========  =====================================================
@@ -72,6 +74,7 @@ MEASURES: tuple[str, ...] = (
     "duration_hours",
     "effort_minutes",
     "resolved",
+    "reopened",
 )
 """Measure columns of :func:`case_measures`, in order (``category``/``value`` follow
 when configured)."""
@@ -147,6 +150,7 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
             .cast(pl.Float64)
             .alias("silent_wait_max_hours"),
             pl.col(ROLE_COLUMNS["resolution"]).any().alias("resolved"),
+            (pl.col(ROLE_COLUMNS["customer_action"]) & pl.col("after_end")).any().alias("reopened"),
             *extras,
         )
         .sort(S.CASE)

@@ -149,7 +149,20 @@ def _write_table(result: Result, *, top: int | None, output: Path | None, quiet:
 
 
 def _write_json(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
-    _text_out(result.as_json(top), output)
+    if output is None:
+        import sys
+
+        sys.stdout.flush()
+        result.write_json(sys.stdout.buffer, top)
+        sys.stdout.buffer.flush()
+        return
+    from frictionminer.outputs import write_with
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as fh:
+            result.write_json(fh, top)
+
+    write_with(output, write)
 
 
 def _text_out(text: str, output: Path | None) -> None:

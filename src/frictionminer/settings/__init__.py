@@ -133,6 +133,9 @@ class Settings:
     proportion: ProportionSettings = field(default_factory=ProportionSettings)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per-rule settings (``[rules.FM001]``), validated against the rule table."""
+    audit: dict[str, Any] = field(default_factory=dict)
+    """The ``[audit]`` table (CI gates, baseline comparison), validated by
+    :func:`frictionminer.audit.parse_audit_settings`."""
     source: str = "built-in defaults"
     """Where the project layer came from (a path, or 'built-in defaults')."""
 
@@ -242,14 +245,20 @@ def settings_from_dict(data: dict[str, Any], *, source: str) -> Settings:
     """Validate a whole config mapping (defaults already merged in)."""
     tables: dict[str, Any] = {}
     for key, value in data.items():
+        if key == "audit":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{source}: 'audit' must be a table ([audit])")
+            tables["audit"] = value
+            continue
         if key == "rules":
             if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
                 raise ConfigError(f"{source}: 'rules' must hold tables such as [rules.FM001]")
             tables["rules"] = value
             continue
         if key not in TABLES:
-            close = difflib.get_close_matches(key, list(TABLES), n=1)
-            hint = f"did you mean [{close[0]}]?" if close else f"known: {', '.join(TABLES)}"
+            known = [*TABLES, "rules", "audit"]
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean [{close[0]}]?" if close else f"known: {', '.join(known)}"
             raise ConfigError(f"{source}: unknown table [{key}]", hint=hint)
         if not isinstance(value, dict):
             raise ConfigError(f"{source}: '{key}' must be a table ([{key}])")
@@ -296,6 +305,10 @@ def _check_values(settings: Settings) -> None:
         from frictionminer.rules import validate_rule_settings
 
         validate_rule_settings(settings.rules, source=src)
+    if settings.audit:
+        from frictionminer.audit import parse_audit_settings
+
+        parse_audit_settings(settings.audit, source=src)
     act = settings.columns.activity
     if isinstance(act, list) and not act:
         raise ConfigError(f"{src}: key 'columns.activity' must name at least one column")

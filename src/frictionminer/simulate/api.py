@@ -1,0 +1,219 @@
+"""The simulator's public functions (re-exported lazily by :mod:`frictionminer.simulate`).
+
+Simulated customer-service logs with labelled, injected friction (``simulate``).
+
+Analysts need logs to learn the tool on; tests need logs where the truth is known.
+:func:`simulate` builds a scenario's event log for ``cases`` cases, deterministically for a
+seed, with friction patterns injected at given rates; every case carries the case attribute
+``case:injected``: the ids of the flags its injected friction should trigger.
+
+Example::
+
+    >>> from frictionminer.simulate import simulate
+    >>> log = simulate("warranty", cases=50, seed=1)
+    >>> log.columns[:4]
+    ['case_id', 'activity', 'timestamp', 'resource']
+    >>> sorted(set(log["case:category"]))
+    ['boots', 'insole', 'jacket', 'shoelace']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from frictionminer.errors import UsageError
+from frictionminer.simulate.process import DEFAULT_RATE, PATTERNS
+from frictionminer.simulate.scenarios import SCENARIOS
+
+__all__ = [
+    "DEFAULT_RATE",
+    "PATTERNS",
+    "SCENARIOS",
+    "Simulation",
+    "check_scenario",
+    "resolve_rates",
+    "scenario_config",
+    "simulate",
+    "simulate_with_truth",
+]
+
+CASE_ATTRIBUTES = ("case:category", "case:value", "case:channel", "case:patterns", "case:injected")
+
+
+@dataclass
+class Simulation:
+    """A simulated log with the ground truth its labels came from (for tests and bench)."""
+
+    events: pl.DataFrame
+    truth: pl.DataFrame
+    """One row per case (case_id order): true measures, patterns, ``FM00x`` columns."""
+
+
+def check_scenario(scenario: str) -> None:
+    """UsageError (with the closest name) unless ``scenario`` is known."""
+    _spec(scenario)
+
+
+def _spec(scenario: str) -> object:
+    if scenario not in SCENARIOS:
+        import difflib
+
+        near = difflib.get_close_matches(scenario, list(SCENARIOS), n=1)
+        hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(SCENARIOS)}"
+        raise UsageError(f"unknown scenario {scenario!r}", hint=hint)
+    return SCENARIOS[scenario]
+
+
+def resolve_rates(rates: float | Mapping[str, float] | None) -> dict[str, float]:
+    """Rates for every pattern: one number for all, or a mapping (missing ones default).
+
+    A mapping may hold ``"*"`` for the patterns it does not name.
+    """
+    if rates is None:
+        return dict.fromkeys(PATTERNS, DEFAULT_RATE)
+    if isinstance(rates, int | float):
+        base, named = float(rates), {}
+    else:
+        named = dict(rates)
+        base = float(named.pop("*", DEFAULT_RATE))
+    unknown = [k for k in named if k not in PATTERNS]
+    if unknown:
+        import difflib
+
+        near = difflib.get_close_matches(unknown[0], PATTERNS, n=1)
+        hint = f"did you mean '{near[0]}'?" if near else f"patterns: {', '.join(PATTERNS)}"
+        raise UsageError(f"unknown friction pattern {unknown[0]!r}", hint=hint)
+    out = {p: float(named.get(p, base)) for p in PATTERNS}
+    bad = [p for p, r in out.items() if not 0.0 <= r <= 1.0]
+    if bad:
+        raise UsageError(f"rate of {bad[0]!r} must be between 0 and 1, got {out[bad[0]]}")
+    return out
+
+
+def simulate_with_truth(
+    scenario: str,
+    cases: int,
+    seed: int,
+    rates: float | Mapping[str, float] | None = None,
+) -> Simulation:
+    """:func:`simulate`, plus the per-case ground truth behind the labels."""
+    import zlib
+
+    import numpy as np
+
+    from frictionminer.simulate.labels import flag_truth, label_column, truth_table
+    from frictionminer.simulate.process import Spec, build
+
+    spec = _spec(scenario)
+    assert isinstance(spec, Spec)
+    if cases < 1:
+        raise UsageError(f"--cases must be at least 1, got {cases}")
+    # The scenario's name joins the seed so that scenarios do not share their draws.
+    rng = np.random.Generator(np.random.PCG64([seed, zlib.crc32(scenario.encode())]))
+    built = build(spec, cases, rng, resolve_rates(rates))
+    b = built.builder
+    width = max(5, len(str(cases)))
+    ids = pl.select(
+        (
+            pl.lit(f"{spec.prefix}-") + pl.int_range(1, cases + 1).cast(pl.String).str.zfill(width)
+        ).alias("case_id")
+    ).to_series()
+    category = pl.Series([c.name for c in spec.categories]).gather(
+        pl.Series(built.category.astype(np.uint32))
+    )
+    value = pl.Series(built.value)
+    patterns = pl.DataFrame({p: built.patterns[p] for p in PATTERNS})
+    injected_any = np.logical_or.reduce([built.patterns[p] for p in PATTERNS])
+    truth = flag_truth(truth_table(b.truth, category, value), built.patterns["reopened"])
+    labels = label_column(truth, injected_any)
+    pattern_names = patterns.select(
+        pl.concat_str(
+            [pl.when(pl.col(p)).then(pl.lit(p)) for p in PATTERNS], separator=";", ignore_nulls=True
+        ).alias("p")
+    ).to_series()
+    channel = pl.Series(b.channels).gather(pl.Series(built.channel.astype(np.uint32)))
+    attrs = pl.DataFrame(
+        {
+            "case_id": ids,
+            "case:category": category,
+            "case:value": value,
+            "case:channel": channel,
+            "case:patterns": pattern_names,
+            "case:injected": labels,
+        }
+    )
+    events = b.events(ids).join(attrs, on="case_id", how="left", maintain_order="left")
+    truth = pl.concat(
+        [
+            attrs.select("case_id", "case:patterns", "case:injected"),
+            truth,
+            patterns.select(pl.all().name.prefix("pattern:")),
+        ],
+        how="horizontal",
+    )
+    return Simulation(events=events, truth=truth)
+
+
+def simulate(
+    scenario: str,
+    cases: int,
+    seed: int,
+    rates: float | Mapping[str, float] | None = None,
+) -> pl.DataFrame:
+    """Events of ``cases`` simulated cases of ``scenario``, deterministic for ``seed``.
+
+    Columns: ``case_id``, ``activity``, ``timestamp`` (UTC), ``resource``, ``group`` (team),
+    ``organisation``, ``channel`` and the case attributes ``case:category``, ``case:value``,
+    ``case:channel``, ``case:patterns`` (injected pattern names) and ``case:injected``
+    (``;``-separated flag ids the injected friction should trigger, empty for clean
+    cases).  ``rates``: one share for every pattern, or a mapping by pattern name
+    (:data:`PATTERNS`; ``"*"`` for the rest); default :data:`DEFAULT_RATE` each.
+    """
+    return simulate_with_truth(scenario, cases, seed, rates).events
+
+
+def scenario_config(scenario: str) -> str:
+    """The TOML config that maps the scenario's columns and activity names to roles."""
+    import numpy as np
+
+    from frictionminer.simulate.process import Spec, build
+
+    spec = _spec(scenario)
+    assert isinstance(spec, Spec)
+    # Build a tiny log with every pattern to collect the whole activity vocabulary.
+    built = build(spec, 200, np.random.Generator(np.random.PCG64(0)), dict.fromkeys(PATTERNS, 0.5))
+    roles = built.builder.role_table()
+    lines = [
+        f"# frictionminer config for the simulated '{spec.key}' scenario: {spec.title}.",
+        "# Written by `frictionminer simulate --write-config`; see docs/simulation.md.",
+        "",
+        "[columns]",
+        "# team (group / org:group) and channel are detected from the column names.",
+        'category = "case:category"',
+        'value = "case:value"',
+        "",
+        "[measures]",
+        'organisation = "organisation"',
+        "",
+        "[roles]",
+        "# The scenario's activity names, exactly, per role.",
+    ]
+    for role, names in roles.items():
+        lines.append(f"{role} = [")
+        lines.extend(f"    '^{_regex_escape(name)}$'," for name in names)
+        lines.append("]")
+    return "\n".join(lines) + "\n"
+
+
+def _regex_escape(name: str) -> str:
+    """Escape regex metacharacters (not spaces) so the pattern stays readable in TOML."""
+    out = []
+    for ch in name:
+        out.append("\\" + ch if ch in ".^$*+?{}[]\\|()" else ch)
+    text = "".join(out)
+    if "'" in text:
+        raise ValueError(f"activity name {name!r} cannot be written as a TOML literal string")
+    return text
