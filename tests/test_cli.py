@@ -337,3 +337,17 @@ def test_complaint_story_silence_versus_interim_notices() -> None:
     )
     assert "FM004" in {f["rule"] for f in silent["flags"]}
     assert "FM004" not in {f["rule"] for f in informed["flags"]}
+
+
+def test_identifier_columns_keep_their_text(tmp_path: Path) -> None:
+    # Found by hypothesis: a case id "FALSE" came back as "false", "007" as 7.
+    f = tmp_path / "ids.csv"
+    f.write_text(
+        "case_id,activity,timestamp,n\nFALSE,007,2020-01-01 10:00,1\nFALSE,1.5,2020-01-01 11:00,2\n"
+    )
+    code, out, _ = run("info", str(f), "--format", "json", "--top", "5")
+    assert code == 0
+    rec = json.loads(out)
+    assert {a["activity"] for a in rec["top_activities"]} == {"007", "1.5"}
+    types = {a["name"]: a["type"] for a in rec["attributes"]}
+    assert types["n"] == "i64"  # other columns are still typed

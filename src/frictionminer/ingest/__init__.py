@@ -72,10 +72,25 @@ def read_raw(path: str | Path, settings: Settings) -> RawLog:
             CsvOptions(
                 delimiter=ing.delimiter, encoding=ing.encoding, decimal_comma=ing.decimal_comma
             ),
+            keep_text=lambda names: _identifier_columns(names, settings, str(path)),
         )
     from frictionminer.ingest.tabular import read_parquet
 
     return read_parquet(path)
+
+
+def _identifier_columns(names: list[str], settings: Settings, source: str) -> list[str]:
+    """Source columns that hold identifiers or labels (never typed as numbers/booleans)."""
+    from frictionminer.ingest.normalize import resolve_columns
+
+    mapping, _ = resolve_columns(names, settings.columns, source)
+    out: list[str] = []
+    for role, col in mapping.items():
+        if role != "timestamp":
+            out.extend(col if isinstance(col, list) else [col])
+    if settings.columns.category is not None:
+        out.append(settings.columns.category)
+    return out
 
 
 def load(path: str | Path, settings: Settings | None = None) -> EventLog:

@@ -72,7 +72,7 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -127,7 +127,12 @@ class CsvOptions:
 # --------------------------------------------------------------------------------------------
 
 
-def read_csv(path: str | Path, options: CsvOptions = CsvOptions()) -> RawLog:
+def read_csv(
+    path: str | Path,
+    options: CsvOptions = CsvOptions(),
+    *,
+    keep_text: Callable[[list[str]], Iterable[str]] | None = None,
+) -> RawLog:
     """Read a CSV (or ``.csv.gz``) event log into a :class:`RawLog` with format ``"csv"``.
 
     Detection looks only at the first 64 KiB; the full parse is one pass of polars' reader,
@@ -213,7 +218,16 @@ def read_csv(path: str | Path, options: CsvOptions = CsvOptions()) -> RawLog:
             )
         )
 
-    frame, dc_columns, lz_columns = _infer_types(frame, options.decimal_comma)
+    # Identifier columns (case id, activity, team, ...) keep the text as written: a case
+    # id "FALSE" or "007" must not come back as "false" or 7.
+    keep: set[str] = set(keep_text(frame.columns)) if keep_text is not None else set()
+    order = frame.columns
+    typed, dc_columns, lz_columns = _infer_types(
+        frame.select([c for c in order if c not in keep]), options.decimal_comma
+    )
+    frame = pl.concat([typed, frame.select([c for c in order if c in keep])], how="horizontal")
+    frame = frame.select(order)
+    lz_columns = [c for c in lz_columns if c not in keep]
     if dc_columns:
         findings.append(
             Finding(
