@@ -131,6 +131,26 @@ EncodingOpt = Annotated[
     typer.Option("--encoding", help="CSV encoding (default: detect).", rich_help_panel=_READ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")]
+_MORE = "More tables"
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        help="Another event table of the same log, joined on the case id: "
+        "'PATH;case=COL;activity=COL;timestamp=COL[;group=COL;channel=COL;"
+        "activity_prefix=TEXT]'. Repeatable; also [[sources]] in the config.",
+        rich_help_panel=_MORE,
+    ),
+]
+CaseTableOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--case-table",
+        help="A one-row-per-case table joined in as case: attributes: "
+        "'PATH;key=COL[;columns=A,B]'. Repeatable; also [[case_tables]] in the config.",
+        rich_help_panel=_MORE,
+    ),
+]
 
 _LOG_OPTIONS: dict[str, Any] = {
     "config": (ConfigOpt, None),
@@ -145,7 +165,40 @@ _LOG_OPTIONS: dict[str, Any] = {
     "timestamp_format": (TsFormatOpt, None),
     "delimiter": (DelimiterOpt, None),
     "encoding": (EncodingOpt, None),
+    "source": (SourceOpt, None),
+    "case_table": (CaseTableOpt, None),
 }
+
+
+_COLUMN_KEYS = ("case", "activity", "timestamp", "resource", "group", "channel", "lifecycle")
+
+
+def _parse_table_spec(spec: str, option: str) -> dict[str, Any]:
+    """``'PATH;key=value;...'`` into a ``[[sources]]``/``[[case_tables]]`` entry."""
+    from frictionminer.errors import UsageError
+
+    path, *pairs = spec.split(";")
+    entry: dict[str, Any] = {"path": path.strip()}
+    columns: dict[str, Any] = {}
+    for pair in pairs:
+        if not pair.strip():
+            continue
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            raise UsageError(
+                f"{option} {spec!r}: expected key=value after the path, got {pair!r}",
+                hint=f"e.g. {option} 'interactions.csv;case=Incident;activity=Category'",
+            )
+        if option == "--source" and key in _COLUMN_KEYS:
+            columns[key] = value
+        elif option == "--case-table" and key == "columns":
+            entry[key] = [c.strip() for c in value.split(",") if c.strip()]
+        else:
+            entry[key] = value
+    if columns:
+        entry["columns"] = columns
+    return entry
 
 
 def with_log_options(fn: F) -> F:
@@ -203,6 +256,8 @@ def _settings(
     timestamp_format: str | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
+    source: list[str] | None = None,
+    case_table: list[str] | None = None,
 ) -> Settings:
     from frictionminer.settings import load_settings
 
@@ -230,6 +285,8 @@ def _settings(
                 "encoding": encoding,
             },
         },
+        extra_sources=[_parse_table_spec(s, "--source") for s in source or []],
+        extra_case_tables=[_parse_table_spec(s, "--case-table") for s in case_table or []],
     )
 
 

@@ -111,8 +111,10 @@ def _quality(ev: pl.DataFrame) -> list[Finding]:
                 dup,
             )
         )
+    # File order only means something within one table of a multi-table log.
+    within = [S.CASE, "source_table"] if "source_table" in ev.columns else [S.CASE]
     order = ev.sort(S.EVENT_INDEX).select(
-        (pl.col(S.TIMESTAMP) < pl.col(S.TIMESTAMP).shift(1).over(S.CASE)).alias("back"),
+        (pl.col(S.TIMESTAMP) < pl.col(S.TIMESTAMP).shift(1).over(within)).alias("back"),
         pl.col(S.CASE),
     )
     back = order.filter(pl.col("back"))

@@ -6,13 +6,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 from pathlib import Path
 
-from frictionminer.errors import InputError
+import polars as pl
+
+from frictionminer import schema as S
+from frictionminer.errors import InputError, UsageError
 from frictionminer.ingest.base import Finding, RawLog
-from frictionminer.ingest.normalize import EventLog, normalize
-from frictionminer.settings import Settings
+from frictionminer.ingest.normalize import EventLog, check_extra_columns, normalize
+from frictionminer.settings import CaseTableSettings, Settings, SourceSettings
 
 __all__ = ["EventLog", "Finding", "RawLog", "detect_format", "load", "read_raw"]
 
@@ -93,15 +97,149 @@ def _identifier_columns(names: list[str], settings: Settings, source: str) -> li
     return out
 
 
-def load(path: str | Path, settings: Settings | None = None) -> EventLog:
-    """Read and normalise a log.
+def _load_one(path: str | Path, settings: Settings) -> EventLog:
+    raw = read_raw(path, settings)
+    return normalize(raw, settings.columns, settings.ingest)
 
-    >>> from frictionminer.settings import load_settings
-    >>> log = load("sample_logs/running-example.csv")  # doctest: +SKIP
+
+def _source_settings(settings: Settings, src: SourceSettings) -> Settings:
+    overrides = {
+        k: getattr(src, k)
+        for k in ("timezone", "timestamp_format", "delimiter", "encoding")
+        if getattr(src, k) is not None
+    }
+    return dataclasses.replace(
+        settings, columns=src.columns, ingest=dataclasses.replace(settings.ingest, **overrides)
+    )
+
+
+SOURCE_TABLE = "source_table"
+"""Column naming the table an event came from, when a log has several."""
+
+
+def _combine(logs: list[EventLog]) -> EventLog:
+    """Several event tables of one log as one canonical table (joined on the case id)."""
+    if len(logs) == 1:
+        return logs[0]
+    events = pl.concat(
+        [lg.events.with_columns(pl.lit(lg.source).alias(SOURCE_TABLE)) for lg in logs],
+        how="diagonal_relaxed",
+    ).with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias(S.EVENT_INDEX))
+    findings: list[Finding] = []
+    for lg in logs:
+        findings += [
+            dataclasses.replace(f, message=f"{lg.source}: {f.message}") for f in lg.findings
+        ]
+    counts = ", ".join(f"{lg.source} ({lg.events.height:,} events)" for lg in logs)
+    findings.append(
+        Finding("sources", f"events from {len(logs)} tables: {counts}", len(logs), "info")
+    )
+    first = logs[0]
+    return EventLog(
+        events=events,
+        source=" + ".join(lg.source for lg in logs),
+        format="+".join(sorted({lg.format for lg in logs})),
+        columns=first.columns,
+        detected=first.detected,
+        classifiers=first.classifiers,
+        findings=findings,
+        details={**first.details, "sources": [lg.source for lg in logs]},
+        timestamp_format=first.timestamp_format,
+    )
+
+
+def _join_case_table(log: EventLog, table: CaseTableSettings, settings: Settings) -> EventLog:
+    """Join a one-row-per-case table as ``case:`` attributes; count what did not match."""
+    from frictionminer.errors import SchemaError
+    from frictionminer.ingest.normalize import _missing_column
+
+    fmt = detect_format(table.path)
+    if fmt == "xes":
+        raise InputError(
+            f"{table.path}: a case table must be CSV or Parquet", hint="one row per case"
+        )
+    if fmt == "csv":
+        from frictionminer.ingest.tabular import CsvOptions, read_csv
+
+        raw = read_csv(
+            table.path,
+            CsvOptions(delimiter=table.delimiter, encoding=table.encoding),
+            keep_text=lambda names: [table.key] if table.key in names else [],
+        )
+    else:
+        from frictionminer.ingest.tabular import read_parquet
+
+        raw = read_parquet(table.path)
+    frame = raw.frame.collect()
+    names = frame.columns
+    if table.key not in names:
+        raise _missing_column(table.path, "case table key", table.key, names)
+    wanted = table.columns if table.columns is not None else [c for c in names if c != table.key]
+    for col in wanted:
+        if col not in names:
+            raise _missing_column(table.path, "case table column", col, names)
+    attrs = frame.select(
+        pl.col(table.key).cast(pl.String).alias(S.CASE),
+        *[pl.col(c).alias(f"{table.prefix}{c}") for c in wanted],
+    ).filter(pl.col(S.CASE).is_not_null())
+    clash = [c for c in attrs.columns[1:] if c in log.events.columns]
+    if clash:
+        raise SchemaError(
+            f"{table.path}: case table columns {clash} already exist in the log",
+            hint="set another prefix in [[case_tables]]",
+        )
+    findings = list(log.findings)
+    dups = attrs.height - attrs[S.CASE].n_unique()
+    if dups:
+        attrs = attrs.unique(S.CASE, keep="first", maintain_order=True)
+        findings.append(
+            Finding(
+                "case-table-duplicate-keys",
+                f"{table.path}: {dups} repeated '{table.key}' rows ignored (first row kept)",
+                dups,
+            )
+        )
+    cases = log.events.select(pl.col(S.CASE).unique())
+    unmatched = cases.join(attrs, on=S.CASE, how="anti").height
+    if unmatched:
+        findings.append(
+            Finding(
+                "case-table-unmatched",
+                f"{table.path}: {unmatched:,} of {cases.height:,} cases have no row "
+                "(their attributes are null)",
+                unmatched,
+                "info",
+            )
+        )
+    events = log.events.join(attrs, on=S.CASE, how="left", maintain_order="left")
+    return dataclasses.replace(log, events=events, findings=findings)
+
+
+def load(path: str | Path | None, settings: Settings | None = None) -> EventLog:
+    """Read and normalise a log: ``path`` plus the config's ``[[sources]]`` (more event
+    tables, each with its own columns) and ``[[case_tables]]`` (case attributes).
+
+    >>> log = load("sample_logs/shoelace.csv")
+    >>> log.events.height
+    41
     """
     if settings is None:
         from frictionminer.settings import load_settings
 
         settings = load_settings()
-    raw = read_raw(path, settings)
-    return normalize(raw, settings.columns, settings.ingest)
+    logs = [_load_one(path, settings)] if path is not None else []
+    for src in settings.sources:
+        one = _load_one(src.path, _source_settings(settings, src))
+        if src.activity_prefix:
+            events = one.events.with_columns(
+                (pl.lit(src.activity_prefix) + pl.col(S.ACTIVITY)).alias(S.ACTIVITY)
+            )
+            one = dataclasses.replace(one, events=events)
+        logs.append(one)
+    if not logs:
+        raise UsageError("no log to read", hint="give a LOG argument or [[sources]] in the config")
+    log = _combine(logs)
+    for table in settings.case_tables:
+        log = _join_case_table(log, table, settings)
+    check_extra_columns(log.events.columns, settings.columns, log.source)
+    return log

@@ -119,10 +119,6 @@ def resolve_columns(
                 mapping[role] = hit
                 detected[role] = True
                 break
-    for extra in ("category", "value"):
-        want = getattr(given, extra)
-        if want is not None and want not in names:
-            raise _missing_column(source, extra, want, names)
     for role in ("case", "activity", "timestamp"):
         if role not in mapping:
             shown = ", ".join(repr(n) for n in names[:25]) + (" ..." if len(names) > 25 else "")
@@ -131,6 +127,14 @@ def resolve_columns(
                 hint=f"name it with {OPTION_OF_ROLE[role]} or [columns] {role} in the config",
             )
     return mapping, detected
+
+
+def check_extra_columns(names: list[str], given: ColumnSettings, source: str) -> None:
+    """``[columns] category``/``value`` must exist once all tables are joined."""
+    for extra in ("category", "value"):
+        want = getattr(given, extra)
+        if want is not None and want not in names:
+            raise _missing_column(source, extra, want, names)
 
 
 def _used(mapping: dict[str, str | list[str]]) -> set[str]:

@@ -54,6 +54,39 @@ class IngestSettings:
 
 
 @dataclass(frozen=True)
+class SourceSettings:
+    """One more event table of the log (``[[sources]]``), with its own column mapping.
+
+    Its events are added to the log's events and joined on the case id, e.g. BPIC 2014's
+    service-desk interactions (case = ``Related Incident``) beside the incident activities.
+    ``path`` is relative to the config file's folder.
+    """
+
+    path: str
+    columns: ColumnSettings = field(default_factory=ColumnSettings)
+    activity_prefix: str | None = None
+    """Text put before each activity (e.g. ``"Interaction: "``) to tell the tables apart."""
+    timezone: str | None = None
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseTableSettings:
+    """A one-row-per-case table (``[[case_tables]]``) joined in as ``case:`` attributes."""
+
+    path: str
+    key: str
+    """The column holding the case id."""
+    columns: list[str] | None = None
+    """Which columns to join (default: all but the key)."""
+    prefix: str = "case:"
+    delimiter: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
 class RoleSettings:
     """What an event means for the customer: regular expressions per role.
 
@@ -133,6 +166,10 @@ class Settings:
     proportion: ProportionSettings = field(default_factory=ProportionSettings)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per-rule settings (``[rules.FM001]``), validated against the rule table."""
+    sources: list[SourceSettings] = field(default_factory=list)
+    """More event tables of the same log (``[[sources]]``)."""
+    case_tables: list[CaseTableSettings] = field(default_factory=list)
+    """One-row-per-case tables joined in as case attributes (``[[case_tables]]``)."""
     audit: dict[str, Any] = field(default_factory=dict)
     """The ``[audit]`` table (CI gates, baseline comparison), validated by
     :func:`frictionminer.audit.parse_audit_settings`."""
@@ -241,10 +278,52 @@ TABLES: dict[str, type[Any]] = {
 """Top-level config tables and the dataclass that validates each."""
 
 
-def settings_from_dict(data: dict[str, Any], *, source: str) -> Settings:
-    """Validate a whole config mapping (defaults already merged in)."""
+def _resolve(path: str, base: Path | None) -> str:
+    """``path`` relative to the config file's folder (absolute paths stay as they are)."""
+    p = Path(path).expanduser()
+    return str(p) if base is None or p.is_absolute() else str(base / p)
+
+
+def _table_array(
+    key: str, value: Any, *, source: str, base: Path | None
+) -> list[SourceSettings] | list[CaseTableSettings]:
+    """Validate ``[[sources]]`` / ``[[case_tables]]``: arrays of tables."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{source}: '{key}' must be an array of tables ([[{key}]])")
+    out: list[Any] = []
+    for i, entry in enumerate(value):
+        prefix = f"{key}[{i}]."
+        entry = dict(entry)
+        if "path" not in entry:
+            raise ConfigError(f"{source}: key '{prefix}path' is missing")
+        if key == "sources":
+            cols = entry.pop("columns", {})
+            if not isinstance(cols, dict):
+                raise ConfigError(f"{source}: '{prefix}columns' must be a table")
+            columns = build_table(ColumnSettings, cols, source=source, prefix=f"{prefix}columns.")
+            item = build_table(SourceSettings, entry, source=source, prefix=prefix)
+            item = dataclasses.replace(item, columns=columns)
+        else:
+            if "key" not in entry:
+                raise ConfigError(
+                    f"{source}: key '{prefix}key' is missing",
+                    hint="name the column that holds the case id",
+                )
+            item = build_table(CaseTableSettings, entry, source=source, prefix=prefix)
+        out.append(dataclasses.replace(item, path=_resolve(item.path, base)))
+    return out
+
+
+def settings_from_dict(data: dict[str, Any], *, source: str, base: Path | None = None) -> Settings:
+    """Validate a whole config mapping (defaults already merged in).
+
+    ``base`` is the config file's folder: relative ``path`` keys are resolved against it.
+    """
     tables: dict[str, Any] = {}
     for key, value in data.items():
+        if key in ("sources", "case_tables"):
+            tables[key] = _table_array(key, value, source=source, base=base)
+            continue
         if key == "audit":
             if not isinstance(value, dict):
                 raise ConfigError(f"{source}: 'audit' must be a table ([audit])")
@@ -256,7 +335,7 @@ def settings_from_dict(data: dict[str, Any], *, source: str) -> Settings:
             tables["rules"] = value
             continue
         if key not in TABLES:
-            known = [*TABLES, "rules", "audit"]
+            known = [*TABLES, "rules", "audit", "sources", "case_tables"]
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"did you mean [{close[0]}]?" if close else f"known: {', '.join(known)}"
             raise ConfigError(f"{source}: unknown table [{key}]", hint=hint)
@@ -319,14 +398,20 @@ def load_settings(
     *,
     cwd: Path | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
+    extra_sources: list[dict[str, Any]] | None = None,
+    extra_case_tables: list[dict[str, Any]] | None = None,
 ) -> Settings:
     """Load the layered settings.
 
     ``overrides`` are command-line values by table and key; ``None`` values are ignored
     so that an option the user did not pass never hides a file's setting.
+    ``extra_sources``/``extra_case_tables`` (from ``--source``/``--case-table``) are added
+    to the config's ``[[sources]]``/``[[case_tables]]``; their paths must be absolute or
+    relative to the working directory.
     """
     data = _defaults()
     source = "built-in defaults"
+    base = (cwd or Path.cwd()) if config is None else config.parent
     if config is not None:
         layer = _read_toml(config)
         source = str(config)
@@ -342,4 +427,8 @@ def load_settings(
         clean = {k: v for k, v in values.items() if v is not None}
         if clean:
             data = _merge(data, {table: clean})
-    return settings_from_dict(data, source=source)
+    for key, extra in (("sources", extra_sources), ("case_tables", extra_case_tables)):
+        if extra:
+            absolute = [{**e, "path": str(Path(e["path"]).absolute())} for e in extra]
+            data[key] = [*data.get(key, []), *absolute]
+    return settings_from_dict(data, source=source, base=base)
