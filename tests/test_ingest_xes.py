@@ -174,7 +174,8 @@ def test_mixed_offsets_types_and_findings() -> None:
         )
         assert_frame_equal(frame, expected)
         codes = {f.code: f.count for f in raw.findings}
-        assert codes == {"empty-traces": 1, "date-without-offset": 1}
+        # +01:00, +02:00 and Z: three offsets as written (all converted to UTC).
+        assert codes == {"empty-traces": 1, "date-without-offset": 1, "mixed-offsets": 3}
         assert raw.classifiers == {"Activity": ["concept:name"]}
 
 
@@ -191,7 +192,11 @@ def test_nested_attributes_are_ignored_and_reported() -> None:
     assert frame.columns == ["case:concept:name", "concept:name", "time:timestamp"]
     assert frame.row(0) == ("c1", "a", datetime(2020, 1, 1, tzinfo=UTC))
     codes = {f.code: f.count for f in raw.findings}
-    assert codes == {"nested-attributes-ignored": 2, "meta-attributes-ignored": 1}
+    assert codes == {
+        "nested-attributes-ignored": 2,
+        "meta-attributes-ignored": 1,
+        "date-only-timestamps": 1,  # its one date is at 00:00:00
+    }
 
 
 def test_bad_event_value_names_key_value_and_line(tmp_path: Path) -> None:

@@ -118,3 +118,34 @@ def test_bpic2013_status_and_sub_status_compose_the_activity() -> None:
     acts = {a["activity"]: a["events"] for a in json.loads(res.stdout)["top_activities"]}
     # README: "Wait - User" occurs in 4,217 events; status "Accepted" carries it.
     assert sum(n for a, n in acts.items() if a.endswith("/Wait - User")) == 4_217
+
+
+@pytest.mark.parametrize(
+    ("log", "code", "count"),
+    [
+        ("bpic2017/BPI_Challenge_2017_W_Two_TS_filtered.xes.gz", "single-offset", 127_528),
+        (
+            "road_traffic_fines/Road_Traffic_Fine_Management_Process.xes.gz",
+            "date-only-timestamps",
+            None,
+        ),
+        ("receipt_wabo/receipt.xes.gz", "mixed-offsets", 2),
+    ],
+)
+def test_data_quality_findings_are_reported(log: str, code: str, count: int | None) -> None:
+    """BPIC 2017's +03:00 export artefact, Road Traffic's dates without times, Receipt's
+    daylight-saving offsets: reported by info, not hidden by the conversion to UTC."""
+    res = runner.invoke(app, ["info", str(shared_log(log)), "--format", "json"])
+    assert res.exit_code == 0, res.stderr
+    found = {f["code"]: f["count"] for f in json.loads(res.stdout)["findings"]}
+    assert code in found
+    if count is not None:
+        assert found[code] == count
+
+
+def test_bpic2014_empty_rows_are_reported() -> None:
+    path = shared_log("bpic2014/Detail_Incident.csv.gz")
+    cols = ["--case-col", "Incident ID", "--activity-col", "Status", "--timestamp-col", "Open Time"]
+    res = runner.invoke(app, ["info", str(path), "--format", "json", *cols])
+    found = {f["code"]: f["count"] for f in json.loads(res.stdout)["findings"]}
+    assert found["empty-rows-dropped"] == 203

@@ -50,6 +50,7 @@ from frictionminer.ingest.xes_scan import (
     _gzip_error,
     _open_binary,
     _Scan,
+    date_stats,
     read_header,
     scan_body,
 )
@@ -399,6 +400,7 @@ def _finish_rustxes(
     if header.globals and not stripped and _defaults_present(frame, header.globals):
         return _GLOBALS_MAY_BE_FILLED
     findings += _table_findings(frame, empty_traces=scan.empty_traces, naive_dates=scan.naive_dates)
+    findings += _date_findings(scan.dates, scan.midnight_dates, scan.offsets)
     details: dict[str, Any] = {
         "reader": "rustxes",
         "traces": scan.traces,
@@ -444,6 +446,55 @@ def _ordered_columns(columns: list[str]) -> list[str]:
     events = sorted(c for c in present - set(head) if not c.startswith(CASE_PREFIX))
     cases = sorted(c for c in present - set(head) if c.startswith(CASE_PREFIX))
     return head + events + cases
+
+
+def _file_date_stats(path: Path) -> tuple[int, int, dict[str, int]]:
+    """:func:`date_stats` of a whole file (the lxml path reads it once more for this)."""
+    with _open_binary(path) as fh:
+        data = fh.read()
+    first = data.find(b"<trace")
+    return date_stats(memoryview(data)[first:] if first >= 0 else b"")
+
+
+def _date_findings(dates: int, midnight: int, offsets: dict[str, int]) -> list[Finding]:
+    """What the written form of the dates says, before conversion to UTC hides it."""
+    out: list[Finding] = []
+    if dates and midnight == dates:
+        out.append(
+            Finding(
+                "date-only-timestamps",
+                "every date is at 00:00:00 local time: the log records days, not times, "
+                "so waits and durations are in whole days",
+                dates,
+                "info",
+            )
+        )
+    named = {o: n for o, n in offsets.items() if o != "none"}
+    if len(named) > 1:
+        shown = ", ".join(f"{o} ({n:,})" for o, n in sorted(named.items()))
+        out.append(
+            Finding(
+                "mixed-offsets",
+                f"dates are written with {len(named)} UTC offsets ({shown}); all converted "
+                "to UTC (a change at daylight saving time is normal)",
+                len(named),
+                "info",
+            )
+        )
+    elif len(named) == 1:
+        (offset,) = named
+        if offset not in ("Z", "+00:00", "-00:00", "+0000"):
+            out.append(
+                Finding(
+                    "single-offset",
+                    f"every date carries the offset {offset}, with no daylight-saving change: "
+                    "converted to UTC as written; if the process ran elsewhere, the offset "
+                    "may be an export artefact",
+                    named[offset],
+                    "info",
+                )
+            )
+    return out
 
 
 def _table_findings(frame: pl.DataFrame, *, empty_traces: int, naive_dates: int) -> list[Finding]:
@@ -906,6 +957,7 @@ def _read_with_lxml(path: Path, shown: str, *, reason: str | None) -> RawLog:
     frame = frame.select(_ordered_columns(frame.columns))
 
     findings += _table_findings(frame, empty_traces=empty_traces, naive_dates=naive_dates)
+    findings += _date_findings(*_file_date_stats(path))
     if stats.nested:
         findings.append(
             Finding(

@@ -13,7 +13,8 @@ import json
 import re
 import sys
 import zlib
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
@@ -61,6 +62,27 @@ class _Scan:
     header: bytes = b""
     data: bytes | None = None
     body_start: int = 0
+    dates: int = 0
+    midnight_dates: int = 0
+    offsets: dict[str, int] = field(default_factory=dict)
+
+
+_DATE_VALUE = re.compile(
+    rb'<date\s[^>]*?value="\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)(?:\.\d+)?([+-]\d\d:?\d\d|Z)?"'
+)
+
+
+def date_stats(body: bytes | memoryview) -> tuple[int, int, dict[str, int]]:
+    """How many ``<date>`` values, how many at 00:00:00 wall-clock, and their UTC offsets.
+
+    The wall clock and the offset are lost once dates are converted to UTC, but they tell
+    a log that records days only (every time 00:00:00) and an export that stamped one
+    offset on everything (BPIC 2017's +03:00).
+    """
+    found = _DATE_VALUE.findall(body)
+    midnight = sum(1 for t, _ in found if t == b"00:00:00")
+    offsets = Counter(o.decode() or "none" for _, o in found)
+    return len(found), midnight, dict(offsets)
 
 
 def scan_body(path: Path, shown: str) -> _Scan:
@@ -104,6 +126,7 @@ def scan_body(path: Path, shown: str) -> _Scan:
         tag_start = data.rfind(b"<", 0, first + m.start())
         if data.startswith(b"<date", tag_start):
             scan.naive_dates += 1
+    scan.dates, scan.midnight_dates, scan.offsets = date_stats(body)
     if _GLOBAL_BLOCK.search(scan.header):
         scan.data = data
     return scan
