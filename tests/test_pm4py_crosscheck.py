@@ -182,7 +182,8 @@ def test_case_durations_equal_pm4py(pm4py: Any, name: str) -> None:
 
     listed = pm4py.get_all_case_durations(frame)  # sorted seconds, no case ids
     assert len(listed) == spec.cases
-    assert max(abs(a / 3600 - b) for a, b in zip(listed, sorted(ours.values()))) <= TOL_HOURS
+    pairs = zip(listed, sorted(ours.values()), strict=True)
+    assert max(abs(a / 3600 - b) for a, b in pairs) <= TOL_HOURS
 
 
 def test_bpic2012_lifecycle_transitions_lengthen_seven_cases(pm4py: Any) -> None:
@@ -259,8 +260,13 @@ def test_handover_empty_groups_pm4py_fails_or_counts_them(pm4py: Any) -> None:
     counts = pm4py_handover_counts(pm4py, frame)
     via_none = sum(n for p, n in counts.items() if "(none)" in p and p[0] != p[1])
     between_named = sum(n for p, n in counts.items() if "(none)" not in p and p[0] != p[1])
-    assert (via_none, between_named) == (12_470, 45_460)
-    assert between_named != result.cases["handoffs"].sum() == 51_684
+    assert (via_none, between_named) == (11_387, 46_781)
+    # the 4,903 handoffs frictionminer sees across a gap (A, -, B) are, for pm4py, two
+    # handovers through "(none)"; the rest are between named resources in both
+    gap_before = pl.col("group").shift(1).over("case_id", order_by="seq").is_null()
+    across_gap = result.events.filter(pl.col("handoff") & gap_before).height
+    assert across_gap == 4_903
+    assert between_named + across_gap == result.cases["handoffs"].sum() == 51_684
 
 
 def test_handover_null_groups_between_equal_groups(pm4py: Any, tmp_path: Path) -> None:
