@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from frictionminer.report.units import short_hours
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -401,16 +403,6 @@ def main_flows(
     return [a for a in busiest if a in linked], edges
 
 
-def _hours(h: float | None) -> str:
-    if h is None:
-        return ""
-    if h < 1:
-        return f"{h * 60:.0f}m"
-    if h < 48:
-        return f"{h:.0f}h"
-    return f"{h / 24:.1f}d"
-
-
 def process_map_dot(
     flows: pl.DataFrame,
     by_activity: pl.DataFrame,
@@ -451,7 +443,7 @@ def process_map_dot(
     ).iter_rows():
         width = 0.6 + 4.0 * (int(n) / top)
         color = _blend("#9aa5b1", ACCENT, min(1.0, (wait or 0.0) / wmax)) if wait else "#9aa5b1"
-        label = f"{int(n):,}" + (f" · {_hours(wait)}" if wait is not None else "")
+        label = f"{int(n):,}" + (f" · {short_hours(wait)}" if wait is not None else "")
         lines.append(
             f"  {_dot_quote(src)} -> {_dot_quote(dst)} [penwidth={width:.2f}, "
             f'color="{color}", fontcolor="#52606d", label={_dot_quote(label)}];'

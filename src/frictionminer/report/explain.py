@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from frictionminer.analysis import Result
-from frictionminer.report.score import hours
+from frictionminer.report.units import hours
 
 _MIN_GAP_HOURS = 1.0
 """Waits shorter than this are not worth a line of their own."""

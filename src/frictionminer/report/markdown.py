@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from frictionminer.report.units import hours
+
 if TYPE_CHECKING:
     from frictionminer.analysis import Result
     from frictionminer.causes import Causes
@@ -24,16 +26,6 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~@])")
 def escape_md(text: object) -> str:
     """Inline Markdown text with every markup character escaped, on one line."""
     return _SPECIAL.sub(r"\\\1", str(text).replace("\r", " ").replace("\n", " "))
-
-
-def _hours(h: float | None) -> str:
-    if h is None:
-        return ""
-    if h < 1:
-        return f"{h * 60:.0f} min"
-    if h < 48:
-        return f"{h:.1f} h"
-    return f"{h / 24:.1f} d"
 
 
 def render_score_markdown(
@@ -51,7 +43,7 @@ def render_score_markdown(
         f"**{s['cases']:,} cases**, {s['events']:,} events: **{s['flagged_cases']:,} flagged "
         f"({s['flagged_share']:.1%})**, {s['resolved_share']:.1%} resolved. Median customer "
         f"effort {q.get('effort_minutes', {}).get('median', 0):g} min, median wait on the "
-        f"company {_hours(q.get('customer_wait_hours', {}).get('median'))}.",
+        f"company {hours(q.get('customer_wait_hours', {}).get('median'))}.",
         "",
         "| rule | name | cases | share |",
         "|---|---|--:|--:|",
@@ -81,7 +73,7 @@ def render_score_markdown(
         lines.append(
             f"| {i} | {escape_md(c['case_id'])} | {c['friction_score']:.1f} | "
             f"{m.get('interactions', '')} | {m.get('customer_tasks', '')} | "
-            f"{_hours(m.get('customer_wait_hours'))} | {m.get('handoffs', '')} | {flags} |"
+            f"{hours(m.get('customer_wait_hours'))} | {m.get('handoffs', '')} | {flags} |"
         )
     lines += ["", "</details>", ""]
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from frictionminer.analysis import Result
 from frictionminer.errors import UsageError
+from frictionminer.report.units import short_hours
 
 DEFAULT_TOP = 20
 SUFFIXES = {
@@ -39,35 +40,11 @@ def infer_format(output: Path | None) -> str:
     return fmt
 
 
-def hours(h: float | None) -> str:
-    """A duration for people: minutes, hours or days."""
-    if h is None:
-        return ""
-    if h < 1:
-        return f"{h * 60:.0f} min"
-    if h < 48:
-        return f"{h:.1f} h"
-    return f"{h / 24:.1f} d"
-
-
-def short_hours(h: float | None) -> str:
-    """A duration in at most five characters: 45m, 17h, 3.2d."""
-    if h is None:
-        return ""
-    if h < 1:
-        return f"{h * 60:.0f}m"
-    if h < 48:
-        return f"{h:.0f}h"
-    if h < 2400:
-        return f"{h / 24:.1f}d"
-    return f"{h / 24:.0f}d"
-
-
 _COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
     ("interactions", "con-\ntacts", str),
     ("customer_tasks", "cust.\ntasks", str),
-    ("customer_wait_hours", "wait-\ning", lambda h: short_hours(h)),
-    ("silent_wait_max_hours", "longest\nsilence", lambda h: short_hours(h)),
+    ("customer_wait_hours", "wait-\ning", short_hours),
+    ("silent_wait_max_hours", "longest\nsilence", short_hours),
     ("handoffs", "hand-\noffs", str),
     ("ping_pongs", "ping-\npong", str),
     ("effort_minutes", "effort\n(min)", lambda m: f"{m:.0f}"),
