@@ -540,6 +540,12 @@ def classify(
         _emit(suggestion.toml if suggest else classify_report.render_text(suggestion), output)
 
 
+class PartitionBy(StrEnum):
+    week = "week"
+    month = "month"
+    day = "day"
+
+
 @app.command()
 @handle_errors
 @with_log_options
@@ -551,23 +557,45 @@ def convert(
         typer.Option(
             "--output",
             "-o",
-            help="Output file: .parquet, .csv, .csv.gz, .xes or .xes.gz (format from the suffix).",
+            help="Output file: .parquet, .csv, .csv.gz, .xes or .xes.gz (format from the "
+            "suffix); with --partition-by, a folder of Parquet files.",
         ),
     ],
+    partition_by: Annotated[
+        PartitionBy | None,
+        typer.Option(
+            "--partition-by",
+            help="Write a folder of Parquet files, one per ISO week (month, day) in which "
+            "each case began: a case is never split; audit --window then reads only the "
+            "partitions it needs.",
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace a non-empty --partition-by folder."),
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Convert a log to the canonical table as Parquet, CSV or XES."""
-    from frictionminer.convert import output_format, write_log
-    from frictionminer.outputs import check_writable
+    """Convert a log to the canonical table as Parquet, CSV or XES.
 
-    out_fmt = output_format(output)
-    check_writable(output)
-    event_log = _load(log, settings)
-    write_log(event_log, output, out_fmt)
+    Big XES files (over about 1 GB decompressed) are converted to Parquet chunk by chunk,
+    in bounded memory.
+    """
+    from frictionminer.convert import convert as run_convert
+
+    summary = run_convert(
+        log,
+        output,
+        settings,
+        partition_by=partition_by.value if partition_by is not None else None,
+        overwrite=overwrite,
+    )
     if not quiet:
-        n_cases = event_log.events["case_id"].n_unique()
+        how = f", {summary.chunks} chunks streamed" if summary.streamed else ""
+        where = f", {summary.partitions} partitions" if partition_by is not None else ""
         sys.stderr.write(
-            f"wrote {output} ({out_fmt}): {event_log.events.height:,} events, {n_cases:,} cases\n"
+            f"wrote {output} ({summary.format}{where}): {summary.events:,} events, "
+            f"{summary.cases:,} cases{how}\n"
         )
 
 

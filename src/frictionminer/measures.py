@@ -44,6 +44,13 @@ the customer time; the waiting measures stop at the end.  Time is calendar time.
 :func:`case_measures` is a pure function of the events of whole cases, so it can be
 mapped over case-partitioned shards.  It is one ``group_by`` aggregation: every
 aggregate is order-free except ``category``/``value``, which state their order.
+
+Speed: grouping 10M events by a string key hashes every case id again (about 1.4 s at
+10M events).  The annotated table is normally still in path order — each case one
+contiguous run starting at ``seq == 0`` — so when a cheap linear check confirms that, the
+rows are grouped by the run number instead: an integer key flagged as sorted, which
+polars aggregates without hashing (about 0.2 s).  The aggregates are the same either way;
+only the grouping key differs, and ``case_id`` is taken from the run.
 """
 
 from __future__ import annotations
@@ -80,6 +87,7 @@ MEASURES: tuple[str, ...] = (
 when configured)."""
 
 _US_PER_HOUR = 3_600_000_000.0
+_RUN = "_run"
 
 
 def _count(expr: pl.Expr) -> pl.Expr:
@@ -131,9 +139,24 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         "channel_switches": _count(pl.col("channel_switch")),
         "reexplanations": _count(pl.col("reexplanation")),
     }
+    case = pl.col(S.CASE)
+    starts = case.ne_missing(case.shift(1))
+    contiguous = annotated.height == 0 or bool(
+        annotated.select((starts == (pl.col(SEQ) == 0)).all()).item()
+    )
+    if contiguous:
+        # Each case is one run beginning at seq 0 (annotate gives every case exactly one
+        # seq 0), so the run number identifies the case and is sorted by construction.
+        frame = annotated.lazy().with_columns(
+            starts.cum_sum().cast(pl.Int64).set_sorted().alias(_RUN)
+        )
+        key, carried = _RUN, [case.first()]
+    else:
+        frame, key, carried = annotated.lazy(), S.CASE, []
     out = (
-        annotated.group_by(S.CASE)
+        frame.group_by(key)
         .agg(
+            *carried,
             pl.len().cast(pl.Int64).alias("events"),
             ts.min().alias("start"),
             ts.filter(pl.col("is_end")).first().alias("end"),
@@ -154,6 +177,7 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
             *extras,
         )
         .sort(S.CASE)
+        .collect()
     )
     effort = settings.effort
     out = out.with_columns(

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -17,6 +19,9 @@ from frictionminer.errors import InputError, UsageError
 from frictionminer.ingest.base import Finding, RawLog
 from frictionminer.ingest.normalize import EventLog, check_extra_columns, normalize
 from frictionminer.settings import CaseTableSettings, Settings, SourceSettings
+
+if TYPE_CHECKING:
+    from frictionminer.partitions import Manifest
 
 __all__ = ["EventLog", "Finding", "RawLog", "detect_format", "load", "read_raw"]
 
@@ -60,9 +65,22 @@ def detect_format(path: str | Path) -> str:
     raise InputError(f"{text}: unsupported file type", hint=f"frictionminer reads {SUPPORTED}")
 
 
-def read_raw(path: str | Path, settings: Settings) -> RawLog:
-    """Read the file(s) at ``path`` without mapping columns."""
+def read_raw(
+    path: str | Path, settings: Settings, partitions: Sequence[str] | None = None
+) -> RawLog:
+    """Read the file(s) at ``path`` without mapping columns.
+
+    A folder written by ``convert --partition-by`` is read through its manifest (only the
+    ``partitions`` named, when given), without Hive columns: the partition key is a
+    storage detail, not an attribute of the events.
+    """
     fmt = detect_format(path)
+    if fmt == "parquet" and Path(path).is_dir():
+        from frictionminer.partitions import read_manifest
+
+        manifest = read_manifest(path)
+        if manifest is not None:
+            return _read_partitioned(path, manifest, partitions)
     if fmt == "xes":
         from frictionminer.ingest.xes import read_xes
 
@@ -83,6 +101,25 @@ def read_raw(path: str | Path, settings: Settings) -> RawLog:
     return read_parquet(path)
 
 
+def _read_partitioned(path: str | Path, manifest: Manifest, keys: Sequence[str] | None) -> RawLog:
+    from frictionminer.partitions import scan_partitions
+
+    wanted = manifest.partitions
+    if keys is not None:
+        chosen = set(keys)
+        wanted = [p for p in manifest.partitions if p.key in chosen]
+    frame = scan_partitions(path, wanted)
+    details: dict[str, object] = {
+        "files": sum(len(p.files) for p in wanted),
+        "partition_by": manifest.partition_by,
+        "partitions_read": len(wanted),
+        "partitions": len(manifest.partitions),
+        "log_bounds": (manifest.first_event, manifest.last_event),
+        "hive_partitioning": False,
+    }
+    return RawLog(frame=frame, source=str(path), format="parquet", details=details)
+
+
 def _identifier_columns(names: list[str], settings: Settings, source: str) -> list[str]:
     """Source columns that hold identifiers or labels (never typed as numbers/booleans)."""
     from frictionminer.ingest.normalize import resolve_columns
@@ -97,8 +134,10 @@ def _identifier_columns(names: list[str], settings: Settings, source: str) -> li
     return out
 
 
-def _load_one(path: str | Path, settings: Settings) -> EventLog:
-    raw = read_raw(path, settings)
+def _load_one(
+    path: str | Path, settings: Settings, partitions: Sequence[str] | None = None
+) -> EventLog:
+    raw = read_raw(path, settings, partitions)
     return normalize(raw, settings.columns, settings.ingest)
 
 
@@ -215,9 +254,17 @@ def _join_case_table(log: EventLog, table: CaseTableSettings, settings: Settings
     return dataclasses.replace(log, events=events, findings=findings)
 
 
-def load(path: str | Path | None, settings: Settings | None = None) -> EventLog:
+def load(
+    path: str | Path | None,
+    settings: Settings | None = None,
+    *,
+    partitions: Sequence[str] | None = None,
+) -> EventLog:
     """Read and normalise a log: ``path`` plus the config's ``[[sources]]`` (more event
     tables, each with its own columns) and ``[[case_tables]]`` (case attributes).
+
+    ``partitions`` restricts a folder written by ``convert --partition-by`` to those
+    partition keys (``audit --window`` reads only the partitions its window needs).
 
     >>> log = load("sample_logs/shoelace.csv")
     >>> log.events.height
@@ -227,7 +274,7 @@ def load(path: str | Path | None, settings: Settings | None = None) -> EventLog:
         from frictionminer.settings import load_settings
 
         settings = load_settings()
-    logs = [_load_one(path, settings)] if path is not None else []
+    logs = [_load_one(path, settings, partitions)] if path is not None else []
     for src in settings.sources:
         one = _load_one(src.path, _source_settings(settings, src))
         if src.activity_prefix:

@@ -43,7 +43,7 @@ import polars as pl
 from lxml import etree
 
 from frictionminer.errors import InputError
-from frictionminer.ingest.base import Finding, RawLog, display_path
+from frictionminer.ingest.base import Finding, RawLog, Severity, display_path
 from frictionminer.ingest.xes_scan import (
     _GLOBAL_BLOCK,
     _GZIP_ERRORS,
@@ -53,6 +53,7 @@ from frictionminer.ingest.xes_scan import (
     date_stats,
     read_header,
     scan_body,
+    scan_bytes,
 )
 
 Reader = Literal["auto", "rustxes", "lxml"]
@@ -1067,3 +1068,293 @@ def _locate_attribute_line(path: Path, owner: str, owner_line: int, key: str) ->
     except (etree.XMLSyntaxError, *_GZIP_ERRORS):
         pass
     return owner_line or None
+
+
+# --------------------------------------------------------------------------- streaming path
+
+STREAM_CHUNK_EVENTS = 500_000
+"""Events per chunk of the streaming reader: about 0.5 GB of rustxes memory per worker."""
+
+_BLOCK = 8 << 20
+_HEADER_FINDING_CODES = frozenset({"duplicate-classifier", "bad-classifier", "bad-global"})
+_DATE_FINDING_CODES = frozenset({"date-only-timestamps", "mixed-offsets", "single-offset"})
+
+
+class NotStreamable(Exception):
+    """The file cannot be cut at ``</trace>`` safely; the caller reads it in memory."""
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """One chunk of traces written as a small XES file of its own (picklable for workers)."""
+
+    index: int
+    path: Path
+    part: Path
+    shown: str
+    header: bytes
+    """The stripped header the chunk file starts with (no <global> blocks)."""
+    first_line: int
+    """Line of the original file where this chunk's first trace byte lies."""
+    header_findings: int
+    """How many findings the chunk's header produces (they are reported once, not per chunk)."""
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk produced: a raw Parquet part and the counts the findings need."""
+
+    index: int
+    part: Path
+    events: int
+    traces: int
+    reader: str
+    schema: dict[str, str]
+    findings: list[tuple[str, str, int, Severity]]
+    dates: int
+    midnight: int
+    offsets: dict[str, int]
+
+
+@dataclass
+class StreamedXes:
+    """The header of a streamed XES file and its chunks, in file order."""
+
+    shown: str
+    header: _Header
+    chunks: list[ChunkResult]
+
+    def findings(self) -> list[Finding]:
+        """The findings of the whole file: header ones once, chunk counts summed."""
+        out = list(self.header.findings)
+        merged: dict[str, list[Any]] = {}
+        for chunk in self.chunks:
+            for code, message, count, severity in chunk.findings:
+                slot = merged.setdefault(code, [message, 0, severity, 0])
+                slot[1] += count
+                slot[3] += 1
+        for code, (message, count, severity, n) in merged.items():
+            if n > 1:
+                message = f"{message} [first chunk; {count:,} in {n} chunks]"
+            out.append(Finding(code, message, count, severity))
+        events = sum(c.events for c in self.chunks)
+        if events == 0:
+            out.append(Finding("no-events", "the log contains no events", 0, "warning"))
+        offsets: dict[str, int] = {}
+        for c in self.chunks:
+            for k, v in c.offsets.items():
+                offsets[k] = offsets.get(k, 0) + v
+        out += _date_findings(
+            sum(c.dates for c in self.chunks), sum(c.midnight for c in self.chunks), offsets
+        )
+        return out
+
+    def details(self) -> dict[str, Any]:
+        readers = sorted({c.reader for c in self.chunks})
+        return {
+            "reader": "+".join(readers) + " (streamed)",
+            "chunks": len(self.chunks),
+            "traces": sum(c.traces for c in self.chunks),
+            "events": sum(c.events for c in self.chunks),
+            **self.header.details(),
+        }
+
+
+def split_xes(path: Path, shown: str, workdir: Path, chunk_events: int) -> Iterator[ChunkJob]:
+    """Cut the decompressed file at ``</trace>`` into chunk files of about ``chunk_events``.
+
+    Each chunk file is the log header without its ``<global>`` blocks (rustxes would fill
+    missing attributes with their defaults), the chunk's traces and ``</log>``; a trace
+    never spans two chunks, so case attributes stay with their events.  Only two chunks'
+    worth of bytes are in memory at a time.  A comment or CDATA section in the body could
+    hide a ``</trace>``; then :class:`NotStreamable` sends the caller to the in-memory path.
+    """
+    buf = bytearray()
+    with _open_binary(path) as fh:
+        header: bytes | None = None
+        while header is None:
+            block = fh.read(_BLOCK)
+            if not block:
+                raise NotStreamable("the log has no <trace> element")
+            start = max(0, len(buf) - 8)
+            buf += block
+            pos = buf.find(b"<trace", start)
+            if pos >= 0:
+                header = bytes(buf[:pos])
+                del buf[:pos]
+        stripped = _GLOBAL_BLOCK.sub(b"", header)
+        parsed = _header_from_bytes(stripped, shown)
+        if parsed is None:
+            raise NotStreamable("the log header could not be parsed on its own")
+        line = header.count(b"\n") + 1
+        index = 0
+        events = 0
+        counted = 0
+        eof = False
+
+        def emit(end: int, last: bool) -> ChunkJob:
+            nonlocal line, index
+            body = bytes(buf[:end])
+            del buf[:end]
+            job = ChunkJob(
+                index=index,
+                path=workdir / f"chunk-{index:05d}.xes",
+                part=workdir / f"raw-{index:05d}.parquet",
+                shown=shown,
+                header=stripped,
+                first_line=line,
+                header_findings=len(parsed.findings),
+            )
+            with job.path.open("wb") as out:
+                out.write(stripped)
+                out.write(body)
+                if not last:
+                    out.write(b"</log>\n")
+            line += body.count(b"\n")
+            index += 1
+            return job
+
+        block = b""
+        while not eof:
+            if buf and counted == 0:
+                start = 0  # what the header's block read beyond the header
+            else:
+                block = fh.read(_BLOCK)
+                eof = not block
+                start = max(0, len(buf) - 12)
+                buf += block
+            if not eof:
+                if buf.find(b"<!--", start) >= 0 or buf.find(b"<![CDATA[", start) >= 0:
+                    raise NotStreamable("comments or CDATA in the trace section")
+                events += buf.count(b"<event", max(0, counted - 5))
+                counted = len(buf)
+                # Cut where about chunk_events events have passed, at the next </trace>
+                # (block boundaries do not matter: a block may yield several chunks).
+                while events >= chunk_events:
+                    target = int(len(buf) * chunk_events / events)
+                    cut = buf.find(b"</trace>", max(0, target - 8))
+                    if cut < 0:
+                        break  # the trace goes on in the next block
+                    yield emit(cut + len(b"</trace>"), last=False)
+                    events = buf.count(b"<event")
+                    counted = len(buf)
+                continue
+            tail = bytes(buf).strip()
+            if tail == b"</log>":
+                break
+            if not tail:
+                raise InputError(
+                    f"{shown}: line {line}: the file ends without </log>",
+                    hint="the file is truncated; export or download it again",
+                )
+            yield emit(len(buf), last=True)
+
+
+def read_chunk(job: ChunkJob) -> ChunkResult:
+    """Read one chunk file with the same guards as :func:`read_xes`; write its raw part.
+
+    Runs in a worker process.  When rustxes is not trusted for the chunk, the lxml parser
+    reads a copy padded with newlines so that its line numbers are the original file's.
+    """
+    data = job.path.read_bytes()
+    scan = scan_bytes(data)
+    result: RawLog | str
+    if scan.unexpected is None:
+        ran = _run_rustxes(job.path)
+        if isinstance(ran, str):
+            result = ran
+        else:
+            df, meta = ran
+            result = _finish_rustxes(job.path, scan, df, meta, stripped=True)
+        dates, midnight, offsets = scan.dates, scan.midnight_dates, scan.offsets
+    else:
+        result = scan.unexpected
+        dates, midnight, offsets = date_stats(memoryview(data)[len(job.header) :])
+    del data
+    if isinstance(result, str):
+        padded = job.path.with_suffix(".padded.xes")
+        pad = max(0, job.first_line - 1 - job.header.count(b"\n"))
+        with job.path.open("rb") as src, padded.open("wb") as dst:
+            dst.write(src.read(len(job.header)))
+            dst.write(b"\n" * pad)
+            while block := src.read(_BLOCK):
+                dst.write(block)
+        try:
+            raw = _read_with_lxml(padded, job.shown, reason=result)
+        finally:
+            padded.unlink(missing_ok=True)
+    else:
+        raw = result
+    job.path.unlink(missing_ok=True)
+    frame = raw.frame.collect()
+    frame.write_parquet(job.part)
+    findings = [
+        (f.code, f.message, f.count, f.severity)
+        for f in raw.findings[job.header_findings :]
+        if f.code not in _DATE_FINDING_CODES and f.code != "no-events"
+    ]
+    return ChunkResult(
+        index=job.index,
+        part=job.part,
+        events=frame.height,
+        traces=int(raw.details.get("traces", 0)),
+        reader=str(raw.details.get("reader", "?")),
+        schema={name: str(dtype) for name, dtype in frame.schema.items()},
+        findings=findings,
+        dates=dates,
+        midnight=midnight,
+        offsets=offsets,
+    )
+
+
+def stream_xes(
+    path: str | Path,
+    workdir: Path,
+    *,
+    chunk_events: int = STREAM_CHUNK_EVENTS,
+    workers: int = 2,
+) -> StreamedXes:
+    """Read a big XES file chunk by chunk into raw Parquet parts under ``workdir``.
+
+    The main process decompresses and cuts the file; ``workers`` processes (0: in this
+    process) run the guarded rustxes reader on each chunk.  At most ``workers + 1`` chunk
+    files wait on disk, so memory stays at a few chunks whatever the file's size.  The
+    parts keep the raw XES columns: their dtypes may differ from chunk to chunk, which the
+    caller reconciles once all are known (see ``frictionminer.convert``).
+    """
+    p = Path(path)
+    shown = display_path(path)
+    if not p.is_file():
+        raise InputError(f"{shown}: no such file", hint="check the path")
+    _check_prolog(p, shown)
+    header = _header_from_bytes(read_header(p, shown), shown)
+    if header is None:
+        raise NotStreamable("the log header could not be parsed on its own")
+    results: list[ChunkResult] = []
+    try:
+        if workers <= 0:
+            for job in split_xes(p, shown, workdir, chunk_events):
+                results.append(read_chunk(job))
+        else:
+            import multiprocessing
+            from collections import deque
+            from concurrent.futures import Future, ProcessPoolExecutor
+
+            # spawn, not fork: forking a process that runs polars' thread pool can deadlock
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                waiting: deque[Future[ChunkResult]] = deque()
+                try:
+                    for job in split_xes(p, shown, workdir, chunk_events):
+                        waiting.append(pool.submit(read_chunk, job))
+                        while len(waiting) > workers:
+                            results.append(waiting.popleft().result())
+                    while waiting:
+                        results.append(waiting.popleft().result())
+                except BaseException:
+                    for fut in waiting:
+                        fut.cancel()
+                    raise
+    except _GZIP_ERRORS as exc:
+        raise _gzip_error(shown, exc) from None
+    return StreamedXes(shown=shown, header=header, chunks=results)

@@ -98,6 +98,11 @@ def scan_body(path: Path, shown: str) -> _Scan:
             data = fh.read()
     except _GZIP_ERRORS as exc:
         raise _gzip_error(shown, exc) from None
+    return scan_bytes(data)
+
+
+def scan_bytes(data: bytes) -> _Scan:
+    """:func:`scan_body` of bytes already in memory (one chunk of the streaming path)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _Scan(unexpected="UTF-16 encoded file")
     first = data.find(b"<trace")
