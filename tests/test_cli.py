@@ -351,3 +351,22 @@ def test_identifier_columns_keep_their_text(tmp_path: Path) -> None:
     assert {a["activity"] for a in rec["top_activities"]} == {"007", "1.5"}
     types = {a["name"]: a["type"] for a in rec["attributes"]}
     assert types["n"] == "i64"  # other columns are still typed
+
+
+def test_null_values_are_neither_cases_nor_teams(tmp_path: Path) -> None:
+    f = tmp_path / "p.csv"
+    f.write_text(
+        "case_id,activity,timestamp,team\n"
+        "1,Case opened,2020-01-01 10:00,A\n1,Checked,2020-01-01 11:00,EMPTY\n"
+        "1,Case resolved,2020-01-01 12:00,A\n#MULTI,Customer calls,2020-01-01 12:00,A\n"
+    )
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[columns]\ngroup = 'team'\n[ingest]\nnull_values = ['EMPTY', '#MULTI']\n")
+    code, out, err = run("score", str(f), "--config", str(cfg), "--format", "json")
+    assert code == 0, err
+    rec = json.loads(out)
+    assert [c["case_id"] for c in rec["cases"]] == ["1"]  # the placeholder case is dropped
+    assert rec["cases"][0]["measures"]["handoffs"] == 0  # A, EMPTY, A is no handoff
+    code, out, _ = run("info", str(f), "--config", str(cfg), "--format", "json")
+    found = {x["code"]: x["count"] for x in json.loads(out)["findings"]}
+    assert found["null-values"] == 2 and found["missing-case-id"] == 1

@@ -144,7 +144,7 @@ def _load_one(
 def _source_settings(settings: Settings, src: SourceSettings) -> Settings:
     overrides = {
         k: getattr(src, k)
-        for k in ("timezone", "timestamp_format", "delimiter", "encoding")
+        for k in ("timezone", "timestamp_format", "delimiter", "encoding", "null_values")
         if getattr(src, k) is not None
     }
     return dataclasses.replace(

@@ -144,7 +144,16 @@ def _used(mapping: dict[str, str | list[str]]) -> set[str]:
     return out
 
 
-def _as_string(frame: pl.DataFrame, col: str) -> pl.Expr:
+def _as_string(frame: pl.DataFrame, col: str, nulls: list[str] | None = None) -> pl.Expr:
+    """The column as text; values listed in ``nulls`` (placeholders such as "EMPTY" or
+    "#MULTIVALUE") become null, so they are neither a case nor a team."""
+    expr = _as_text(frame, col)
+    if nulls:
+        expr = pl.when(expr.is_in(nulls)).then(None).otherwise(expr)
+    return expr
+
+
+def _as_text(frame: pl.DataFrame, col: str) -> pl.Expr:
     dtype = frame.schema[col]
     if dtype == pl.String:
         return pl.col(col)
@@ -168,7 +177,8 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
     frame = frame.with_row_index(S.EVENT_INDEX).with_columns(pl.col(S.EVENT_INDEX).cast(pl.Int64))
     act = mapping["activity"]
     act_cols = act if isinstance(act, list) else [act]
-    exprs: list[pl.Expr] = [_as_string(frame, mapping["case"]).alias(S.CASE)]  # type: ignore[arg-type]
+    nulls = ingest.null_values
+    exprs: list[pl.Expr] = [_as_string(frame, mapping["case"], nulls).alias(S.CASE)]  # type: ignore[arg-type]
     if len(act_cols) == 1:
         exprs.append(_as_string(frame, act_cols[0]).alias(S.ACTIVITY))
     else:
@@ -179,7 +189,7 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
         )
     for role in ("resource", "group", "channel", "lifecycle"):
         if role in mapping:
-            exprs.append(_as_string(frame, mapping[role]).alias(CANONICAL_OF[role]))  # type: ignore[arg-type]
+            exprs.append(_as_string(frame, mapping[role], nulls).alias(CANONICAL_OF[role]))  # type: ignore[arg-type]
 
     ts_col = mapping["timestamp"]
     assert isinstance(ts_col, str)
@@ -221,6 +231,27 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
                 "info",
             )
         )
+    if nulls:
+        role_cols = [c for c in (S.CASE, S.RESOURCE, S.GROUP, S.CHANNEL) if c in out.columns]
+        placeholders = frame.select(
+            pl.sum_horizontal(
+                [
+                    _as_text(frame, mapping[r]).is_in(nulls).fill_null(False).sum()  # type: ignore[arg-type]
+                    for r in ("case", "resource", "group", "channel")
+                    if r in mapping
+                ]
+            )
+        ).item()
+        if placeholders:
+            findings.append(
+                Finding(
+                    "null-values",
+                    f"{placeholders:,} placeholder values ({', '.join(map(repr, nulls))}) in "
+                    f"{', '.join(role_cols)} read as empty",
+                    int(placeholders),
+                    "info",
+                )
+            )
     ordered = [c for c in S.CANONICAL if c in out.columns]
     out = out.select(ordered + [c for c in out.columns if c not in ordered])
 

@@ -51,6 +51,9 @@ class IngestSettings:
     delimiter: str | None = None
     encoding: str | None = None
     decimal_comma: bool | None = None
+    null_values: list[str] = field(default_factory=list)
+    """Placeholder texts read as empty in the case, resource, group and channel columns
+    (e.g. "EMPTY" in Receipt's teams, "#MULTIVALUE" in BPIC 2014's incident links)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class SourceSettings:
     timestamp_format: str | None = None
     delimiter: str | None = None
     encoding: str | None = None
+    null_values: list[str] | None = None
 
 
 @dataclass(frozen=True)
