@@ -129,51 +129,54 @@ def test_bpic2014_interactions_per_incident(
     )
     cases = rec["cases"]
     s = rec["summary"]
-    assert (s["cases"], s["events"]) == (47_081, 519_414)
-    assert (total(cases, "interactions"), with_any(cases, "interactions")) == (66_649, 46_182)
+    # The 873 interactions naming "#MULTIVALUE" are read as having no incident: dropped.
+    info = " ".join(out["info"].split())
+    assert "873 placeholder values ('#MULTIVALUE') in case_id" in info
+    assert re.search(r"missing-case-id: .*?95,?123 events without a case id", info)
+    assert all(c["case_id"] != "#MULTIVALUE" for c in cases)
+    assert (s["cases"], s["events"]) == (47_080, 518_541)
+    assert (total(cases, "interactions"), with_any(cases, "interactions")) == (65_776, 46_181)
     assert s["measures"]["interactions"] == {"median": 1.0, "p90": 2.0}
     assert total(cases, "handoffs") == 106_812
     assert (total(cases, "ping_pongs"), with_any(cases, "ping_pongs")) == (39_068, 14_885)
     assert sum(1 for c in cases if c["measures"]["reopened"]) == 2_202
     assert flag(rec, "FM005") == (14_885, "31.6%")
     assert flag(rec, "FM006") == (8_040, "17.1%")
-    assert flag(rec, "FM001") == (465, "1.0%")
-    assert flag(rec, "FM009") == (3_125, "6.6%")
+    assert flag(rec, "FM001") == (464, "1.0%")
+    assert flag(rec, "FM009") == (3_124, "6.6%")
 
     # The incidents with the most customer contacts on top: the score ranking and the
-    # ranking by interactions agree at the top (after the #MULTIVALUE pseudo-case).
-    by_score = [(c["case_id"], c["measures"]["interactions"]) for c in cases[:4]]
+    # ranking by interactions agree at the top.
+    by_score = [(c["case_id"], c["measures"]["interactions"]) for c in cases[:5]]
     assert by_score == [
-        ("#MULTIVALUE", 873),
         ("IM0000220", 284),
         ("IM0016639", 76),
         ("IM0031184", 85),
+        ("IM0000005", 3),
+        ("IM0000004", 2),
     ]
     by_contacts = sorted(cases, key=lambda c: -c["measures"]["interactions"])
-    assert [c["case_id"] for c in by_contacts[:4]] == [
-        "#MULTIVALUE",
-        "IM0000220",
-        "IM0031184",
-        "IM0016639",
-    ]
-    assert round(cases[0]["measures"]["duration_hours"] / 24) == 670
-    top = cases[1]["measures"]
+    assert [c["case_id"] for c in by_contacts[:3]] == ["IM0000220", "IM0031184", "IM0016639"]
+    top = cases[0]["measures"]
     assert (top["handoffs"], top["ping_pongs"]) == (78, 70)
     assert f"{top['customer_wait_hours'] / 24:.1f}" == "2.7"
-    assert round(cases[3]["measures"]["customer_wait_hours"]) == 30
+    assert round(cases[2]["measures"]["customer_wait_hours"]) == 30
+    assert all(round(c["measures"]["silent_wait_max_hours"] / 24) >= 630 for c in cases[3:5])
     table = out["score --top"]
-    assert table.index("#MULTIVALUE") < table.index("IM0000220") < table.index("IM0016639")
+    assert "#MULTIVALUE" not in table
+    assert table.index("IM0000220") < table.index("IM0016639") < table.index("IM0031184")
 
     # First-call resolution is visible in the composed interaction activity.
     classify = out["classify"]
-    assert re.search(r"Interaction: incident/N\s*│\s*41,706", classify)
+    assert re.search(r"Interaction: incident/N\s*│\s*40,878", classify)
     assert re.search(r"Interaction: incident/Y\s*│\s*14", classify)
     assert re.search(r"Interaction: request for information/Y\s*│\s*22", classify)
 
-    states(page, "47,081 / 519,414", "66,649 in 46,182", "52,754", "13,895", "106,812")
-    states(page, "39,068 in 14,885", "2,202", "3,125 (6.6%)", "14,885 incidents (31.6%)")
-    states(page, "8,040 (17.1%)", "465 incidents (1.0%)", "284 contacts", "873", "670 days")
-    states(page, "45,257 of 46,492", "36 of 52,754", "52,749")
+    states(page, "47,080 / 518,541", "65,776 in 46,181", "51,881", "13,895", "106,812")
+    states(page, "39,068 in 14,885", "2,202", "3,124 (6.6%)", "14,885 incidents (31.6%)")
+    states(page, "8,040 (17.1%)", "464 incidents (1.0%)", "284 contacts", "873", "95,123")
+    states(page, "45,257 of 46,492", "36 of 51,881", "52,749", "451 with interactions only")
+    states(page, 'null_values = ["#MULTIVALUE"]', "1,177 of the 1,235", "2,270")
 
 
 def test_bpic2014_joined_tables_reconcile() -> None:
@@ -186,13 +189,18 @@ def test_bpic2014_joined_tables_reconcile() -> None:
     log = shared_log("bpic2014/Detail_Incident_Activity_joined.csv.gz")
     ev = load(log, load_settings(PAGES / "bpic2014.toml")).events
     inter = ev.filter(pl.col("activity").str.starts_with("Interaction: "))
-    assert inter.height == 52_754
+    assert inter.height == 52_754 - 873  # without the "#MULTIVALUE" interactions
     assert inter.filter(pl.col("activity").str.ends_with("/Y")).height == 36
+    assert ev.filter(~pl.col("activity").str.starts_with("Interaction: "))[
+        "case_id"
+    ].n_unique() == (46_629)
     per = inter.group_by("case_id").len()
     rec = ev.group_by("case_id").agg(pl.col("case:# Related Interactions").first()).drop_nulls()
     j = rec.join(per, on="case_id", how="left").with_columns(pl.col("len").fill_null(0))
     agree = j.filter(pl.col("len") == pl.col("case:# Related Interactions")).height
     assert (agree, j.height) == (45_257, 46_492)
+    diff = j.select(pl.col("case:# Related Interactions") - pl.col("len")).to_series()
+    assert (int((diff > 0).sum()), int(diff.clip(lower_bound=0).sum())) == (1_177, 2_270)
     reassign = ev.group_by("case_id").agg(pl.col("case:# Reassignments").first())
     assert reassign["case:# Reassignments"].sum() == 52_749
     assert per.filter(pl.col("case_id") == "IM0000220")["len"].item() == 239
@@ -309,10 +317,20 @@ def test_receipt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (rec["summary"]["cases"], rec["summary"]["events"]) == (1_434, 8_577)
     assert (total(cases, "customer_tasks"), with_any(cases, "customer_tasks")) == (39, 39)
     assert (total(cases, "interactions"), with_any(cases, "interactions")) == (1_359, 1_300)
-    assert total(cases, "handoffs") == 5_440
-    assert (total(cases, "ping_pongs"), with_any(cases, "ping_pongs")) == (951, 577)
+    # "EMPTY" in org:group is read as no group: no team, no handoff.
+    assert "1,936 placeholder values ('EMPTY')" in " ".join(out["info"].split())
+    assert total(cases, "handoffs") == 3_853
+    assert (total(cases, "ping_pongs"), with_any(cases, "ping_pongs")) == (537, 360)
     assert total(cases, "repeat_requests") == 0
     assert flag(rec, "FM004") == (431, "30.1%")
+    # Raised thresholds: 5 handoffs (FM006), 2 ping-pongs (FM005). The defaults would flag
+    # mostly the designed paths (exactly 4 handoffs, exactly 1 ping-pong).
+    assert flag(rec, "FM006") == (85, "5.9%")
+    assert flag(rec, "FM005") == (83, "5.8%")
+    handoffs = [c["measures"]["handoffs"] for c in cases]
+    ping_pongs = [c["measures"]["ping_pongs"] for c in cases]
+    assert (sum(h >= 4 for h in handoffs), sum(h == 4 for h in handoffs)) == (288, 203)
+    assert (sum(p >= 1 for p in ping_pongs), sum(p == 1 for p in ping_pongs)) == (360, 277)
     assert flag(rec, "FM009")[0] == 0  # disabled: the log is only the receipt phase
     med = rec["summary"]["measures"]["duration_hours"]
     assert (f"{med['median']:.1f}", round(med["p90"])) == ("0.8", 338)
@@ -325,5 +343,41 @@ def test_receipt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     classify = out["classify"]
     assert re.search(r"T15 Print document X request unlicensed\s*│\s*39", classify)
-    states(page, "39 in 39", "1,359 in 1,300", "5,440", "951 in 577", "431 applications (30.1%)")
-    states(page, "0.8 hours", "338 hours", "276 days", "269")
+    states(page, "39 in 39", "1,359 in 1,300", "3,853", "537 in 360", "431 applications (30.1%)")
+    states(page, "0.8 hours", "338 hours", "276 days", "269", "1,936", "5,440", "951")
+    states(page, "85 applications (5.9%)", "83 (5.8%)", "288 cases (20.1%)", "360 (25.1%)")
+    states(page, "203 of the 288", "277 of the 360", 'null_values = ["EMPTY"]')
+
+
+def test_receipt_groups_reconcile() -> None:
+    """The README's handoffs and direct A→B→A returns count "EMPTY" as a group."""
+    from dataclasses import replace
+
+    import polars as pl
+
+    from frictionminer.ingest import load
+    from frictionminer.settings import load_settings
+
+    log = shared_log("receipt_wabo/receipt.xes.gz")
+    settings = load_settings(PAGES / "receipt.toml")
+    assert settings.ingest.null_values == ["EMPTY"]
+
+    def paths(s: Any) -> list[list[str]]:
+        """Each case's groups in time order, consecutive repeats and empty groups dropped."""
+        ev = load(log, s).events.sort("case_id", "timestamp", maintain_order=True)
+        seqs = ev.group_by("case_id", maintain_order=True).agg(pl.col("group").drop_nulls())
+        return [[g for i, g in enumerate(q) if i == 0 or q[i - 1] != g] for q in seqs["group"]]
+
+    def returns(p: list[list[str]]) -> tuple[int, int]:
+        aba = [sum(q[i] == q[i + 2] for i in range(len(q) - 2)) for q in p]
+        return sum(aba), sum(1 for n in aba if n)
+
+    with_empty = paths(replace(settings, ingest=replace(settings.ingest, null_values=[])))
+    assert sum(max(len(q) - 1, 0) for q in with_empty) == 5_440
+    assert returns(with_empty) == (439, 269)
+    assert sum(1 for q in with_empty if q and q[0] == "EMPTY") == 1_136
+    without = paths(settings)
+    assert sum(max(len(q) - 1, 0) for q in without) == 3_853
+    assert returns(without) == (165, 103)
+    g = [f"Group {n}" for n in (1, 4, 3, 2, 1)]
+    assert (sum(q == g[1:] for q in without), sum(q == g for q in without)) == (492, 128)
