@@ -639,8 +639,12 @@ def _log_files(spec: str) -> list[Path] | None:
     return None
 
 
-def load_logs(spec: str | Path, settings: Settings) -> EventLog:
+def load_logs(spec: str | Path, settings: Settings, window: Window | None = None) -> EventLog:
     """Load a file, a directory or a glob of weekly exports as one log.
+
+    A folder written by ``convert --partition-by`` is read through its manifest, and with
+    a ``window`` only the partitions that can hold the window's audited cases are opened
+    (:func:`frictionminer.partitions.select_partitions`).
 
     Parquet folders and globs go to :func:`frictionminer.ingest.load` as they are.  Several
     CSV or XES files (or a mix) are read one by one and concatenated in sorted path order
@@ -655,6 +659,10 @@ def load_logs(spec: str | Path, settings: Settings) -> EventLog:
     from frictionminer.ingest.base import Finding
 
     text = str(spec)
+    if window is not None and window.given and Path(text).is_dir():
+        pruned = _load_pruned(text, settings, window)
+        if pruned is not None:
+            return pruned
     files = _log_files(text)
     if files is None or len(files) == 1:
         return load(files[0] if files else text, settings)
@@ -699,6 +707,33 @@ def load_logs(spec: str | Path, settings: Settings) -> EventLog:
     )
 
 
+def _load_pruned(directory: str, settings: Settings, window: Window) -> EventLog | None:
+    """The partitions of a ``convert --partition-by`` folder that the window needs.
+
+    None when the folder has no manifest (then every file is read).  The window is
+    resolved against the manifest's last event exactly as :func:`analyze_window` resolves
+    it against the log's, so both choose the same span.
+    """
+    from frictionminer.ingest import load
+    from frictionminer.partitions import read_manifest, select_partitions
+
+    manifest = read_manifest(directory)
+    if manifest is None or not manifest.partitions:
+        return None
+    since, until = window.since, window.until
+    if window.length is not None:
+        since, until = manifest.last_event - window.length, None
+    chosen = select_partitions(
+        manifest, since, until, started_only=window.cases == "started" and since is not None
+    )
+    if not chosen:
+        raise InputError(
+            f"{directory}: no events in the window {_iso(since) or '…'} – {_iso(until) or '…'}",
+            hint=f"the log runs from {_iso(manifest.first_event)} to {_iso(manifest.last_event)}",
+        )
+    return load(directory, settings, partitions=[p.key for p in chosen])
+
+
 # ====================================================================== the windowed analysis
 
 
@@ -726,6 +761,13 @@ def analyze_window(
         raise InputError(f"{log.source}: the log has no events")
     ts = pl.col(S.TIMESTAMP)
     first_ts, last_ts = events.select(ts.min().alias("a"), ts.max().alias("b")).row(0)
+    bounds = log.details.get("log_bounds")
+    if isinstance(bounds, tuple) and log.details.get("partitions_read") != log.details.get(
+        "partitions"
+    ):
+        # Only some partitions were read: the log's span comes from the manifest, so the
+        # window (--window 7d: up to the log's last event) and its end are the same.
+        first_ts, last_ts = bounds
     since, until = window.since, window.until
     if window.length is not None:  # the last N days up to the log's last event
         since, until = last_ts - window.length, None
@@ -1493,6 +1535,12 @@ def run_audit(
         notes.append(
             f"{report.carried_in} cases began before the window: only their events inside it "
             "count (--cases started audits only the cases that began inside it)"
+        )
+    read, total = (log.details.get(k) for k in ("partitions_read", "partitions"))
+    if isinstance(read, int) and isinstance(total, int) and read < total:
+        notes.append(
+            f"read {read} of {total} partitions (the others hold no case of the window); "
+            "events before/after the window are counted in those read"
         )
     if baseline is not None and current.cases < 30:
         notes.append(

@@ -128,7 +128,7 @@ def register(app: typer.Typer) -> None:
             if path is not None:
                 check_writable(path)
         base = load_baseline(baseline) if baseline is not None else None
-        result = run_audit(load_logs(log, settings), settings, base, span, cfg)
+        result = run_audit(load_logs(log, settings, span), settings, base, span, cfg)
 
         text = WRITERS[chosen](result)
         if output is None:

@@ -431,6 +431,15 @@ def score(
     quiet: QuietOpt = False,
     pseudonymize: PseudoOpt = False,
     pseudonym_key: PseudoKeyOpt = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            "--shards",
+            min=1,
+            help="Analyse a Parquet log in this many case-partitioned shards to bound memory "
+            "(default: automatic above 20M events; 1 = in memory).",
+        ),
+    ] = None,
 ) -> None:
     """Score every case by the customer's burden and flag the disproportionate ones."""
     from frictionminer.report.score import WRITERS, infer_format
@@ -440,9 +449,11 @@ def score(
         from frictionminer.outputs import check_writable
 
         check_writable(output)
-    from frictionminer.analysis import analyze
+    from frictionminer.shards import analyze_path
 
-    result, _ = _pseudonymized(analyze(_load(log, settings), settings), pseudonymize, pseudonym_key)
+    result, _ = _pseudonymized(
+        analyze_path(log, settings, shards=shards), pseudonymize, pseudonym_key
+    )
     WRITERS[chosen](result, top=top, output=output, quiet=quiet)
 
 
