@@ -178,6 +178,25 @@ def run(argv: list[str], cwd: Path, timeout: float) -> Run:
     return Run(argv[1], argv, code, seconds, usage.ru_maxrss / 1024, tail)
 
 
+def top_case(score_json: Path) -> str | None:
+    """The first case of ``score --format json`` output, without loading the whole file:
+    the children's peak RSS is measured with ``wait4``, and a child started by (v)fork
+    inherits this process's peak, so this process must stay small."""
+    decoder = json.JSONDecoder()
+    with score_json.open(encoding="utf-8") as fh:
+        head = fh.read(1 << 20)
+    start = head.find('"cases":')
+    if start < 0:
+        return None
+    at = head.index("[", start) + 1
+    while head[at].isspace():
+        at += 1
+    if head[at] == "]":
+        return None
+    first, _ = decoder.raw_decode(head, at)
+    return str(first["case_id"])
+
+
 def check_log(rel: str, options: list[str], names: tuple[str, ...], timeout: float) -> LogResult:
     path = SHARED_LOGS / rel
     config = find_config(names)
@@ -200,8 +219,7 @@ def check_log(rel: str, options: list[str], names: tuple[str, ...], timeout: flo
         )
         res.runs.append(score)
         if score.exit_code == 0 and score_json.exists():
-            cases = json.loads(score_json.read_text())["cases"]
-            res.top_case = str(cases[0]["case_id"]) if cases else None
+            res.top_case = top_case(score_json)
         if res.top_case is not None:
             res.runs.append(
                 run([exe, "explain", str(path), res.top_case, *options, *conf], work, timeout)

@@ -95,7 +95,7 @@ def short_dtype(dtype: pl.DataType) -> str:
     return str(dtype).lower()
 
 
-def _quality(ev: pl.DataFrame) -> list[Finding]:
+def _quality(ev: pl.DataFrame, known: set[str] | None = None) -> list[Finding]:
     """Data-quality checks over the canonical table, each one vectorised pass."""
     out: list[Finding] = []
     keys = [
@@ -149,7 +149,7 @@ def _quality(ev: pl.DataFrame) -> list[Finding]:
             )
         )
     tod = ev.select(pl.col(S.TIMESTAMP).dt.time().n_unique()).item()
-    if tod == 1 and ev.height > 1:
+    if tod == 1 and ev.height > 1 and "date-only-timestamps" not in (known or set()):
         out.append(
             Finding(
                 "constant-time-of-day",
@@ -212,6 +212,6 @@ def profile_log(log: EventLog, *, top: int = 10) -> LogProfile:
         events_per_case=epc,
         attributes=attrs,
         classifiers=log.classifiers,
-        findings=log.findings + _quality(ev),
+        findings=log.findings + _quality(ev, {f.code for f in log.findings}),
         details={**log.details, "timestamp_format": log.timestamp_format or "typed"},
     )
