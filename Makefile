@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
 SHARED_LOGS ?= ../shared/logs
 
-.PHONY: env demo test lint typecheck pytest bench bench-score bench-flags clean
+.PHONY: env demo test lint typecheck pytest bench bench-score bench-flags bench-scale clean
 
 $(STAMP): pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -42,6 +42,9 @@ bench: $(STAMP) ## ingest benchmark vs pm4py/rustxes/pandas at ~1M events (on de
 
 bench-score: $(STAMP) ## scoring vs pandas and pm4py at 1M and 10M events (~15 min; temp dir)
 	$(BIN)/python bench/bench_score.py --events 1000000 10000000 --repeat 3
+
+bench-scale: $(STAMP) ## score at 1M, 10M and 100M events: time, memory, plot (long; temp dir)
+	$(BIN)/python bench/bench_scale.py
 
 bench-flags: $(STAMP) ## precision/recall of every flag on every simulated scenario
 	$(BIN)/python bench/bench_flags.py

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from frictionminer.shards import ShardPlan
 
 import polars as pl
 
@@ -20,6 +23,10 @@ from frictionminer.settings import Settings
 _FLAG_FIELDS = ("rule", "name", "severity", "remedy", "message")
 _FLAG_LIST = pl.List(pl.Struct({k: pl.String for k in _FLAG_FIELDS}))
 SUMMARY_QUANTILES = (("median", 0.5), ("p90", 0.9))
+JSON_CHUNK = 100_000
+"""Cases serialised per step by :meth:`Result.write_json` (bounds the text in memory)."""
+FLAG_CHUNK = 1_000_000
+"""Cases whose flags are evaluated per step (bounds the rules' intermediate columns)."""
 
 
 @dataclass
@@ -29,13 +36,25 @@ class Result:
     log: EventLog
     settings: Settings
     events: pl.DataFrame
-    """Annotated instance events (roles, states, handoffs), sorted by case and time."""
+    """Annotated instance events (roles, states, handoffs) in path order: each case's
+    events together, in time order.  **Empty** (no rows, same columns) when the result
+    was computed in shards (:attr:`sharded`): the events of a large log do not fit in
+    memory; :meth:`case` then re-reads the one case it is asked for."""
     cases: pl.DataFrame
     """One row per case: measures, contributions, friction_score; ranked."""
     flags: pl.DataFrame
     """One row per raised flag: case_id, rule, name, severity, remedy, message."""
     instances: str
     """Which events counted as activity instances (lifecycle selection)."""
+    n_events: int | None = None
+    """Events of the log (after normalisation); None means ``log.events.height``."""
+    sharded: ShardPlan | None = None
+    """How the log was split when it was analysed in shards (None: in memory)."""
+
+    @property
+    def event_count(self) -> int:
+        """Events of the log, also when they are not held in memory (sharded runs)."""
+        return self.log.events.height if self.n_events is None else self.n_events
 
     @property
     def measure_names(self) -> tuple[str, ...]:
@@ -78,7 +97,7 @@ class Result:
         return {
             "source": self.log.source,
             "cases": n,
-            "events": self.log.events.height,
+            "events": self.event_count,
             "instances": self.instances,
             "resolved_share": round(float(self.cases["resolved"].mean() or 0.0), 4),  # type: ignore[arg-type]
             "flagged_cases": int(any_flag),
@@ -97,9 +116,30 @@ class Result:
         Built with whole-table expressions (no Python loop per case), so that
         ``--format json`` stays fast for hundreds of thousands of cases.
         """
-        from frictionminer.score import SCORE_TERMS
-
         cases = self.ranked(top)
+        return self._records(cases, self._flags_by_case(cases))
+
+    def _flags_by_case(self, cases: pl.DataFrame) -> pl.Series:
+        """Each case's flags (a list of structs, sorted by rule), aligned with ``cases``.
+
+        Aligned once for the whole table, so that :meth:`write_json` can slice it with
+        the cases instead of joining every chunk against all flags.
+        """
+        grouped = (
+            self.flags.join(cases.select(S.CASE), on=S.CASE, how="semi")
+            .sort([S.CASE, "rule"])
+            .group_by(S.CASE, maintain_order=True)
+            .agg(pl.struct(*_FLAG_FIELDS).alias("flags"))
+        )
+        return (
+            cases.select(S.CASE)
+            .join(grouped, on=S.CASE, how="left", maintain_order="left")
+            .get_column("flags")
+            .fill_null(pl.lit([], dtype=_FLAG_LIST))
+        )
+
+    def _records(self, cases: pl.DataFrame, flags: pl.Series) -> pl.DataFrame:
+        from frictionminer.score import SCORE_TERMS
 
         def plain(name: str) -> pl.Expr:
             dtype = cases.schema[name]
@@ -109,30 +149,20 @@ class Result:
                 return pl.col(name).dt.to_string("%Y-%m-%dT%H:%M:%S%.6f+00:00")
             return pl.col(name)
 
-        flags = (
-            self.flags.join(cases.select(S.CASE), on=S.CASE, how="semi")
-            .sort([S.CASE, "rule"])
-            .group_by(S.CASE, maintain_order=True)
-            .agg(pl.struct(*_FLAG_FIELDS).alias("flags"))
-        )
         extras = [
             plain(c)
             for c in ("category", "value", "peer_group", "effort_z", "value_ratio")
             if c in cases.columns
         ]
-        return (
-            cases.select(
-                pl.col(S.CASE),
-                pl.col("friction_score"),
-                pl.struct([plain(m) for m in self.measure_names]).alias("measures"),
-                pl.struct([pl.col(f"contrib_{t}").round(3).alias(t) for t in SCORE_TERMS]).alias(
-                    "contributions"
-                ),
-                *extras,
-            )
-            .join(flags, on=S.CASE, how="left", maintain_order="left")
-            .with_columns(pl.col("flags").fill_null(pl.lit([], dtype=_FLAG_LIST)))
-        )
+        return cases.select(
+            pl.col(S.CASE),
+            pl.col("friction_score"),
+            pl.struct([plain(m) for m in self.measure_names]).alias("measures"),
+            pl.struct([pl.col(f"contrib_{t}").round(3).alias(t) for t in SCORE_TERMS]).alias(
+                "contributions"
+            ),
+            *extras,
+        ).with_columns(flags.alias("flags"))
 
     def case_records(self, top: int | None = None) -> list[dict[str, Any]]:
         """The ``cases`` list of the JSON contract (plain builtins)."""
@@ -142,14 +172,28 @@ class Result:
         return {"summary": self.summary(), "cases": self.case_records(top)}
 
     def write_json(self, fh: BinaryIO, top: int | None = None) -> None:
-        """Write ``as_record`` as JSON to ``fh``; polars streams the (possibly huge) case
-        list straight into the file, so no copy of it is held in memory as text."""
+        """Write ``as_record`` as JSON to ``fh``, one case object per line.
+
+        The case list is serialised by polars in chunks of :data:`JSON_CHUNK` cases
+        (``write_ndjson``, about twice as fast as ``write_json`` of the whole frame), so
+        neither the text of all cases nor a second copy of the case table is ever held in
+        memory; the lines are joined with commas into one JSON array.
+        """
         import json
 
         summary = json.dumps(self.summary(), indent=2, ensure_ascii=False, default=str)
-        fh.write(f'{{"summary": {summary},\n"cases": '.encode())
-        self.records_frame(top).write_json(cast(io.IOBase, fh))
-        fh.write(b"}\n")
+        fh.write(f'{{"summary": {summary},\n"cases": ['.encode())
+        cases = self.ranked(top)
+        flags = self._flags_by_case(cases)
+        sep = b"\n"
+        for offset in range(0, cases.height, JSON_CHUNK):
+            part = self._records(cases.slice(offset, JSON_CHUNK), flags.slice(offset, JSON_CHUNK))
+            buf = io.BytesIO()
+            part.write_ndjson(buf)
+            lines = buf.getvalue().rstrip(b"\n").replace(b"\n", b",\n")
+            fh.write(sep + lines)
+            sep = b",\n"
+        fh.write(b"\n]}\n")
 
     def as_json(self, top: int | None = None) -> str:
         """``as_record`` serialised (small results; files use :meth:`write_json`)."""
@@ -176,26 +220,80 @@ class Result:
             near = difflib.get_close_matches(case_id, self.cases[S.CASE].to_list(), n=1)
             hint = f"did you mean '{near[0]}'?" if near else "list cases with `frictionminer score`"
             raise UsageError(f"{self.log.source}: no case {case_id!r}", hint=hint)
-        events = self.events.filter(pl.col(S.CASE) == case_id)
+        if self.sharded is not None:
+            from frictionminer.shards import case_events
+
+            events = case_events(self.sharded, self.settings, case_id)
+        else:
+            events = self.events.filter(pl.col(S.CASE) == case_id)
         flags = self.flags.filter(pl.col(S.CASE) == case_id)
         return events, row.row(0, named=True), flags
 
 
 def analyze(log: EventLog, settings: Settings) -> Result:
     """Classify, reconstruct paths, measure, score and flag every case of ``log``."""
-    from frictionminer.classify import classify
-    from frictionminer.measures import case_measures
-    from frictionminer.paths import annotate, select_instances
-    from frictionminer.rules import evaluate_flags
-    from frictionminer.score import score_cases
+    from frictionminer.paths import select_instances
 
     instances, described = select_instances(log.events, settings.measures)
-    events = annotate(classify(instances, settings.roles), settings)
-    measures = case_measures(events, settings)
-    scored = score_cases(measures, settings).sort(
-        ["friction_score", S.CASE], descending=[True, False]
-    )
-    flags = evaluate_flags(scored, settings)
+    events, measures = measure_cases(instances, settings)
+    scored, flags = score_and_flag(measures, settings)
     return Result(
         log=log, settings=settings, events=events, cases=scored, flags=flags, instances=described
     )
+
+
+def measure_cases(instances: pl.DataFrame, settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The per-case stage: instance events → (annotated events, one row of measures per case).
+
+    A pure function of the events of whole cases (DESIGN §5): run on all events, or on
+    each case-partitioned shard with the per-case tables concatenated (shards.py), it
+    gives the same rows.
+    """
+    from frictionminer.classify import classify
+    from frictionminer.measures import case_measures
+    from frictionminer.paths import annotate
+
+    events = annotate(classify(instances, settings.roles), settings)
+    return events, case_measures(events, settings)
+
+
+def score_and_flag(measures: pl.DataFrame, settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The gathered stage: peers, score and ranking, then flags, over all cases at once."""
+    from frictionminer.score import score_cases
+
+    return score_and_flag_scored(score_cases(measures, settings), settings)
+
+
+def score_and_flag_scored(
+    scored: pl.DataFrame, settings: Settings
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rank ``scored`` (emptying it, see :func:`sort_in_place`) and evaluate the flags."""
+    from frictionminer.rules import evaluate_flags
+
+    ranked = sort_in_place(scored, ["friction_score", S.CASE], descending=[True, False])
+    if ranked.height <= FLAG_CHUNK:
+        return ranked, evaluate_flags(ranked, settings)
+    # A flag depends only on its case's row, so the rules can run over slices of the
+    # table: evaluate_flags materialises a message column per rule and unpivots them
+    # (rules x cases rows), which at 11.5M cases needed over 7 GB at once.
+    parts = [
+        evaluate_flags(ranked.slice(offset, FLAG_CHUNK), settings)
+        for offset in range(0, ranked.height, FLAG_CHUNK)
+    ]
+    flags = sort_in_place(pl.concat(parts, rechunk=False), [S.CASE, "rule"], [False, False])
+    return ranked, flags
+
+
+def sort_in_place(frame: pl.DataFrame, by: list[str], descending: list[bool]) -> pl.DataFrame:
+    """``frame.sort(by, descending=...)`` for a total order, column by column.
+
+    ``DataFrame.sort`` builds the sorted copy while the original is alive, which doubles
+    the memory of the (at 100M events, multi-GB) per-case table.  Here the order is
+    computed once and each column is gathered and its original released from ``frame``
+    (which is emptied) before the next, so the extra memory is one column.  The keys
+    must make the order total (they end with the unique case id), so the result equals
+    ``sort``'s.
+    """
+    order = frame.select(pl.arg_sort_by(by, descending=descending)).to_series()
+    columns = [frame.drop_in_place(name).gather(order) for name in list(frame.columns)]
+    return pl.DataFrame(columns)

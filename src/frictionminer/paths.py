@@ -107,27 +107,57 @@ def select_instances(events: pl.DataFrame, measures: MeasureSettings) -> tuple[p
     Returns the kept events (input order) and a one-line description for ``info`` and
     the summary.
     """
-    choice = measures.lifecycle
-    if S.LIFECYCLE not in events.columns:
-        return events, "every event (the log has no lifecycle column)"
-    if choice.lower() == "all":
-        return events, "every event (measures.lifecycle = 'all')"
-    life = pl.col(S.LIFECYCLE).cast(pl.String).str.strip_chars()
-    unset = life.is_null() | (life == "")
-    if choice.lower() == "auto":
-        if not events.select((life.str.to_lowercase() == "complete").any()).item():
-            return events, "every event (no lifecycle transition is 'complete')"
-        wanted = "complete"
-    else:
-        wanted = choice.lower()
-    kept = events.filter(unset | (life.str.to_lowercase() == wanted))
-    return kept, (
-        f"'{wanted}' events only ({kept.height} of {events.height} events; "
-        f"measures.lifecycle = {choice!r})"
+    has_column = S.LIFECYCLE in events.columns
+    any_complete = has_column and bool(events.select(_IS_COMPLETE.any()).item())
+    wanted = instance_transition(measures.lifecycle, has_column, any_complete)
+    kept = keep_instances(events, wanted)
+    return kept, describe_instances(
+        measures.lifecycle, has_column, any_complete, kept.height, events.height
     )
 
 
+_LIFE = pl.col(S.LIFECYCLE).cast(pl.String).str.strip_chars()
+_IS_COMPLETE = _LIFE.str.to_lowercase() == "complete"
+
+
+def instance_transition(choice: str, has_column: bool, any_complete: bool) -> str | None:
+    """The lifecycle transition whose events count as instances; None for every event.
+
+    Split from :func:`select_instances` so that a sharded run can decide once for the
+    whole log (whether *any* event is ``complete``) and apply the same choice to every
+    shard: deciding per shard could keep different events than the in-memory run.
+    """
+    if not has_column or choice.lower() == "all":
+        return None
+    if choice.lower() == "auto":
+        return "complete" if any_complete else None
+    return choice.lower()
+
+
+def keep_instances(events: pl.DataFrame, wanted: str | None) -> pl.DataFrame:
+    """``events`` restricted to the ``wanted`` transition (events without one are kept)."""
+    if wanted is None:
+        return events
+    unset = _LIFE.is_null() | (_LIFE == "")
+    return events.filter(unset | (_LIFE.str.to_lowercase() == wanted))
+
+
+def describe_instances(
+    choice: str, has_column: bool, any_complete: bool, kept: int, total: int
+) -> str:
+    """The one-line description :func:`select_instances` returns (counts for the log)."""
+    if not has_column:
+        return "every event (the log has no lifecycle column)"
+    if choice.lower() == "all":
+        return "every event (measures.lifecycle = 'all')"
+    wanted = instance_transition(choice, has_column, any_complete)
+    if wanted is None:
+        return "every event (no lifecycle transition is 'complete')"
+    return f"'{wanted}' events only ({kept} of {total} events; measures.lifecycle = {choice!r})"
+
+
 _ROW, _START, _STOP, _CASE_NO = "_row", "_start", "_stop", "_case_no"
+_FIRST, _LAST, _END = "_first", "_last", "_end"
 
 
 def _ffill(expr: pl.Expr) -> pl.Expr:
@@ -238,13 +268,17 @@ def annotate(events: pl.DataFrame, settings: Settings) -> pl.DataFrame:
 
     row = pl.col(_ROW)
     case = pl.col(S.CASE)
-    first = case.ne_missing(case.shift(1))
-    last = case.ne_missing(case.shift(-1))
+    # The case boundaries are computed once, as Boolean columns: comparing string case
+    # ids with their neighbours costs about 0.3 s per use at 10M events, and many of
+    # the scans below need them.
+    first, last = pl.col(_FIRST), pl.col(_LAST)
     frame = in_path_order(events)
     frame = frame.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias(_ROW),
-        first.cum_sum().cast(pl.Int64).alias(_CASE_NO),
+        case.ne_missing(case.shift(1)).alias(_FIRST),
+        case.ne_missing(case.shift(-1)).alias(_LAST),
     ).with_columns(
+        first.cum_sum().cast(pl.Int64).alias(_CASE_NO),
         pl.when(first).then(row).forward_fill().alias(_START),
         pl.when(last).then(row).backward_fill().alias(_STOP),
     )
@@ -253,9 +287,13 @@ def annotate(events: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     # (pl.len() stands for "none left", so every case's first row has a value to carry.)
     resolution_row = pl.when(resolution).then(row).backward_fill().fill_null(pl.len())
     first_resolution = pl.when(first).then(resolution_row).forward_fill()
-    end_row = (
-        pl.when(first_resolution <= pl.col(_STOP)).then(first_resolution).otherwise(pl.col(_STOP))
+    frame = frame.with_columns(
+        pl.when(first_resolution <= pl.col(_STOP))
+        .then(first_resolution)
+        .otherwise(pl.col(_STOP))
+        .alias(_END)
     )
+    end_row = pl.col(_END)
     group_code = _non_empty(events, S.GROUP)
     org_code = _non_empty(events, org)
     channel_code = _non_empty(events, S.CHANNEL)
