@@ -122,6 +122,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-iterparse", action="store_true", help="skip pm4py's slow iterparse")
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
+    ap.add_argument("--only", choices=("xes", "csv"), help="measure one input kind only")
     args = ap.parse_args()
     if not SOURCE.exists():
         raise SystemExit(f"missing {SOURCE}: the shared logs must sit beside the repository")
@@ -153,6 +154,8 @@ def main() -> None:
         ]
         results: dict[str, dict[str, dict[str, float]]] = {}
         for kind, path, names in plan:
+            if args.only and kind != args.only:
+                continue
             results[kind] = {}
             for name in names:
                 rep = 1 if "iterparse" in name else args.repeat
