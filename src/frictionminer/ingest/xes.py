@@ -454,7 +454,7 @@ def _file_date_stats(path: Path) -> tuple[int, int, dict[str, int]]:
     with _open_binary(path) as fh:
         data = fh.read()
     first = data.find(b"<trace")
-    return date_stats(memoryview(data)[first:] if first >= 0 else b"")
+    return date_stats(data, first) if first >= 0 else (0, 0, {})
 
 
 def _date_findings(dates: int, midnight: int, offsets: dict[str, int]) -> list[Finding]:
@@ -1269,7 +1269,7 @@ def read_chunk(job: ChunkJob) -> ChunkResult:
         dates, midnight, offsets = scan.dates, scan.midnight_dates, scan.offsets
     else:
         result = scan.unexpected
-        dates, midnight, offsets = date_stats(memoryview(data)[len(job.header) :])
+        dates, midnight, offsets = date_stats(bytes(data), len(job.header))
     del data
     if isinstance(result, str):
         padded = job.path.with_suffix(".padded.xes")

@@ -13,7 +13,6 @@ import json
 import re
 import sys
 import zlib
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, cast
@@ -67,22 +66,30 @@ class _Scan:
     offsets: dict[str, int] = field(default_factory=dict)
 
 
-_DATE_VALUE = re.compile(
-    rb'<date\s[^>]*?value="\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)(?:\.\d+)?([+-]\d\d:?\d\d|Z)?"'
-)
+_OFFSET_AFTER_TIME = re.compile(rb'T\d\d:\d\d:\d\d(?:\.\d+)?([+-]\d\d:?\d\d|Z)"')
+_SAMPLE_WINDOW = 4 << 20
 
 
-def date_stats(body: bytes | memoryview) -> tuple[int, int, dict[str, int]]:
+def date_stats(data: bytes, start: int = 0) -> tuple[int, int, dict[str, int]]:
     """How many ``<date>`` values, how many at 00:00:00 wall-clock, and their UTC offsets.
 
     The wall clock and the offset are lost once dates are converted to UTC, but they tell
     a log that records days only (every time 00:00:00) and an export that stamped one
-    offset on everything (BPIC 2017's +03:00).
+    offset on everything (BPIC 2017's +03:00).  Counting uses ``bytes.count`` (memchr
+    speed): the distinct offsets are found in three 4 MiB windows (start, middle, end)
+    and each is then counted over the whole body; an offset that appears in none of the
+    windows is not reported.
     """
-    found = _DATE_VALUE.findall(body)
-    midnight = sum(1 for t, _ in found if t == b"00:00:00")
-    offsets = Counter(o.decode() or "none" for _, o in found)
-    return len(found), midnight, dict(offsets)
+    dates = data.count(b"<date", start)
+    midnight = min(dates, data.count(b"T00:00:00", start))
+    n = len(data)
+    mid = start + (n - start) // 2 - _SAMPLE_WINDOW // 2
+    windows = {start, max(start, mid), max(start, n - _SAMPLE_WINDOW)}
+    seen: set[bytes] = set()
+    for pos in windows:
+        seen.update(_OFFSET_AFTER_TIME.findall(data, pos, pos + _SAMPLE_WINDOW))
+    offsets = {o.decode(): data.count(o + b'"', start) for o in seen}
+    return dates, midnight, {o: c for o, c in offsets.items() if c}
 
 
 def scan_body(path: Path, shown: str) -> _Scan:
@@ -131,7 +138,7 @@ def scan_bytes(data: bytes) -> _Scan:
         tag_start = data.rfind(b"<", 0, first + m.start())
         if data.startswith(b"<date", tag_start):
             scan.naive_dates += 1
-    scan.dates, scan.midnight_dates, scan.offsets = date_stats(body)
+    scan.dates, scan.midnight_dates, scan.offsets = date_stats(data, first)
     if _GLOBAL_BLOCK.search(scan.header):
         scan.data = data
     return scan
