@@ -594,9 +594,7 @@ def evaluate_flags(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         for name, dtype in r.optional_columns.items()
         if name not in scored.columns
     }
-    frame = scored.lazy().with_columns(
-        pl.lit(None, dtype=d).alias(n) for n, d in optional.items()
-    )
+    frame = scored.lazy().with_columns(pl.lit(None, dtype=d).alias(n) for n, d in optional.items())
     fired = pl.concat(
         [
             frame.filter(r.when(p).fill_null(False)).select(
