@@ -560,3 +560,13 @@ def test_two_real_weekly_slices_give_a_readable_verdict(tmp_path: Path) -> None:
     text = WRITERS["text"](after)
     assert "against the baseline" in text and "audit " in text
     assert len(after.comparisons) == 9 + 2 * 13
+
+
+def test_audit_measures_follow_the_measure_table() -> None:
+    """audit.py keeps its own list (it must not import polars to validate a config);
+    this keeps it from drifting away from the measures the engine produces."""
+    from frictionminer.audit import AUDIT_MEASURES
+    from frictionminer.measures import MEASURES
+
+    not_gated = {"events", "start", "end", "resolved", "reopened"}
+    assert (*(m for m in MEASURES if m not in not_gated), "friction_score") == AUDIT_MEASURES
