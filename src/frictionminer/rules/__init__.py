@@ -575,8 +575,11 @@ def evaluate_flags(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     Each enabled rule filters the cases where it fires and builds its message for those
     rows only (messages are row-wise, so this equals building them everywhere, at a
     fraction of the cost: most cases raise nothing); the per-rule frames are evaluated
-    together in one lazy query and sorted by case id and rule.  ``scored`` is the output
-    of :func:`~frictionminer.score.score_cases`.
+    together in one lazy query.  The flags come in the order of ``scored``'s rows (for a
+    ranked table: worst case first), then by rule, so that the flags of consecutive
+    slices of a table concatenate to the flags of the table, and a case's flags line up
+    with the cases without a join on case ids (``Result.write_json``).  ``scored`` is
+    the output of :func:`~frictionminer.score.score_cases`.
     """
     cfg = settings.rules
     active = [(r, effective_params(r, cfg)) for r in RULES.values() if is_enabled(r, cfg)]
@@ -594,10 +597,15 @@ def evaluate_flags(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         for name, dtype in r.optional_columns.items()
         if name not in scored.columns
     }
-    frame = scored.lazy().with_columns(pl.lit(None, dtype=d).alias(n) for n, d in optional.items())
+    frame = (
+        scored.lazy()
+        .with_columns(pl.lit(None, dtype=d).alias(n) for n, d in optional.items())
+        .with_row_index("_row")
+    )
     fired = pl.concat(
         [
             frame.filter(r.when(p).fill_null(False)).select(
+                "_row",
                 pl.col("case_id").cast(pl.String),
                 pl.lit(r.id, dtype=pl.String).alias("rule"),
                 r.message(p).fill_null(pl.lit(r.name)).cast(pl.String).alias("message"),
@@ -615,9 +623,9 @@ def evaluate_flags(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         schema={c: pl.String() for c in ("rule", "name", "severity", "remedy")},
     )
     return (
-        fired.join(meta.lazy(), on="rule", how="left")
+        fired.sort("_row", "rule")
+        .join(meta.lazy(), on="rule", how="left", maintain_order="left")
         .select(FLAG_COLUMNS)
-        .sort("case_id", "rule")
         .collect()
     )
 
