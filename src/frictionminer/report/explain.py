@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
@@ -14,6 +17,7 @@ from rich.text import Text
 from frictionminer.analysis import Result
 from frictionminer.report.units import hours
 
+_HALF_DAY = timedelta(hours=12)
 _MIN_GAP_HOURS = 1.0
 """Waits shorter than this are not worth a line of their own."""
 
@@ -41,6 +45,8 @@ class Step:
 class Story:
     case_id: str
     source: str
+    clock: str
+    """What the step times are in: ``UTC``, a zone name, or ``date`` (days only)."""
     score: float
     rank: int
     cases: int
@@ -54,6 +60,7 @@ class Story:
         return {
             "case_id": self.case_id,
             "source": self.source,
+            "clock": self.clock,
             "friction_score": self.score,
             "rank": self.rank,
             "cases": self.cases,
@@ -100,10 +107,35 @@ def _meaning(ev: dict[str, Any]) -> list[str]:
     return out
 
 
+def display_clock(result: Result) -> tuple[Callable[[datetime], str], str]:
+    """How a timeline shows times: ``(format, label)``, in the log's own clock.
+
+    Times are stored in UTC.  They are shown in ``[ingest] timezone`` (the zone naive
+    timestamps were read in; ``--timezone``), UTC by default.  A log that records days,
+    not times (finding ``date-only-timestamps``: every stamp is local midnight) shows
+    dates only: in UTC, local midnight of a zone east of UTC falls on the previous
+    evening (Road Traffic Fines' ``+01:00``/``+02:00`` midnights read 22:00/23:00 the day
+    before), so the date is taken from the nearest midnight, which is right for every
+    offset within ±12 hours.
+    """
+    zone_name = result.settings.ingest.timezone or "UTC"
+    zone = ZoneInfo(zone_name)
+    utc = zone_name.upper() == "UTC"
+    date_only = any(f.code == "date-only-timestamps" for f in result.log.findings)
+    if date_only:
+        if utc:
+            return (lambda ts: (ts + _HALF_DAY).strftime("%Y-%m-%d")), "date"
+        return (lambda ts: ts.astimezone(zone).strftime("%Y-%m-%d")), f"date, {zone_name}"
+    if utc:
+        return (lambda ts: ts.strftime("%Y-%m-%d %H:%M")), "UTC"
+    return (lambda ts: ts.astimezone(zone).strftime("%Y-%m-%d %H:%M")), zone_name
+
+
 def build_story(result: Result, case_id: str) -> Story:
     from frictionminer.score import SCORE_TERMS
 
     events, row, flags = result.case(case_id)
+    clock, clock_label = display_clock(result)
     steps: list[Step] = []
     rows = events.to_dicts()
     for ev in rows:
@@ -118,7 +150,7 @@ def build_story(result: Result, case_id: str) -> Story:
             wait = f"waiting on the customer — {hours(gap)}"
         steps.append(
             Step(
-                time=ev["timestamp"].strftime("%Y-%m-%d %H:%M"),
+                time=clock(ev["timestamp"]),
                 activity=ev["activity"],
                 who=ev.get("resource"),
                 team=ev.get("group"),
@@ -132,6 +164,7 @@ def build_story(result: Result, case_id: str) -> Story:
     return Story(
         case_id=case_id,
         source=result.log.source,
+        clock=clock_label,
         score=row["friction_score"],
         rank=ids.index(case_id) + 1,
         cases=len(ids),
@@ -157,7 +190,14 @@ def render_terminal(story: Story, console: Console) -> None:
         + f" — friction score {story.score:.1f}, rank {story.rank:,} of {story.cases:,}"
     )
     table = Table(show_lines=False, title="As the customer lived it", title_justify="left")
-    for col in ("when (UTC)", "what happened", "who", "team", "channel", "for the customer"):
+    for col in (
+        f"when ({story.clock})",
+        "what happened",
+        "who",
+        "team",
+        "channel",
+        "for the customer",
+    ):
         table.add_column(col)
     for s in story.steps:
         table.add_row(

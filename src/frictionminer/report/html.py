@@ -158,7 +158,7 @@ T: dict[Lang, dict[str, str]] = {
         "ping_pong": "Ping-pong",
         "flags": "Flags",
         "timeline": "As the customer lived it",
-        "when": "When (UTC)",
+        "when": "When ({clock})",
         "what": "What happened",
         "who": "Who",
         "channel": "Channel",
@@ -338,7 +338,7 @@ T: dict[Lang, dict[str, str]] = {
         "ping_pong": "Ping-Pong",
         "flags": "Markierungen",
         "timeline": "So hat der Kunde es erlebt",
-        "when": "Wann (UTC)",
+        "when": "Wann ({clock})",
         "what": "Was geschah",
         "who": "Wer",
         "channel": "Kanal",
@@ -505,6 +505,11 @@ def _translate(text: str, lang: Lang) -> str:
 
 
 # ------------------------------------------------------------------------ formatting
+
+
+def _clock_label(clock: str, lang: Lang) -> str:
+    """explain's clock label ('UTC', a zone, 'date', 'date, Zone') in the report's language."""
+    return clock.replace("date", "Datum") if lang == "de" else clock
 
 
 def _num(value: float, lang: Lang, digits: int = 0) -> str:
@@ -856,6 +861,7 @@ def render_html(
                     cases=_num(story.cases, lang),
                 ),
                 "steps": steps,
+                "when": t["when"].format(clock=_clock_label(story.clock, lang)),
                 "more": t["more_steps"].format(n=len(story.steps) - MAX_STEPS)
                 if len(story.steps) > MAX_STEPS
                 else "",
