@@ -1,12 +1,17 @@
 """Sharded analysis (shards.py) gives exactly the in-memory result, whatever the shard count.
 
 The per-case stage is a pure function of whole cases (DESIGN §5); these tests hold the
-implementation to it on a real log and on a simulated one, for several ``K``.
+implementation to it on a real log and on a simulated one, for several ``K``.  The log
+is split once into temporary shard files (shards.split); the tests also check that the
+split is a partition of the rows by case and that its folder is removed, on success and
+on failure.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -15,9 +20,11 @@ from polars.testing import assert_frame_equal
 
 from conftest import REPO, shared_log
 from frictionminer.analysis import Result, analyze
+from frictionminer.errors import UsageError
 from frictionminer.ingest import load, read_raw
 from frictionminer.settings import Settings, load_settings
-from frictionminer.shards import analyze_path, choose_shards, plan
+from frictionminer.shardplan import ShardPlan
+from frictionminer.shards import analyze_path, choose_shards, plan, split
 from frictionminer.simulate import simulate
 from frictionminer.simulate.api import scenario_config
 
@@ -64,9 +71,13 @@ def test_bpic2013_sharded_equals_memory(bpic2013: tuple[Path, Settings, Result],
 
 
 @pytest.mark.parametrize("k", [2, 5, 16])
-def test_simulated_sharded_equals_memory(warranty: tuple[Path, Settings, Result], k: int) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_simulated_sharded_equals_memory(
+    warranty: tuple[Path, Settings, Result], k: int, workers: int
+) -> None:
+    """Shards measured one after the other or two at a time (threads): same result."""
     path, settings, memory = warranty
-    _same(analyze_path(path, settings, shards=k), memory)
+    _same(analyze_path(path, settings, shards=k, workers=workers), memory)
 
 
 def test_shard_count_does_not_change_results(warranty: tuple[Path, Settings, Result]) -> None:
@@ -102,12 +113,11 @@ def test_plan_thresholds(warranty: tuple[Path, Settings, Result], tmp_path: Path
     assert plan(path, settings, shards=1) is None
     auto = plan(path, settings, threshold=rows - 1)
     assert auto is not None and auto.shards == 1 and auto.rows == rows
-    assert choose_shards(100_000_000) == 10 and choose_shards(1) == 1
+    assert choose_shards(100_000_000) == 20 and choose_shards(1) == 1
+    assert choose_shards(100_000_000, 10_000_000) == 10
     csv = tmp_path / "log.csv"
     pl.read_parquet(path).write_csv(csv)
     assert plan(csv, settings) is None
-    from frictionminer.errors import UsageError
-
     with pytest.raises(UsageError):
         plan(csv, settings, shards=3)
 
@@ -123,3 +133,120 @@ def test_flags_in_slices_equal_flags_at_once(
     sliced = analyze(load(path, settings), settings)
     assert_frame_equal(sliced.cases, memory.cases)
     assert_frame_equal(sliced.flags, memory.flags)
+
+
+def test_split_partitions_the_rows_by_case(
+    warranty: tuple[Path, Settings, Result], tmp_path: Path
+) -> None:
+    """One pass writes every row once, each case whole into one shard, with its global
+    row index, in input order within the shard."""
+    path, settings, _ = warranty
+    shard_plan = plan(path, settings, shards=5)
+    assert shard_plan is not None
+    files = split(shard_plan, tmp_path)
+    assert len(files) == 5 and all(files)
+    shards = [pl.read_parquet(f, hive_partitioning=False) for f in files]
+    source = pl.read_parquet(path).with_row_index("__fm_row")
+    whole = pl.concat(shards).sort("__fm_row")
+    assert_frame_equal(whole, source.select(whole.columns))
+    assert all(s["__fm_row"].is_sorted() for s in shards)
+    case = shard_plan.columns.case
+    assert isinstance(case, str)
+    owners = pl.concat(
+        [s.select(case).unique().with_columns(pl.lit(k).alias("k")) for k, s in enumerate(shards)]
+    )
+    assert owners[case].is_unique().all()
+
+
+def test_shard_files_are_removed(warranty: tuple[Path, Settings, Result], tmp_path: Path) -> None:
+    """The shard files live in a temporary folder inside ``workdir``, gone afterwards."""
+    import frictionminer.shards as shards
+
+    path, settings, memory = warranty
+    seen: list[list[Path]] = []
+    real_split = shards.split
+
+    def spy(shard_plan: ShardPlan, folder: str | Path) -> list[list[Path]]:
+        files = real_split(shard_plan, folder)
+        seen.append([f for fs in files for f in fs])
+        assert Path(folder).parent == tmp_path
+        return files
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(shards, "split", spy)
+        _same(analyze_path(path, settings, shards=3, workdir=tmp_path), memory)
+    assert seen and len(seen[0]) == 3
+    assert not any(f.exists() for f in seen[0])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shard_files_are_removed_on_failure(
+    warranty: tuple[Path, Settings, Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import frictionminer.analysis as analysis
+
+    path, settings, _ = warranty
+    calls = 0
+    real = analysis.measure_cases
+
+    def fail_on_second_shard(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("shard failed")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analysis, "measure_cases", fail_on_second_shard)
+    with pytest.raises(RuntimeError, match="shard failed"):
+        analyze_path(path, settings, shards=8, workdir=tmp_path, workers=2)
+    assert calls >= 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_empty_log_is_a_usage_error(tmp_path: Path) -> None:
+    settings = load_settings()
+    path = tmp_path / "empty.parquet"
+    pl.DataFrame(
+        {"case_id": [], "activity": [], "timestamp": []},
+        schema={"case_id": pl.String, "activity": pl.String, "timestamp": pl.Datetime("us")},
+    ).write_parquet(path)
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(UsageError, match="empty"):
+        analyze_path(path, settings, shards=2, workdir=work)
+    assert list(work.iterdir()) == []
+
+
+def test_split_without_partitioned_sink(
+    warranty: tuple[Path, Settings, Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """polars without ``PartitionBy`` (< 2): one filtered sink per shard, same result."""
+    path, settings, memory = warranty
+    monkeypatch.delattr(pl, "PartitionBy")
+    _same(analyze_path(path, settings, shards=3), memory)
+
+
+def test_analysis_does_not_import_shards() -> None:
+    """No cycle: analysis names ShardPlan from shardplan; shards imports analysis."""
+    code = (
+        "import sys, frictionminer.analysis, frictionminer.shardplan;"
+        "print('frictionminer.shards' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    import frictionminer.shards as shards
+
+    assert shards.ShardPlan is ShardPlan
+
+
+def test_plan_carries_its_case_reader(warranty: tuple[Path, Settings, Result]) -> None:
+    """``Result.case`` re-reads through the plan; a plan without a reader says so."""
+    import dataclasses
+
+    path, settings, _ = warranty
+    shard_plan = plan(path, settings, shards=2)
+    assert shard_plan is not None and shard_plan.reread is not None
+    bare = dataclasses.replace(shard_plan, reread=None)
+    assert bare == shard_plan  # the reader is not part of the plan's identity
+    with pytest.raises(RuntimeError, match="re-reader"):
+        bare.case_events(settings, "x")

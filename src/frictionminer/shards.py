@@ -1,35 +1,50 @@
 """Case-partitioned execution: score logs larger than memory, shard by shard.
 
 The per-case stage (normalise → instances → classify → annotate → case_measures) is a
-pure function of the events of whole cases (DESIGN §5).  So a large Parquet log is
-scanned lazily and split by a hash of the case id into ``K`` shards,
-``hash(case_id) % K == k``: every case lands whole in exactly one shard.  Each shard is
-collected, run through the per-case stage and reduced to its small per-case table; only
-those tables are kept and concatenated.  Peers, score, ranking and flags then run on the
-gathered table (:func:`frictionminer.analysis.score_and_flag`), exactly as in memory —
-the result is the same, row for row (tests/test_shards.py checks it for several ``K``).
+pure function of the events of whole cases (DESIGN §5).  So a large Parquet log is split
+by a hash of the case id into ``K`` shards, ``hash(case_id) % K == k``: every case lands
+whole in exactly one shard.  The split is **one streaming pass** over the source
+(:func:`split`: a lazy scan of the analysed columns sunk into one Parquet file per shard,
+``pl.PartitionBy``) into a temporary folder that is removed as soon as the per-case stage
+is done, and also when anything fails.  Each shard is then read from its own file, run
+through the per-case stage and reduced to its small per-case table; only those tables
+are kept and concatenated.  Peers, score, ranking and flags then run on the gathered
+table (:func:`frictionminer.analysis.score_and_flag_scored`), exactly as in memory — the
+result is the same, row for row (tests/test_shards.py checks it for several ``K``).
+Reading is linear in the events whatever ``K`` (before, every shard re-scanned the whole
+source with a hash filter, so reading grew as events × K).
 
-Peak memory is that of one shard's events plus the gathered per-case table, so ``K`` is
-chosen from the row count (cheap: Parquet metadata) and :data:`EVENTS_PER_SHARD`.  The
-same function could be mapped by Spark, Dask or Ray over the shards; here they run one
-after the other in this process, which is what keeps memory bounded.
+Memory.  During the per-case stage the peak is that of :data:`SHARD_WORKERS` shards'
+events (two shards are measured at once, in threads, when two CPUs are available) plus
+the per-case tables gathered so far; so ``K`` is chosen from the row count (Parquet
+metadata) and :data:`EVENTS_PER_SHARD` (5M events: ~1 GB of working set per shard).  At
+100M events (20 shards, 11.5M cases) that stage peaks at about 4 GiB.  The overall peak
+comes later, in the gathered stage, which holds the scored case table (~3.2 GiB at
+11.5M cases), the flags (~1.7 GiB) and the JSON writer's working set (see
+docs/performance.md).  The same per-shard function could be mapped by Spark, Dask or Ray
+over the shard files; here they run in this process, which is what keeps memory bounded.
 
 Decisions that depend on the whole log are taken once, before the shards run:
 
 * column roles are resolved on the schema of the whole source and passed explicitly to
-  every shard, and only the columns the analysis reads are scanned;
+  every shard, and only the columns the analysis reads are split;
 * the lifecycle choice (``measures.lifecycle = "auto"``: are there ``complete``
   events at all?) is one order-free query over the whole scan;
-* the timestamp format detected on the first shard is imposed on the others.
+* the timestamp format detected on the first shard is imposed on the others (the first
+  shard with rows runs alone, before the others start).
 
 ``event_index`` is the row's position in the whole input (a row index added to the scan
-before the shard filter), as in memory, so ties in time break the same way.
+before the split and stored in the shard files), as in memory, so ties in time break the
+same way.  The gathered per-case table is sorted by case id before scoring, as the
+serial in-memory table is, so float aggregates see the same order.
 
 What a sharded :class:`~frictionminer.analysis.Result` holds: ``cases`` and ``flags`` as
 usual; ``events`` and ``log.events`` are *empty* frames with the usual columns (the
 events do not fit in memory — that is why we shard); ``n_events`` holds the event
-count; ``sharded`` is the :class:`ShardPlan`.  :meth:`Result.case` (``explain``) re-reads
-the one case it needs with a filter on the case id (:func:`case_events`).
+count; ``sharded`` is the :class:`~frictionminer.shardplan.ShardPlan`.
+:meth:`Result.case` (``explain``) re-reads the one case it needs from the source with a
+filter on the case id (:func:`case_events`, which :func:`plan` puts into the plan as its
+``reread``, so that ``analysis`` never imports this module).
 
 Only a single Parquet source without ``[[sources]]`` or ``[[case_tables]]`` is sharded;
 anything else is analysed in memory.
@@ -37,10 +52,15 @@ anything else is analysed in memory.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import math
+import os
 import re
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,41 +71,35 @@ from frictionminer.errors import UsageError
 from frictionminer.ingest.base import Finding, RawLog
 from frictionminer.ingest.normalize import EventLog
 from frictionminer.settings import ColumnSettings, Settings
+from frictionminer.shardplan import ShardPlan
+
+__all__ = [
+    "EVENTS_PER_SHARD",
+    "SHARD_THRESHOLD",
+    "SHARD_WORKERS",
+    "ShardPlan",
+    "analyze_path",
+    "analyze_sharded",
+    "case_events",
+    "choose_shards",
+    "parquet_rows",
+    "plan",
+    "split",
+]
 
 if TYPE_CHECKING:
     from frictionminer.analysis import Result
 
 SHARD_THRESHOLD = 20_000_000
 """Events above which a Parquet log is analysed in shards (unless told otherwise)."""
-EVENTS_PER_SHARD = 10_000_000
-"""Events per shard when ``K`` is chosen automatically.  A shard's per-case stage
-(normalise, classify, annotate, measure) peaks at about 250-300 bytes per event (2.7 GB
-for the whole 10M-event run in memory), so a 10M-event shard takes about 3 GB, leaving
-room within an 8 GiB budget for the gathered per-case table (about 350 bytes per case
-once scored: 4 GB for the 11.5M cases of 100M events) and the output."""
+EVENTS_PER_SHARD = 5_000_000
+"""Events per shard when ``K`` is chosen automatically (see the module docstring)."""
+SHARD_WORKERS = 2
+"""Shards measured at once (threads), at most one per available CPU."""
 SEED = 0x5EED
 """Seed of the case-id hash; fixed, so that a case is always in the same shard."""
 _ROW = "__fm_row"
-
-
-@dataclass(frozen=True)
-class ShardPlan:
-    """How a log is split: where it is, how many rows, how many shards, which columns."""
-
-    path: str
-    rows: int
-    """Rows in the source (from the Parquet metadata, before normalisation)."""
-    shards: int
-    columns: ColumnSettings
-    """The roles resolved on the whole source's schema (nothing left to detect)."""
-    scan: tuple[str, ...]
-    """Source columns read (the mapped roles plus category, value and organisation)."""
-    instances: str | None
-    """Lifecycle transition kept as instances, for all shards; None: every event."""
-    detected: tuple[str, ...] = ()
-    """Roles that were detected from column names rather than given."""
-    timestamp_format: str | None = None
-    """Format detected on the first shard, imposed on the rest (None: typed column)."""
+_SHARD = "__fm_shard"
 
 
 def parquet_rows(path: str | Path) -> int | None:
@@ -158,6 +172,7 @@ def plan(
         scan=tuple(wanted),
         instances=_lifecycle_choice(raw, mapping.get("lifecycle"), settings),
         detected=tuple(role for role, yes in detected.items() if yes),
+        reread=case_events,
     )
 
 
@@ -202,10 +217,58 @@ def _normalized(raw: RawLog, frame: pl.DataFrame, plan: ShardPlan, settings: Set
     return dataclasses.replace(log, events=events, detected=detected)
 
 
-def _shard_expr(plan: ShardPlan, k: int) -> pl.Expr:
+def _shard_key(plan: ShardPlan) -> pl.Expr:
+    """The shard number of each row: ``hash(case_id) % K`` (a whole case, one shard)."""
     case = plan.columns.case
     assert isinstance(case, str)
-    return pl.col(case).hash(seed=SEED) % plan.shards == k
+    return pl.col(case).hash(seed=SEED) % plan.shards
+
+
+def split(shard_plan: ShardPlan, folder: str | Path) -> list[list[Path]]:
+    """Write the analysed columns of the source into ``folder``, one set of Parquet files
+    per shard, in one streaming pass; the files of each shard, shard by shard.
+
+    Each row keeps its position in the whole source (``__fm_row``, the global row index)
+    and rows keep their input order within a shard.  polars ≥ 2 partitions the scan in
+    one pass (``PartitionBy``, one file per shard); older polars gets one filtered
+    streaming pass per shard (``K`` reads, still nothing collected).  The files are
+    uncompressed and without statistics: they live only as long as the analysis, and
+    at 100M events the split took 23-24 CPU seconds instead of 27-28 with LZ4 (zstd:
+    three times LZ4's time at 10M events), for 1.8 GB of files (LZ4: 1.4 GB; the
+    strings are dictionary-encoded either way).  A shard that gets no rows has no files.
+    """
+    folder = Path(folder)
+    frame = _scan(shard_plan).frame
+    key = _shard_key(shard_plan)
+    partition_by = getattr(pl, "PartitionBy", None)
+    if partition_by is not None:
+        frame.sink_parquet(
+            partition_by(
+                folder,
+                key={_SHARD: key},
+                include_key=False,
+                approximate_bytes_per_file=None,
+            ),
+            mkdir=True,
+            compression="uncompressed",
+            statistics=False,
+        )
+    else:  # polars < 2 (tests hide PartitionBy to run this path)
+        for k in range(shard_plan.shards):
+            target = folder / f"{_SHARD}={k}" / "0.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            frame.filter(key == k).sink_parquet(
+                target, compression="uncompressed", statistics=False
+            )
+    return [sorted((folder / f"{_SHARD}={k}").glob("*.parquet")) for k in range(shard_plan.shards)]
+
+
+@contextlib.contextmanager
+def _workdir(parent: str | Path | None) -> Iterator[Path]:
+    """A fresh temporary folder (in ``parent``, else the system's temp folder, ``TMPDIR``)
+    that is removed with everything in it on exit, also when the analysis fails."""
+    with tempfile.TemporaryDirectory(prefix="frictionminer-shards-", dir=parent) as tmp:
+        yield Path(tmp)
 
 
 def _merge_findings(shards: list[list[Finding]]) -> list[Finding]:
@@ -225,35 +288,126 @@ def _merge_findings(shards: list[list[Finding]]) -> list[Finding]:
     return list(merged.values())
 
 
-def analyze_sharded(path: str | Path, settings: Settings, shard_plan: ShardPlan) -> Result:
-    """Analyse ``path`` shard by shard (see the module docstring); a sharded Result."""
+@dataclasses.dataclass
+class _Shard:
+    """What the per-case stage leaves of one shard."""
+
+    table: pl.DataFrame
+    """One row of measures per case of the shard."""
+    log: EventLog
+    """The shard's log with its events emptied (findings, details, timestamp format)."""
+    events: int
+    kept: int
+    """Events kept as activity instances."""
+
+
+def _measure_shard(
+    files: list[Path], raw: RawLog, shard_plan: ShardPlan, settings: Settings
+) -> _Shard | None:
+    """One shard's files through the per-case stage (None for a shard without rows).
+
+    Only the per-case table is returned: the shard's events, instances and annotated
+    events are released before this returns (none is kept alive by a name).
+    """
+    from frictionminer.analysis import measure_cases
+    from frictionminer.paths import keep_instances
+
+    if not files:
+        return None
+    frame = pl.read_parquet(files, hive_partitioning=False)
+    if frame.height == 0:
+        return None
+    log = _normalized(raw, frame, shard_plan, settings)
+    del frame
+    events = log.events.height
+    instances = keep_instances(log.events, shard_plan.instances)
+    meta = dataclasses.replace(log, events=log.events.clear())
+    del log
+    kept = instances.height
+    table = measure_cases(instances, settings)[1]
+    return _Shard(table, meta, events, kept)
+
+
+def _workers(workers: int | None) -> int:
+    """Shards measured at once: :data:`SHARD_WORKERS`, at most one per available CPU."""
+    if workers is not None:
+        return max(1, workers)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(SHARD_WORKERS, cpus or 1))
+
+
+def _per_case(
+    files: list[list[Path]], shard_plan: ShardPlan, settings: Settings, workers: int = 1
+) -> tuple[ShardPlan, list[_Shard]]:
+    """Every shard through the per-case stage, ``workers`` shards at a time; the plan
+    (with the timestamp format now fixed) and the shards' results in shard order.
+
+    The first shard with rows runs alone: the timestamp format detected on it is imposed
+    on all the others.  The rest run in a thread pool (polars releases the GIL; most of
+    the per-case stage is segmented scans that polars runs on one core, so two shards
+    at once use both cores).  If one fails, the shards not yet started are cancelled.
+    """
+    from frictionminer.ingest.tabular import read_parquet
+
+    raw = read_parquet(shard_plan.path)
+    done: list[_Shard] = []
+    rest = iter(files)
+    for shard_files in rest:
+        first = _measure_shard(shard_files, raw, shard_plan, settings)
+        if first is not None:
+            done.append(first)
+            shard_plan = dataclasses.replace(
+                shard_plan, timestamp_format=first.log.timestamp_format
+            )
+            break
+    if not done:
+        raise UsageError(f"{shard_plan.path}: the log is empty (no events)")
+    remaining = list(rest)
+    if workers < 2 or len(remaining) < 2:
+        results = [_measure_shard(f, raw, shard_plan, settings) for f in remaining]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fm-shard") as pool:
+            futures = [pool.submit(_measure_shard, f, raw, shard_plan, settings) for f in remaining]
+            try:
+                results = [future.result() for future in futures]
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    done.extend(shard for shard in results if shard is not None)
+    return shard_plan, done
+
+
+def analyze_sharded(
+    path: str | Path,
+    settings: Settings,
+    shard_plan: ShardPlan,
+    *,
+    workdir: str | Path | None = None,
+    workers: int | None = None,
+) -> Result:
+    """Analyse ``path`` shard by shard (see the module docstring); a sharded Result.
+
+    The shard files are written into a temporary folder inside ``workdir`` (default: the
+    system's temp folder, ``TMPDIR``), which is removed as soon as the per-case stage is
+    done, and also when it fails.  ``workers`` shards are measured at once (default:
+    :data:`SHARD_WORKERS`, at most one per CPU).
+    """
     from frictionminer.analysis import Result, measure_cases, score_and_flag_scored, sort_in_place
     from frictionminer.paths import describe_instances, keep_instances
     from frictionminer.score import score_cases
 
-    raw = _scan(shard_plan)
-    tables: list[pl.DataFrame] = []
-    findings: list[list[Finding]] = []
-    first: EventLog | None = None
-    events_total = kept_total = 0
-    for k in range(shard_plan.shards):
-        frame = raw.frame.filter(_shard_expr(shard_plan, k)).collect()
-        if frame.height == 0:
-            continue
-        log = _normalized(raw, frame, shard_plan, settings)
-        del frame
-        if first is None:
-            first = log
-            shard_plan = dataclasses.replace(shard_plan, timestamp_format=log.timestamp_format)
-        findings.append(log.findings)
-        instances = keep_instances(log.events, shard_plan.instances)
-        events_total += log.events.height
-        kept_total += instances.height
-        _, measures = measure_cases(instances, settings)
-        del log, instances
-        tables.append(measures)
-    if first is None:
-        raise UsageError(f"{shard_plan.path}: the log is empty (no events)")
+    with _workdir(workdir) as folder:
+        shard_plan, shards = _per_case(
+            split(shard_plan, folder), shard_plan, settings, _workers(workers)
+        )
+    gc.collect()
+    tables = [shard.table for shard in shards]
+    first = shards[0].log
+    findings = _merge_findings([shard.log.findings for shard in shards])
+    events_total = sum(shard.events for shard in shards)
+    kept_total = sum(shard.kept for shard in shards)
+    del shards
     # Empty frames with every column an in-memory run would have: the per-case stage
     # run on the source's first row, all columns.
     full = _scan(shard_plan, every_column=True)
@@ -279,7 +433,7 @@ def analyze_sharded(path: str | Path, settings: Settings, shard_plan: ShardPlan)
     log = dataclasses.replace(
         first,
         events=sample.clear(),
-        findings=_merge_findings(findings),
+        findings=findings,
         details={**first.details, "shards": shard_plan.shards, "rows": shard_plan.rows},
     )
     return Result(
@@ -294,15 +448,23 @@ def analyze_sharded(path: str | Path, settings: Settings, shard_plan: ShardPlan)
     )
 
 
-def analyze_path(path: str | Path, settings: Settings, *, shards: int | None = None) -> Result:
-    """``analyze(load(path))`` — in shards when the log is large (see :func:`plan`)."""
+def analyze_path(
+    path: str | Path,
+    settings: Settings,
+    *,
+    shards: int | None = None,
+    workdir: str | Path | None = None,
+    workers: int | None = None,
+) -> Result:
+    """``analyze(load(path))`` — in shards when the log is large (see :func:`plan`);
+    ``workdir`` and ``workers`` as for :func:`analyze_sharded`."""
     from frictionminer.analysis import analyze
     from frictionminer.ingest import load
 
     shard_plan = plan(path, settings, shards=shards)
     if shard_plan is None:
         return analyze(load(path, settings), settings)
-    return analyze_sharded(path, settings, shard_plan)
+    return analyze_sharded(path, settings, shard_plan, workdir=workdir, workers=workers)
 
 
 def case_events(shard_plan: ShardPlan, settings: Settings, case_id: str) -> pl.DataFrame:

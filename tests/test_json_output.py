@@ -1,0 +1,102 @@
+"""``score --format json``: the streamed writer against a plain reconstruction.
+
+The writer places each case's flags by position (flags come in ranking order) and
+encodes chunks in a worker thread; these tests rebuild the document the slow, obvious
+way (a dict per case, flags looked up by case id) and compare.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from frictionminer import analysis
+from frictionminer.analysis import Result, analyze
+from frictionminer.ingest import load
+from frictionminer.settings import load_settings
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
+
+
+@pytest.fixture(scope="module")
+def warranty() -> Result:
+    settings = load_settings(SAMPLES / "sim_warranty.toml")
+    return analyze(load(SAMPLES / "sim_warranty.csv", settings), settings)
+
+
+def document(result: Result, top: int | None = None) -> dict[str, Any]:
+    buf = io.BytesIO()
+    result.write_json(buf, top)
+    parsed: dict[str, Any] = json.loads(buf.getvalue())
+    return parsed
+
+
+def expected_flags(result: Result) -> dict[str, list[dict[str, str]]]:
+    by_case: dict[str, list[dict[str, str]]] = {}
+    for row in result.flags.sort("case_id", "rule").iter_rows(named=True):
+        by_case.setdefault(row["case_id"], []).append(
+            {"rule": row["rule"], "message": row["message"]}
+        )
+    return by_case
+
+
+def test_every_case_in_rank_order_with_its_own_flags(warranty: Result) -> None:
+    doc = document(warranty)
+    assert warranty.flags.height > 50  # the sample raises flags on many cases
+    ranked = warranty.cases
+    assert [c["case_id"] for c in doc["cases"]] == ranked["case_id"].to_list()
+    flags = expected_flags(warranty)
+    for rec, row in zip(doc["cases"], ranked.iter_rows(named=True), strict=True):
+        assert rec["flags"] == flags.get(rec["case_id"], [])
+        assert rec["friction_score"] == pytest.approx(row["friction_score"], abs=1e-3)
+        assert rec["measures"]["handoffs"] == row["handoffs"]
+        assert rec["measures"]["customer_wait_hours"] == pytest.approx(
+            row["customer_wait_hours"], abs=1e-3
+        )
+        start = row["start"].strftime("%Y-%m-%dT%H:%M:%S")
+        assert rec["measures"]["start"].startswith(start)
+        assert rec["measures"]["start"].endswith("+00:00")
+
+
+def test_rule_metadata_is_stated_once_in_the_summary(warranty: Result) -> None:
+    summary = document(warranty)["summary"]
+    fm005 = summary["flags"]["FM005"]
+    assert fm005["name"] == "friction.ping_pong"
+    assert fm005["severity"] in {"info", "warning", "error"}
+    assert fm005["cases"] == warranty.flags.filter(pl.col("rule") == "FM005").height
+    assert math.isclose(fm005["share"], round(fm005["cases"] / warranty.cases.height, 4))
+
+
+def test_flags_in_another_order_take_the_general_path(warranty: Result) -> None:
+    shuffled = dataclasses.replace(
+        warranty, flags=warranty.flags.sample(fraction=1.0, shuffle=True, seed=3)
+    )
+    assert document(shuffled) == document(warranty)
+
+
+def test_chunks_and_top_give_the_same_cases(
+    warranty: Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = document(warranty)
+    monkeypatch.setattr(analysis, "JSON_CHUNK", 7)
+    chunked = document(warranty)
+    assert chunked == whole
+    for top in (1, 7, 8, 29):
+        assert document(warranty, top)["cases"] == whole["cases"][:top]
+
+
+def test_no_cases_and_no_flags_still_give_valid_json(warranty: Result) -> None:
+    none = dataclasses.replace(warranty, flags=warranty.flags.head(0))
+    doc = document(none)
+    assert all(c["flags"] == [] for c in doc["cases"])
+    empty = dataclasses.replace(
+        warranty, cases=warranty.cases.head(0), flags=warranty.flags.head(0)
+    )
+    assert document(empty)["cases"] == []
