@@ -30,7 +30,7 @@ def test_parts_give_the_serial_rows(
     events, measures = measure_cases(instances, settings)
     monkeypatch.setattr(analysis, "PARALLEL_MIN_EVENTS", 0)
     p_events, p_measures = measure_cases_parallel(instances, settings, workers=workers)
-    assert_frame_equal(p_measures.sort("case_id"), measures.sort("case_id"))
+    assert_frame_equal(p_measures.sort("case_id"), measures.sort("case_id"), check_exact=True)
     assert_frame_equal(p_events.sort(PATH_ORDER), events.sort(PATH_ORDER))
     # each case's events stay together and in path order within the parallel result
     runs = p_events.select(pl.col("case_id").rle_id().max() + 1).item()
@@ -45,6 +45,6 @@ def test_analyze_ranks_and_flags_the_same(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(analysis, "PARALLEL_MIN_EVENTS", 0)
     monkeypatch.setattr(analysis, "MAX_WORKERS", 3)
     parallel = analyze(log, settings)
-    assert_frame_equal(parallel.cases, serial.cases)
+    assert_frame_equal(parallel.cases, serial.cases, check_exact=True)
     assert_frame_equal(parallel.flags, serial.flags)
     assert parallel.as_json() == serial.as_json()

@@ -31,7 +31,7 @@ from frictionminer.simulate.api import scenario_config
 
 def _same(sharded: Result, memory: Result) -> None:
     assert sharded.sharded is not None and memory.sharded is None
-    assert_frame_equal(sharded.cases, memory.cases)
+    assert_frame_equal(sharded.cases, memory.cases, check_exact=True)
     assert_frame_equal(sharded.flags, memory.flags)
     assert sharded.instances == memory.instances
     assert sharded.summary() == memory.summary()
@@ -85,7 +85,7 @@ def test_shard_count_does_not_change_results(warranty: tuple[Path, Settings, Res
     path, settings, _ = warranty
     results = [analyze_path(path, settings, shards=k) for k in (2, 4, 9, 64)]
     for other in results[1:]:
-        assert_frame_equal(other.cases, results[0].cases)
+        assert_frame_equal(other.cases, results[0].cases, check_exact=True)
         assert_frame_equal(other.flags, results[0].flags)
 
 
@@ -131,7 +131,7 @@ def test_flags_in_slices_equal_flags_at_once(
     path, settings, memory = warranty
     monkeypatch.setattr(analysis, "FLAG_CHUNK", 500)
     sliced = analyze(load(path, settings), settings)
-    assert_frame_equal(sliced.cases, memory.cases)
+    assert_frame_equal(sliced.cases, memory.cases, check_exact=True)
     assert_frame_equal(sliced.flags, memory.flags)
 
 

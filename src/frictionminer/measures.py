@@ -162,11 +162,16 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
             ts.filter(pl.col("is_end")).first().alias("end"),
             ts.max().alias("_last"),
             *[expr.alias(name) for name, expr in counts.items()],
-            pl.col("gap_hours")
+            # Summed as whole microseconds (each gap is an exact number of them) and
+            # divided below, over the whole column: the total does not depend on the
+            # order, chunking or grouping path of the summation, so a case measured in
+            # a shard or a parallel part gets the same bits as in memory.
+            (pl.col("gap_hours") * _US_PER_HOUR)
+            .round()
+            .cast(pl.Int64)
             .filter(before_end & waiting_company)
             .sum()
-            .cast(pl.Float64)
-            .alias("customer_wait_hours"),
+            .alias("_wait_us"),
             pl.col("silence_hours")
             .max()
             .fill_null(0.0)
@@ -181,6 +186,7 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     )
     effort = settings.effort
     out = out.with_columns(
+        (pl.col("_wait_us").cast(pl.Float64) / _US_PER_HOUR).alias("customer_wait_hours"),
         (
             (pl.col("_last") - pl.col("start")).dt.total_microseconds().cast(pl.Float64)
             / _US_PER_HOUR
