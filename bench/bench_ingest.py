@@ -36,7 +36,7 @@ SOURCE = SHARED / "bpic2012" / "BPI_Challenge_2012.xes.gz"
 RUNNERS = {
     "frictionminer": (
         "from frictionminer.ingest import load\n"
-        "from frictionminer.settings import load_settings\n"
+        "from frictionminer.config import load_settings\n"
         "n = load(PATH, load_settings()).events.height\n"
     ),
     "rustxes": "import rustxes\nn = rustxes.import_xes(PATH)[0].height\n",
@@ -77,7 +77,7 @@ def build_inputs(folder: Path, copies: int) -> tuple[Path, Path, int]:
 
     from frictionminer.ingest import load
     from frictionminer.ingest.xes_write import write_xes
-    from frictionminer.settings import load_settings
+    from frictionminer.config import load_settings
 
     base = load(SOURCE, load_settings()).events
     parts = []

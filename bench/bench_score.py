@@ -80,7 +80,7 @@ def build_inputs(folder: str, targets: list[int]) -> dict[str, Any]:
     import polars as pl
 
     from frictionminer.ingest import load
-    from frictionminer.settings import load_settings
+    from frictionminer.config import load_settings
 
     base = (
         load(SOURCE, load_settings(overrides=BASE_OVERRIDES))
@@ -222,7 +222,7 @@ from frictionminer.paths import annotate, select_instances
 from frictionminer.report.score import WRITERS
 from frictionminer.rules import evaluate_flags
 from frictionminer.score import score_cases
-from frictionminer.settings import load_settings
+from frictionminer.config import load_settings
 settings = load_settings()
 stage("import")
 log = load(PATH, settings)
@@ -312,7 +312,7 @@ import polars as pl
 from bench_score import CORE, pandas_measures, role_patterns
 from frictionminer.analysis import analyze
 from frictionminer.ingest import load
-from frictionminer.settings import load_settings
+from frictionminer.config import load_settings
 settings = load_settings()
 fm = analyze(load(PATH, settings), settings).cases.select("case_id", *CORE).to_pandas()
 fm = fm.set_index("case_id").sort_index()

@@ -33,11 +33,11 @@ from frictionminer.audit import (
     save_baseline,
 )
 from frictionminer.cli import app
+from frictionminer.config import load_settings
 from frictionminer.errors import EXIT_BREACH, EXIT_OK, EXIT_USAGE, ConfigError, InputError
 from frictionminer.errors import UsageError as FMUsageError
 from frictionminer.ingest import load
 from frictionminer.report.audit import WRITERS, infer_format
-from frictionminer.settings import load_settings
 
 runner = CliRunner()
 MONDAY = datetime(2024, 5, 6, tzinfo=UTC)

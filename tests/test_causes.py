@@ -10,13 +10,13 @@ import pytest
 
 from frictionminer.analysis import Result, analyze
 from frictionminer.causes import END, START, find_causes
+from frictionminer.config import load_settings
 from frictionminer.ingest import load
 from frictionminer.pseudonymize import (
     Pseudonymizer,
     identifying_columns,
     pseudonymize_result,
 )
-from frictionminer.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_logs"

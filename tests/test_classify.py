@@ -10,8 +10,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from frictionminer.classify import ROLE_COLUMNS, classify, suggest_roles, toml_string
+from frictionminer.config import load_settings
 from frictionminer.errors import SchemaError
-from frictionminer.settings import ROLE_NAMES, RoleSettings, build_table, load_settings
+from frictionminer.settings import ROLE_NAMES, RoleSettings, build_table
 
 
 @pytest.fixture(scope="module")

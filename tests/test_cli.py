@@ -186,7 +186,7 @@ def test_convert_round_trip(tmp_path: Path, suffix: str) -> None:
 
 
 def _settings(**columns: str) -> object:
-    from frictionminer.settings import load_settings
+    from frictionminer.config import load_settings
 
     return load_settings(overrides={"columns": dict(columns)})
 

@@ -19,8 +19,8 @@ import pytest
 
 from frictionminer import analysis
 from frictionminer.analysis import Result, analyze
+from frictionminer.config import load_settings
 from frictionminer.ingest import load
-from frictionminer.settings import load_settings
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 

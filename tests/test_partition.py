@@ -13,9 +13,9 @@ from conftest import shared_log
 from frictionminer import schema as S
 from frictionminer.audit import Window, load_logs, run_audit
 from frictionminer.cli import app
+from frictionminer.config import load_settings
 from frictionminer.ingest import load
 from frictionminer.partitions import MANIFEST, read_manifest
-from frictionminer.settings import load_settings
 
 runner = CliRunner()
 

@@ -34,8 +34,8 @@ import pytest
 from conftest import REPO, shared_log
 from frictionminer.analysis import Result, analyze
 from frictionminer.causes import find_causes
+from frictionminer.config import load_settings
 from frictionminer.ingest import load
-from frictionminer.settings import load_settings
 
 HERE = Path(__file__).resolve().parent
 TOL_HOURS = 1e-6

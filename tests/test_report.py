@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 from frictionminer.analysis import analyze
 from frictionminer.causes import find_causes
 from frictionminer.cli import app
+from frictionminer.config import load_settings
 from frictionminer.ingest import load
 from frictionminer.report.html import CSP, render_html
 from frictionminer.report.markdown import render_score_markdown
-from frictionminer.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOELACE = str(ROOT / "sample_logs" / "shoelace.csv")

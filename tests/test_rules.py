@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from frictionminer.config import load_settings
 from frictionminer.errors import ConfigError, SchemaError
 from frictionminer.rules import (
     FLAG_COLUMNS,
@@ -23,7 +24,7 @@ from frictionminer.rules import (
     validate_rule_settings,
 )
 from frictionminer.score import score_cases
-from frictionminer.settings import Settings, load_settings
+from frictionminer.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 SETTINGS = Settings()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from frictionminer.config import load_settings
 from frictionminer.errors import ConfigError
-from frictionminer.settings import load_settings
 
 
 def write(path: Path, text: str) -> Path:
@@ -87,3 +89,32 @@ def test_bad_pyproject_table_is_reported(tmp_path: Path) -> None:
         ConfigError, match=r"pyproject.toml \[tool.frictionminer\]: unknown table \[foo\]"
     ):
         load_settings(cwd=tmp_path)
+
+
+def test_settings_import_no_module_that_uses_them(tmp_path: Path) -> None:
+    """settings is the lowest layer: the [rules] and [audit] checks live in config."""
+    config = tmp_path / "frictionminer.toml"
+    config.write_text("[rules.FM005]\nenabled = false\n[audit]\n", encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from frictionminer.settings import read_settings;"
+        f"read_settings(Path({str(config)!r}));"
+        "print(sorted(m for m in sys.modules if m.startswith('frictionminer.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = out.stdout
+    assert "frictionminer.settings" in loaded
+    for module in ("frictionminer.rules", "frictionminer.audit", "frictionminer.config"):
+        assert f"'{module}'" not in loaded
+
+
+def test_rules_and_audit_tables_are_checked_by_config_load(tmp_path: Path) -> None:
+    from frictionminer.settings import read_settings
+
+    config = tmp_path / "frictionminer.toml"
+    config.write_text("[rules.FM099]\nenabled = false\n", encoding="utf-8")
+    assert read_settings(config).rules == {"FM099": {"enabled": False}}
+    with pytest.raises(ConfigError, match="FM099"):
+        load_settings(config)
+    config.write_text("[audit.max_flag_share]\nFM005 = 2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"audit\.max_flag_share\.FM005"):
+        load_settings(config)

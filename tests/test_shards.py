@@ -20,9 +20,10 @@ from polars.testing import assert_frame_equal
 
 from conftest import REPO, shared_log
 from frictionminer.analysis import Result, analyze
+from frictionminer.config import load_settings
 from frictionminer.errors import UsageError
 from frictionminer.ingest import load, read_raw
-from frictionminer.settings import Settings, load_settings
+from frictionminer.settings import Settings
 from frictionminer.shardplan import ShardPlan
 from frictionminer.shards import analyze_path, choose_shards, plan, split
 from frictionminer.simulate import simulate

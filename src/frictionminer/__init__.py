@@ -19,8 +19,9 @@ __all__ = ["EventLog", "Result", "Settings", "analyze", "load", "load_settings"]
 
 if TYPE_CHECKING:
     from frictionminer.analysis import Result, analyze
+    from frictionminer.config import load_settings
     from frictionminer.ingest import EventLog, load
-    from frictionminer.settings import Settings, load_settings
+    from frictionminer.settings import Settings
 
 _LAZY = {
     "analyze": "frictionminer.analysis",
@@ -28,7 +29,7 @@ _LAZY = {
     "load": "frictionminer.ingest",
     "EventLog": "frictionminer.ingest",
     "Settings": "frictionminer.settings",
-    "load_settings": "frictionminer.settings",
+    "load_settings": "frictionminer.config",
 }
 
 

@@ -259,7 +259,7 @@ def _settings(
     source: list[str] | None = None,
     case_table: list[str] | None = None,
 ) -> Settings:
-    from frictionminer.settings import load_settings
+    from frictionminer.config import load_settings
 
     activity: str | list[str] | None = None
     if activity_col:

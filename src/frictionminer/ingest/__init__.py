@@ -271,9 +271,9 @@ def load(
     41
     """
     if settings is None:
-        from frictionminer.settings import load_settings
+        from frictionminer.settings import read_settings
 
-        settings = load_settings()
+        settings = read_settings()
     logs = [_load_one(path, settings, partitions)] if path is not None else []
     for src in settings.sources:
         one = _load_one(src.path, _source_settings(settings, src))

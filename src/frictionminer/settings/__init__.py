@@ -6,6 +6,8 @@ FILE`` if given, else ``frictionminer.toml`` in the working directory, else the
 
 Every table is a dataclass; its fields are the allowed keys.  An unknown key or a value
 of the wrong type is a :class:`ConfigError` that names the file and the dotted key.
+This package knows no other module of frictionminer: :mod:`frictionminer.config`, above
+it, adds the checks of ``[rules]`` and ``[audit]``, whose keys those modules define.
 """
 
 from __future__ import annotations
@@ -169,7 +171,8 @@ class Settings:
     weights: WeightSettings = field(default_factory=WeightSettings)
     proportion: ProportionSettings = field(default_factory=ProportionSettings)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Per-rule settings (``[rules.FM001]``), validated against the rule table."""
+    """Per-rule settings (``[rules.FM001]``), validated against the rule table by
+    :func:`frictionminer.config.load_settings`."""
     sources: list[SourceSettings] = field(default_factory=list)
     """More event tables of the same log (``[[sources]]``)."""
     case_tables: list[CaseTableSettings] = field(default_factory=list)
@@ -384,20 +387,12 @@ def _check_values(settings: Settings) -> None:
     for name, minutes in dataclasses.asdict(settings.effort).items():
         if minutes < 0:
             raise ConfigError(f"{src}: key 'effort.{name}' must not be negative")
-    if settings.rules:
-        from frictionminer.rules import validate_rule_settings
-
-        validate_rule_settings(settings.rules, source=src)
-    if settings.audit:
-        from frictionminer.audit import parse_audit_settings
-
-        parse_audit_settings(settings.audit, source=src)
     act = settings.columns.activity
     if isinstance(act, list) and not act:
         raise ConfigError(f"{src}: key 'columns.activity' must name at least one column")
 
 
-def load_settings(
+def read_settings(
     config: Path | None = None,
     *,
     cwd: Path | None = None,
@@ -405,8 +400,12 @@ def load_settings(
     extra_sources: list[dict[str, Any]] | None = None,
     extra_case_tables: list[dict[str, Any]] | None = None,
 ) -> Settings:
-    """Load the layered settings.
+    """Read the layered settings and check every table this package owns.
 
+    The ``[rules]`` and ``[audit]`` tables are kept as read: their keys belong to the rule
+    table and to the audit, which check them in
+    :func:`frictionminer.config.load_settings` — use that, unless the caller needs
+    neither (reading a log does not).
     ``overrides`` are command-line values by table and key; ``None`` values are ignored
     so that an option the user did not pass never hides a file's setting.
     ``extra_sources``/``extra_case_tables`` (from ``--source``/``--case-table``) are added

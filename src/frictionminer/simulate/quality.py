@@ -23,8 +23,8 @@ def score_simulated(
 ) -> pl.DataFrame:
     """One row per case: ``case_id``, ``injected`` (labels) and ``flagged`` (raised ids)."""
     from frictionminer.analysis import analyze
+    from frictionminer.config import load_settings
     from frictionminer.ingest import load
-    from frictionminer.settings import load_settings
 
     events = simulate(scenario, cases, seed, rates)
     with tempfile.TemporaryDirectory() as tmp:
