@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
 SHARED_LOGS ?= ../shared/logs
 
-.PHONY: env demo test lint typecheck pytest bench bench-score bench-flags bench-scale clean
+.PHONY: env demo test lint typecheck pytest bench bench-ingest bench-score bench-flags bench-scale clean
 
 $(STAMP): pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -40,7 +40,21 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest ## lint, type-check and run the whole test suite
 
-bench: $(STAMP) ## ingest benchmark vs pm4py/rustxes/pandas at ~1M events (on demand; temp dir)
+# `make bench`: one table across all stages, frictionminer side by side with pm4py, pandas
+# and DuckDB (docs/performance.md). About 25 min at the default sizes on 2 cores; e.g.
+# `make bench BENCH_SIZES="200k" BENCH_REPEAT=1` takes about a minute, and
+# `make bench BENCH_SCALE_SIZES=100M` adds a frictionminer-only 100M run (~5 min, 7 GiB).
+BENCH_SIZES ?= 1M 10M
+BENCH_SCALE_SIZES ?=
+BENCH_REPEAT ?= 3
+
+bench: $(STAMP) ## one table, all stages vs pm4py/pandas/DuckDB at 1M and 10M events (~25 min; temp dir)
+	@mkdir -p out
+	$(BIN)/python bench/bench_all.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT) \
+		$(if $(strip $(BENCH_SCALE_SIZES)),--scale-sizes $(BENCH_SCALE_SIZES)) \
+		--json out/bench.json --markdown out/bench.md
+
+bench-ingest: $(STAMP) ## XES/CSV readers vs pm4py/rustxes/pandas at ~1M events (BPIC 2012 x4)
 	$(BIN)/python bench/bench_ingest.py
 
 bench-score: $(STAMP) ## scoring vs pandas and pm4py at 1M and 10M events (~15 min; temp dir)

@@ -75,9 +75,9 @@ def build_inputs(folder: Path, copies: int) -> tuple[Path, Path, int]:
     """Replicate BPIC 2012 ``copies`` times with fresh case ids; write XES and CSV."""
     import polars as pl
 
+    from frictionminer.config import load_settings
     from frictionminer.ingest import load
     from frictionminer.ingest.xes_write import write_xes
-    from frictionminer.config import load_settings
 
     base = load(SOURCE, load_settings()).events
     parts = []

@@ -79,8 +79,8 @@ def build_inputs(folder: str, targets: list[int]) -> dict[str, Any]:
     """Write ``events_<target>.parquet`` into ``folder`` for each target (runs in a child)."""
     import polars as pl
 
-    from frictionminer.ingest import load
     from frictionminer.config import load_settings
+    from frictionminer.ingest import load
 
     base = (
         load(SOURCE, load_settings(overrides=BASE_OVERRIDES))
