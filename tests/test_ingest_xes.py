@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from frictionminer.errors import InputError
+from frictionminer.ingest.base import RawLog
 from frictionminer.ingest.xes import read_xes
 from frictionminer.ingest.xes_write import write_xes
 
@@ -409,3 +412,316 @@ def test_copy_keeps_working_in_tmp(tmp_path: Path) -> None:
     target = tmp_path / "log copy.bin"
     shutil.copy(DATA / "mixed_offsets.xes.gz", target)
     assert read_xes(target).frame.collect().height == 4
+
+
+# --------------------------------------------------------------------------- two-part reader
+
+
+@pytest.fixture
+def split_always(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Read every file in two parts (the path big files take), scratch files in tmp_path."""
+    from frictionminer.ingest import xes_split
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(xes_split, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(xes_split, "_scratch_dir", lambda size: str(scratch))
+    yield scratch
+    assert list(scratch.iterdir()) == []  # parts, table and folder removed
+
+
+def _whole(path: Path, monkeypatch: pytest.MonkeyPatch) -> RawLog:
+    from frictionminer.ingest import xes_split
+
+    with monkeypatch.context() as m:
+        m.setattr(xes_split, "SPLIT_MIN_BYTES", 1 << 62)
+        return read_xes(path)
+
+
+def _same(split: RawLog, whole: RawLog) -> None:
+    assert_frame_equal(split.frame.collect(), whole.frame.collect())
+    assert [f.as_record() for f in split.findings] == [f.as_record() for f in whole.findings]
+    details, expected = dict(split.details), dict(whole.details)
+    details.pop("parts", None)
+    if expected["reader"] == "lxml" and details["reader"] == "rustxes":
+        details["reader"] = "lxml"
+    for d in (details, expected):  # rustxes prints sets in hash order: "({Int64, String})"
+        if "rustxes_skipped" in d:
+            d["rustxes_skipped"] = d["rustxes_skipped"].partition("(")[0]
+    assert details == expected
+    assert split.classifiers == whole.classifiers
+
+
+_HEADER = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<log xes.version="1849-2016" xmlns="http://www.xes-standard.org/">\n'
+    '  <extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>\n'
+    '  <global scope="trace"><string key="kind" value="UNKNOWN"/></global>\n'
+    '  <global scope="event">\n'
+    '    <string key="org:role" value="UNKNOWN"/>\n'
+    '    <date key="time:timestamp" value="1970-01-01T00:00:00+00:00"/>\n'
+    "  </global>\n"
+    '  <classifier name="Activity" keys="concept:name"/>\n'
+    '  <string key="source" value="test"/>\n'
+)
+
+
+def _synthetic(traces: int, body: str = "", at: int = -1, midnight: range = range(0)) -> str:
+    """A log of ``traces`` traces (every 3rd without a role, every 5th without a kind,
+    one empty); ``body`` is inserted before trace ``at``; traces in ``midnight`` have
+    their events at 00:00:00."""
+    out = [_HEADER]
+    for t in range(traces):
+        if t == at:
+            out.append(body)
+        if t == 7:
+            out.append(f'  <trace><string key="concept:name" value="c{t}"/></trace>\n')
+            continue
+        kind = "" if t % 5 == 0 else f'<string key="kind" value="k{t % 2}"/>'
+        out.append(f'  <trace>\n    <string key="concept:name" value="c{t}"/>{kind}\n')
+        for e in range(3):
+            role = "" if (t + e) % 3 == 0 else f'<string key="org:role" value="r{e}"/>'
+            offset = "+01:00" if t < traces // 3 else "+02:00"
+            hour = "00" if t in midnight else f"1{e}"
+            when = f"2024-03-{1 + t % 28:02d}T{hour}:00:00{offset}"
+            out.append(
+                f'    <event><string key="concept:name" value="a{e}"/>{role}'
+                f'<int key="n" value="{t * 10 + e}"/>'
+                f'<date key="time:timestamp" value="{when}"/>'
+                "</event>\n"
+            )
+        out.append("  </trace>\n")
+    out.append("</log>\n")
+    return "".join(out)
+
+
+@pytest.mark.parametrize("suffix", [".xes", ".xes.gz"])
+def test_two_parts_equal_one_with_globals_on_both_halves(
+    split_always: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, suffix: str
+) -> None:
+    text = _synthetic(40)
+    target = tmp_path / f"log{suffix}"
+    target.write_bytes(gzip.compress(text.encode()) if suffix.endswith(".gz") else text.encode())
+    split = read_xes(target)
+    assert split.details["reader"] == "rustxes"
+    assert split.details["parts"] == 2
+    frame = split.frame.collect()
+    # <global> defaults are declared in the header both parts start with, and never filled:
+    # missing roles and kinds stay null in both halves, no event gets a 1970 timestamp.
+    roles = frame.get_column("org:role")
+    kinds = frame.get_column("case:kind")
+    half = frame.height // 2
+    assert roles.head(half).null_count() > 0 and roles.tail(half).null_count() > 0
+    assert kinds.head(half).null_count() > 0 and kinds.tail(half).null_count() > 0
+    assert "UNKNOWN" not in roles.to_list() + kinds.to_list()
+    assert frame.get_column("time:timestamp").dt.year().min() == 2024
+    assert split.details["globals"] == {
+        "trace": {"kind": "UNKNOWN"},
+        "event": {"org:role": "UNKNOWN", "time:timestamp": "1970-01-01T00:00:00+00:00"},
+    }
+    assert split.details["log_attributes"] == {"source": "test"}
+    codes = {f.code: f.count for f in split.findings}
+    assert codes == {"empty-traces": 1, "mixed-offsets": 2}
+    _same(split, _whole(target, monkeypatch))
+    _same(split, read_xes(target, reader="lxml"))
+
+
+@pytest.mark.parametrize(
+    ("body", "at"),
+    [
+        ("  <!-- a comment between traces -->\n", 5),  # in the first part
+        ("  <!-- a comment between traces -->\n", 35),  # in the second part
+        ('  <trace><list key="l"><string key="x" value="1"/></list></trace>\n', 36),
+    ],
+)
+def test_two_parts_fall_back_like_one(
+    split_always: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, body: str, at: int
+) -> None:
+    """Whatever a part's guard refuses, the whole file is read as before (here by lxml)."""
+    target = tmp_path / "log.xes"
+    target.write_text(_synthetic(40, body, at))
+    split = read_xes(target)
+    assert split.details["reader"] == "lxml"
+    assert "parts" not in split.details
+    _same(split, _whole(target, monkeypatch))
+
+
+@pytest.mark.parametrize("midnight", [range(20), range(20, 40), range(40)])
+def test_two_parts_dates_at_midnight(
+    split_always: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, midnight: range
+) -> None:
+    """Dates at 00:00:00 in one half, the other, or all (then a date-only finding)."""
+    target = tmp_path / "log.xes"
+    target.write_text(_synthetic(40, midnight=midnight))
+    split = read_xes(target)
+    assert split.details["parts"] == 2
+    codes = {f.code for f in split.findings}
+    assert ("date-only-timestamps" in codes) == (len(midnight) == 40)
+    _same(split, _whole(target, monkeypatch))
+
+
+def test_two_parts_types_differ_between_halves(
+    split_always: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # "n" is an int in the first half and a string in the second: each part alone looks
+    # fine to rustxes, the whole file does not.
+    text = _synthetic(40)
+    head, tail = text[: len(text) * 3 // 4], text[len(text) * 3 // 4 :]
+    target = tmp_path / "log.xes"
+    target.write_text(head + tail.replace('<int key="n"', '<string key="n"'))
+    split = read_xes(target)
+    assert split.frame.collect().schema["n"] == pl.String
+    assert "mixed-attribute-types" in {f.code for f in split.findings}
+    _same(split, _whole(target, monkeypatch))
+
+
+@pytest.mark.parametrize(
+    ("body", "at", "message"),
+    [
+        ('  <event><string key="concept:name" value="x"/></event>\n', 33, "outside a <trace>"),
+        ('  <trace><int key="n" value="x4"/></trace>\n', 30, "<int key='n'> has value 'x4'"),
+    ],
+)
+def test_two_parts_errors_name_the_original_line(
+    split_always: Path, tmp_path: Path, body: str, at: int, message: str
+) -> None:
+    text = _synthetic(40, body, at)
+    target = tmp_path / "log.xes"
+    target.write_text(text)
+    line = text[: text.index(body)].count("\n") + 1
+    with pytest.raises(InputError, match=rf"line {line}: .*{re.escape(message)}"):
+        read_xes(target)
+
+
+def test_two_parts_still_refuse_hostile_and_broken_files(
+    split_always: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("billion_laughs.xes", "xxe_passwd.xes"):
+        with pytest.raises(InputError, match="DTD"):
+            read_xes(DATA / name)
+    with pytest.raises(InputError, match="truncated gzip"):
+        read_xes(DATA / "truncated.xes.gz")
+    truncated = tmp_path / "truncated.xes"
+    truncated.write_text(_synthetic(40).removesuffix("</log>\n"))
+    bad_gzip = tmp_path / "cut.xes.gz"
+    bad_gzip.write_bytes(gzip.compress(_synthetic(400).encode())[:-200])
+    for broken in (truncated, bad_gzip):
+        with pytest.raises(InputError) as whole:
+            _whole(broken, monkeypatch)
+        with pytest.raises(InputError) as split:
+            read_xes(broken)
+        assert str(split.value) == str(whole.value)
+    assert "corrupt or truncated gzip" in str(split.value)
+
+
+def test_two_parts_need_a_trace_boundary(split_always: Path, tmp_path: Path) -> None:
+    one = tmp_path / "one.xes"
+    one.write_text(_synthetic(1))
+    raw = read_xes(one)
+    assert raw.details["reader"] == "rustxes"
+    assert "parts" not in raw.details  # nothing to cut: read whole
+
+
+@needs_logs
+@pytest.mark.parametrize(
+    "name",
+    [
+        "helpdesk/helpdesk.xes.gz",
+        "bpic2013/BPI_Challenge_2013_closed_problems.xes.gz",
+        "receipt_wabo/receipt.xes.gz",  # globals with 1970 defaults
+        "bpic2020/PermitLog_cleaned.xes.gz",  # globals, defaults present in the table
+        "pm4py-tests/input_data/roadtraffic50traces.xes",  # dates without offset
+    ],
+)
+def test_two_parts_equal_one_on_real_logs(
+    split_always: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    split = read_xes(LOGS / name)
+    assert split.details["parts"] == 2
+    _same(split, _whole(LOGS / name, monkeypatch))
+
+
+def test_two_parts_without_sendfile(
+    split_always: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from frictionminer.ingest import xes_split
+
+    def no_sendfile(*args: object) -> int:
+        raise OSError("sendfile not supported here")
+
+    target = tmp_path / "log.xes"
+    target.write_text(_synthetic(40))
+    whole = _whole(target, monkeypatch)
+    monkeypatch.setattr(xes_split.os, "sendfile", no_sendfile)
+    split = read_xes(target)
+    assert split.details["parts"] == 2
+    _same(split, whole)
+
+
+def test_trace_count_matches_the_regex_definition() -> None:
+    from frictionminer.ingest.xes_scan import _count_traces
+
+    def reference(data: bytes) -> tuple[int, int]:
+        traces = empty = 0
+        for m in re.finditer(rb"<trace\b[^>]*>", data):
+            traces += 1
+            end = data.find(b"</trace>", m.end())
+            end = len(data) if end < 0 else end
+            if m.group().endswith(b"/>") or data.find(b"<event", m.end(), end) < 0:
+                empty += 1
+        return traces, empty
+
+    samples = [
+        b"<trace><event/></trace><trace/><trace >\n</trace><traces><trace\t/>",
+        b'<trace a="1"><string key="k" value="v"/></trace><trace><event></event></trace>',
+        b"<trace><event></event><traceX></trace><trace><trace></trace><event/></trace>",
+        b"<trace",
+        b"<trace><string/></trace></log><trace><event",
+        _synthetic(12).encode(),
+    ]
+    for data in samples:
+        assert _count_traces(data, 0) == reference(data), data
+
+
+@pytest.mark.skipif(not Path("/bin/false").exists(), reason="needs /bin/false")
+def test_two_parts_child_failure_reads_whole(
+    split_always: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import sys
+
+    target = tmp_path / "log.xes"
+    target.write_text(_synthetic(40))
+    whole = _whole(target, monkeypatch)
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # the part reader cannot start
+    split = read_xes(target)
+    assert "parts" not in split.details
+    _same(split, whole)
+
+
+@pytest.mark.parametrize("suffix", [".xes", ".xes.gz"])
+def test_medium_path_reads_a_copy_without_globals(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, suffix: str
+) -> None:
+    """Whole-file rustxes with the scan in a child process: one run, on a stripped copy."""
+    from frictionminer.ingest import xes as xes_module
+    from frictionminer.ingest import xes_split
+
+    text = _synthetic(40)
+    target = tmp_path / f"log{suffix}"
+    target.write_bytes(gzip.compress(text.encode()) if suffix.endswith(".gz") else text.encode())
+    monkeypatch.setattr(xes_split, "SPLIT_MIN_BYTES", 1 << 62)
+    monkeypatch.setattr(xes_module, "_PARALLEL_MIN_BYTES", 0)
+    runs: list[Path] = []
+    run = xes_module._run_rustxes
+
+    def counted(p: Path) -> object:
+        runs.append(p)
+        return run(p)
+
+    monkeypatch.setattr(xes_module, "_run_rustxes", counted)
+    raw = read_xes(target)
+    assert raw.details["reader"] == "rustxes"
+    assert len(runs) == 1 and runs[0] != target and not runs[0].exists()
+    frame = raw.frame.collect()
+    assert "UNKNOWN" not in frame.get_column("org:role").to_list()
+    _same(raw, read_xes(target, reader="lxml"))

@@ -10,7 +10,8 @@ Two readers produce the same table:
   malformed files end in a ``PanicException`` plus a Rust backtrace on stderr.  So it only
   runs after a cheap byte scan of the decompressed file has shown that the body holds
   nothing but ``trace``/``event``/simple-attribute tags, its stderr is captured (anything
-  it prints means it repaired something), and its row count is checked.
+  it prints means it repaired something), and its row count is checked.  Big files are
+  cut at a trace boundary and read as two parts by two processes (``xes_split``).
 * a streaming **lxml** parser (``iterparse``, no DTD, no entities, no network, no huge
   trees) is the fallback whenever rustxes is not trusted.  It gives precise
   ``InputError`` messages with line numbers, reports every repair as a
@@ -243,14 +244,23 @@ _PARALLEL_MIN_BYTES = 512 << 10
 
 
 def _scan_and_run_rustxes(path: Path, shown: str) -> tuple[_Scan, RawLog | str]:
-    """Scan the body and run rustxes: in parallel for big files, in sequence otherwise.
+    """Scan the body and run rustxes: in two parts for big files, else whole.
 
-    rustxes holds the GIL while parsing, so a thread would not help; the scan runs in a
-    child process instead (it needs nothing but the standard library).  Files whose
-    header declares ``<global>`` defaults are scanned in-process, because rustxes must
-    then read a copy without them, which the scan provides.
+    rustxes holds the GIL while parsing, so a thread would not help.  From
+    ``xes_split.SPLIT_MIN_BYTES`` (decompressed) on, the file is cut at a trace boundary
+    and a child process scans and parses the first part while this one does the second
+    (``xes_split.read_split``): two cores, one rustxes run.  Medium files run rustxes on
+    the whole file while a child process scans it; small ones are scanned here first.
+    rustxes fills missing attributes with ``<global>`` defaults, so when the header
+    declares any it reads a copy without them (``xes_split.write_stripped``).
     """
     header = read_header(path, shown)
+    from frictionminer.ingest import xes_split
+
+    if xes_split.worth_splitting(path):
+        split = xes_split.read_split(path, shown, header)
+        if split is not None:
+            return _Scan(header=header), split
     if path.stat().st_size < _PARALLEL_MIN_BYTES:
         return _scan_then_rustxes(path, shown)
     import subprocess
@@ -261,13 +271,19 @@ def _scan_and_run_rustxes(path: Path, shown: str) -> tuple[_Scan, RawLog | str]:
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    copy: Path | None = None
     try:
-        ran = _run_rustxes(path)
+        if _GLOBAL_BLOCK.search(header):
+            copy = xes_split.write_stripped(path, shown, header)
+        ran = _run_rustxes(copy or path)
         out, _ = child.communicate()
     except BaseException:
         child.kill()
         child.wait()
         raise
+    finally:
+        if copy is not None:
+            copy.unlink(missing_ok=True)
     try:
         rec = json.loads(out)
     except ValueError:
@@ -281,7 +297,7 @@ def _scan_and_run_rustxes(path: Path, shown: str) -> tuple[_Scan, RawLog | str]:
     if isinstance(ran, str):
         return scan, ran
     df, meta = ran
-    result = _finish_rustxes(path, scan, df, meta, stripped=False)
+    result = _finish_rustxes(path, scan, df, meta, stripped=copy is not None)
     if result is _GLOBALS_MAY_BE_FILLED:
         return _scan_then_rustxes(path, shown)
     return scan, result
@@ -457,6 +473,15 @@ def _file_date_stats(path: Path) -> tuple[int, int, dict[str, int]]:
     return date_stats(data, first) if first >= 0 else (0, 0, {})
 
 
+UTC_OFFSETS = frozenset({"Z", "+00:00", "-00:00", "+0000"})
+"""Offsets that are UTC as written: a log with only one of them gets no offset finding."""
+
+
+def offset_counts_matter(offsets: set[str]) -> bool:
+    """Whether :func:`_date_findings` reports counts for these offsets (else only the set)."""
+    return len(offsets) > 1 or bool(offsets - UTC_OFFSETS)
+
+
 def _date_findings(dates: int, midnight: int, offsets: dict[str, int]) -> list[Finding]:
     """What the written form of the dates says, before conversion to UTC hides it."""
     out: list[Finding] = []
@@ -484,7 +509,7 @@ def _date_findings(dates: int, midnight: int, offsets: dict[str, int]) -> list[F
         )
     elif len(named) == 1:
         (offset,) = named
-        if offset not in ("Z", "+00:00", "-00:00", "+0000"):
+        if offset not in UTC_OFFSETS:
             out.append(
                 Finding(
                     "single-offset",

@@ -21,12 +21,14 @@ from frictionminer.errors import InputError
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
+Data = bytes | bytearray
+"""Decompressed XES bytes (the split reader fills a bytearray in place)."""
+
 # Byte-level guards for the rustxes fast path (see _scan_body).
 _UNEXPECTED_TAG = re.compile(
     rb"<(?!(?:trace|event|string|date|int|float|boolean|id)[\s/>]|/(?:trace|event|log)>)"
 )
 _NAIVE_DATE_END = re.compile(rb'T\d\d:\d\d:\d\d(?:\.\d+)?"')
-_TRACE_OPEN = re.compile(rb"<trace\b[^>]*>")
 _GLOBAL_BLOCK = re.compile(rb"<global\b[^>]*/>|<global\b.*?</global\s*>", re.S)
 
 
@@ -80,16 +82,36 @@ def date_stats(data: bytes, start: int = 0) -> tuple[int, int, dict[str, int]]:
     and each is then counted over the whole body; an offset that appears in none of the
     windows is not reported.
     """
-    dates = data.count(b"<date", start)
-    midnight = min(dates, data.count(b"T00:00:00", start))
-    n = len(data)
-    mid = start + (n - start) // 2 - _SAMPLE_WINDOW // 2
-    windows = {start, max(start, mid), max(start, n - _SAMPLE_WINDOW)}
-    seen: set[bytes] = set()
-    for pos in windows:
-        seen.update(_OFFSET_AFTER_TIME.findall(data, pos, pos + _SAMPLE_WINDOW))
-    offsets = {o.decode(): data.count(o + b'"', start) for o in seen}
-    return dates, midnight, {o: c for o, c in offsets.items() if c}
+    dates, midnight = date_counts(data, start)
+    seen: set[str] = set()
+    for lo, hi in offset_windows(start, len(data)):
+        seen |= find_offsets(data, lo, hi)
+    offsets = count_offsets(data, start, seen)
+    return dates, min(dates, midnight), offsets
+
+
+def date_counts(data: Data, start: int = 0) -> tuple[int, int]:
+    """``<date`` tags and ``T00:00:00`` occurrences from ``start`` (additive over parts)."""
+    return data.count(b"<date", start), data.count(b"T00:00:00", start)
+
+
+def offset_windows(start: int, end: int) -> list[tuple[int, int]]:
+    """The byte ranges (start, middle, end of the body) where offsets are sampled."""
+    mid = start + (end - start) // 2 - _SAMPLE_WINDOW // 2
+    lows = sorted({start, max(start, mid), max(start, end - _SAMPLE_WINDOW)})
+    return [(lo, lo + _SAMPLE_WINDOW) for lo in lows]
+
+
+def find_offsets(data: Data, lo: int = 0, hi: int | None = None) -> set[str]:
+    """The distinct UTC offsets written after a time of day in ``data[lo:hi]``."""
+    end = len(data) if hi is None else hi
+    return {o.decode() for o in _OFFSET_AFTER_TIME.findall(data, lo, end)}
+
+
+def count_offsets(data: Data, start: int, offsets: set[str] | list[str]) -> dict[str, int]:
+    """How often each offset ends a value from ``start`` on (zero counts left out)."""
+    counts = {o: data.count(o.encode() + b'"', start) for o in offsets}
+    return {o: c for o, c in counts.items() if c}
 
 
 def scan_body(path: Path, shown: str) -> _Scan:
@@ -115,7 +137,22 @@ def scan_bytes(data: bytes) -> _Scan:
     first = data.find(b"<trace")
     if first < 0:
         return _Scan(unexpected="the log has no <trace> element")
-    scan = _Scan(header=data[:first], body_start=first)
+    scan = scan_structure(data, first)
+    if scan.unexpected is not None:
+        return scan
+    scan.dates, scan.midnight_dates, scan.offsets = date_stats(data, first)
+    if _GLOBAL_BLOCK.search(scan.header):
+        scan.data = data
+    return scan
+
+
+def scan_structure(data: Data, first: int) -> _Scan:
+    """The tag check and the counts of :func:`scan_bytes` for the body ``data[first:]``.
+
+    Everything counted here is additive, so a file cut at trace boundaries can be
+    scanned part by part (see ``xes_split``).  Date statistics are left at zero.
+    """
+    scan = _Scan(header=bytes(data[:first]), body_start=first)
     body = memoryview(data)[first:]
     bad = _UNEXPECTED_TAG.search(body)
     if bad is not None:
@@ -123,25 +160,50 @@ def scan_bytes(data: bytes) -> _Scan:
         snippet = bytes(body[bad.start() : bad.start() + 12]).decode("utf-8", "replace")
         scan.unexpected = f"line {line}: {snippet!r} is not a plain trace/event/attribute tag"
         return scan
+    if not data[max(first, len(data) - 4096) :].rstrip().endswith(b"</log>"):
+        # rustxes reads a file cut after a </trace> without a word: a truncated log.
+        scan.unexpected = "the file does not end with </log>"
+        return scan
     scan.events = data.count(b"<event", first)
-    for m in _TRACE_OPEN.finditer(body):
-        scan.traces += 1
-        if m.group().endswith(b"/>"):
-            scan.empty_traces += 1
-            continue
-        end = data.find(b"</trace>", first + m.end())
-        if end < 0:
-            end = len(data)
-        if data.find(b"<event", first + m.end(), end) < 0:
-            scan.empty_traces += 1
+    scan.traces, scan.empty_traces = _count_traces(data, first)
     for m in _NAIVE_DATE_END.finditer(body):
         tag_start = data.rfind(b"<", 0, first + m.start())
         if data.startswith(b"<date", tag_start):
             scan.naive_dates += 1
-    scan.dates, scan.midnight_dates, scan.offsets = date_stats(data, first)
-    if _GLOBAL_BLOCK.search(scan.header):
-        scan.data = data
     return scan
+
+
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _count_traces(data: Data, first: int) -> tuple[int, int]:
+    """Trace start tags (``<trace\\b[^>]*>``) from ``first``, and how many hold no event.
+
+    A trace is empty when its tag closes itself or its first ``</trace>`` comes before
+    any ``<event``; the ``</trace>`` is only looked for up to the next ``<event``, so
+    each byte is searched about once.
+    """
+    traces = empty = 0
+    find = data.find
+    n = len(data)
+    pos = find(b"<trace", first)
+    while pos >= 0:
+        after = pos + 6
+        if after < n and data[after] in _WORD_BYTES:
+            pos = find(b"<trace", pos + 1)  # <traces ...>: another name
+            continue
+        gt = find(b">", after)
+        if gt < 0:
+            break
+        traces += 1
+        if data[gt - 1] == 0x2F:  # "/>": closes itself
+            empty += 1
+        else:
+            event = find(b"<event", gt + 1)
+            if event < 0 or find(b"</trace>", gt + 1, event) >= 0:
+                empty += 1
+        pos = find(b"<trace", gt + 1)
+    return traces, empty
 
 
 def read_header(path: Path, shown: str, limit: int = 1 << 26) -> bytes:
