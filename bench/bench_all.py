@@ -45,6 +45,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -620,6 +621,7 @@ def measure_size(spec: dict[str, Any], args: argparse.Namespace, tmp: str) -> di
     res["cli_report"] = repeat_cli(
         "frictionminer report", ["report", parquet], Path(out).with_suffix(".html"), rep
     )
+    res |= measure_weekly_audit(parquet, Path(tmp), Path(out), rep)
     loads.append(os.getloadavg()[0])
     res["statistics"] = {}
     for name in STATISTICS:
@@ -636,6 +638,33 @@ def measure_size(spec: dict[str, Any], args: argparse.Namespace, tmp: str) -> di
         stat = {"frictionminer": done[f"fm {name}"]}
         stat |= {feed: done[f"pm4py ({feed}) {name}"] for feed in feeds}
         res["statistics"][name] = stat
+    return res
+
+
+def measure_weekly_audit(parquet: str, tmp: Path, out: Path, repeat: int) -> dict[str, Any]:
+    """Convert once, audit often: ``convert --partition-by week``, then ``audit --window 7d``
+    on the partitions (only those that can hold the window's cases are read) against the
+    same audit on the single Parquet file."""
+    weeks = tmp / "weeks"
+    fm = str(BIN / "frictionminer")
+    once = run_process([fm, "convert", parquet, "-o", str(weeks), "--partition-by", "week", "-q"])
+    print(f"  convert --partition-by week: {once['wall']:.1f} s", flush=True)
+    audit = ["audit", "--window", "7d", "--format", "json"]
+    res: dict[str, Any] = {
+        "convert_weeks": {
+            "rows": {"(whole process)": {"seconds": once["wall"], "peak_mb": once["peak_mb"]}},
+            "notes": {},
+        },
+        "audit_weeks": repeat_cli("audit (weekly partitions)", [*audit, str(weeks)], out, repeat),
+        "audit_file": repeat_cli("audit (one file)", [*audit, parquet], out, repeat),
+    }
+    # which partitions the audit opened, from its own notes
+    run_process([fm, *audit, str(weeks), "-o", str(out), "-q"])
+    notes = json.loads(out.read_text()).get("notes", [])
+    out.unlink()
+    read = next((n.split(" (")[0] for n in notes if n.startswith("read ")), "read all partitions")
+    res["audit_weeks"]["notes"]["partitions"] = read
+    shutil.rmtree(weeks, ignore_errors=True)
     return res
 
 
@@ -720,6 +749,13 @@ def table_spec(res: dict[str, Any]) -> list[tuple[str, str, Cell, bool]]:
         ("JSON output", "frictionminer, all cases", _row(st, "JSON output"), True),
         ("end to end", "`frictionminer score --format json` (whole process; shards > 20M)",
          _row(res.get("cli_score"), "(whole process)"), True),
+        ("convert once", "`frictionminer convert --partition-by week`",
+         _row(res.get("convert_weeks"), "(whole process)"), True),
+        ("weekly audit", "`frictionminer audit DIR --window 7d` (weekly partitions; "
+         + str((res.get("audit_weeks") or {}).get("notes", {}).get("partitions", "?")) + ")",
+         _row(res.get("audit_weeks"), "(whole process)"), True),
+        ("weekly audit", "`frictionminer audit FILE.parquet --window 7d` (one file)",
+         _row(res.get("audit_file"), "(whole process)"), False),
     ]  # fmt: skip
     stats = res.get("statistics", {})
     for name in STATISTICS:
