@@ -119,12 +119,6 @@ class Causes:
             out[f.remedy].append(f)
         return out
 
-    @staticmethod
-    def variant_cases(events: pl.DataFrame, variant: str) -> pl.Series:
-        """The case ids whose path is ``variant``."""
-        paths = events.group_by(S.CASE).agg(pl.col(S.ACTIVITY).str.join(_ARROW).alias("v"))
-        return paths.filter(pl.col("v") == variant)[S.CASE]
-
     def as_record(self) -> dict[str, Any]:
         """Plain builtins: findings in full, each table's first rows."""
 
