@@ -9,7 +9,7 @@ compared in one stage take turns, so that a change of the machine's load hits th
 imports are timed separately and left out of every stage; peak MB is the process's
 high-water RSS, ``VmHWM``, at the end of the stage):
 
-* **ingest** of the XES, CSV and Parquet file: ``frictionminer.ingest.load`` against
+* **ingest** of the XES, CSV and Parquet file: ``frictionminer.io.load`` against
   rustxes alone, ``pm4py.read_xes`` (default and ``variant="rustxes"``), polars, pandas
   and DuckDB readers;
 * **frictionminer's stages** in one process, as ``analyze`` runs them: load; classify
@@ -90,7 +90,7 @@ def fm_case_durations(events: Any) -> list[float]:
     """
     import polars as pl
 
-    from frictionminer.paths import in_path_order
+    from frictionminer.engine.paths import in_path_order
 
     ordered = in_path_order(events.select("case_id", "timestamp", "event_index"))
     case, ts = pl.col("case_id"), pl.col("timestamp")
@@ -107,7 +107,7 @@ def fm_variants(events: Any) -> dict[tuple[str, ...], int]:
     grouped by the case's run number in path order rather than by the string case id."""
     import polars as pl
 
-    from frictionminer.paths import in_path_order
+    from frictionminer.engine.paths import in_path_order
 
     ordered = in_path_order(events.select("case_id", "timestamp", "event_index", "activity"))
     case = pl.col("case_id")
@@ -120,7 +120,7 @@ def fm_handover(events: Any) -> dict[tuple[str, str], float]:
     of two events of a case, self-successions included, as a share of all successions."""
     import polars as pl
 
-    from frictionminer.paths import in_path_order
+    from frictionminer.engine.paths import in_path_order
 
     ordered = in_path_order(events.select("case_id", "timestamp", "event_index", "group"))
     case, group = pl.col("case_id"), pl.col("group")
@@ -301,8 +301,8 @@ DUCKDB_CONNECT = (
     'import duckdb\ncon = duckdb.connect(); con.execute("SET enable_progress_bar = false")'
 )
 FM_LOAD = (
-    "from frictionminer.ingest import load\n"
-    "from frictionminer.config import load_settings\n"
+    "from frictionminer.io import load\n"
+    "from frictionminer.settings.load import load_settings\n"
     "settings = load_settings()\n"
 )
 READERS: dict[str, dict[str, tuple[str, str]]] = {
@@ -347,21 +347,22 @@ READERS: dict[str, dict[str, tuple[str, str]]] = {
 
 STAGES = """
 from pathlib import Path
-from frictionminer.analysis import Result, score_and_flag_scored
+from frictionminer.engine.pipeline import score_and_flag_scored
+from frictionminer.engine.result import Result
 try:
-    from frictionminer.analysis import measure_cases_parallel
+    from frictionminer.engine.pipeline import measure_cases_parallel
 except ImportError:
     measure_cases_parallel = None
-from frictionminer.causes import find_causes
-from frictionminer.classify import classify
-from frictionminer.ingest import load
-from frictionminer.measures import case_measures
-from frictionminer.outputs import write_text
-from frictionminer.paths import annotate, select_instances
+from frictionminer.engine.causes import find_causes
+from frictionminer.engine.classify import classify
+from frictionminer.io import load
+from frictionminer.engine.measures import case_measures
+from frictionminer.io.outputs import write_text
+from frictionminer.engine.paths import annotate, select_instances
 from frictionminer.report.html import render_html
 from frictionminer.report.score import WRITERS
-from frictionminer.score import score_cases
-from frictionminer.config import load_settings
+from frictionminer.engine.score import score_cases
+from frictionminer.settings.load import load_settings
 settings = load_settings()
 stage("import")
 log = load(PATH, settings)
@@ -411,8 +412,8 @@ NOTES["cases"] = out.num_rows
 FM_STAT = """
 import os
 from bench_all import FM_STATISTICS
-from frictionminer.ingest import load
-from frictionminer.config import load_settings
+from frictionminer.io import load
+from frictionminer.settings.load import load_settings
 name = os.environ["BENCH_STAT"]
 settings = load_settings()
 stage("import")
@@ -468,9 +469,9 @@ import polars as pl
 import duckdb, pm4py
 from bench_all import FM_STATISTICS, PM4PY_CALLS, duckdb_measures, duckdb_read, same_statistic
 from bench_score import CORE, pandas_measures, role_patterns
-from frictionminer.analysis import analyze
-from frictionminer.ingest import load
-from frictionminer.config import load_settings
+from frictionminer.engine.pipeline import analyze
+from frictionminer.io import load
+from frictionminer.settings.load import load_settings
 settings = load_settings()
 log = load(PATH, settings)
 fm = analyze(log, settings).cases.select("case_id", *CORE).to_pandas()
@@ -510,7 +511,7 @@ stage("check")
 BUILD = """
 import polars as pl
 from bench_score import build_inputs
-from frictionminer.ingest.xes_write import write_xes
+from frictionminer.io.xes_write import write_xes
 NOTES.update(build_inputs(OUT, [int(a) for a in PATH.split(",")]))
 for spec in NOTES.values():
     events = pl.read_parquet(spec["path"])

@@ -5,10 +5,10 @@ folder, an XES and a CSV file of about one million events by replicating the BPI
 Challenge 2012 log (262,200 events) with fresh case ids, then times in separate
 processes (median of ``--repeat`` runs, peak memory from the child's rusage):
 
-* XES: ``frictionminer.ingest.load`` (read + normalise to the canonical UTC table),
+* XES: ``frictionminer.io.load`` (read + normalise to the canonical UTC table),
   ``rustxes.import_xes`` alone, ``pm4py.read_xes`` (default backend) and
   ``pm4py.read_xes(variant="rustxes")``, and pm4py's pure-Python ``iterparse`` once;
-* CSV: ``frictionminer.ingest.load``, ``polars.read_csv``, ``pandas.read_csv`` alone and
+* CSV: ``frictionminer.io.load``, ``polars.read_csv``, ``pandas.read_csv`` alone and
   followed by ``pandas.to_datetime`` of the timestamp column (what a user needs).
 
 Ratios are "time of the alternative / time of frictionminer": above 1 means
@@ -35,8 +35,8 @@ SOURCE = SHARED / "bpic2012" / "BPI_Challenge_2012.xes.gz"
 
 RUNNERS = {
     "frictionminer": (
-        "from frictionminer.ingest import load\n"
-        "from frictionminer.config import load_settings\n"
+        "from frictionminer.io import load\n"
+        "from frictionminer.settings.load import load_settings\n"
         "n = load(PATH, load_settings()).events.height\n"
     ),
     "rustxes": "import rustxes\nn = rustxes.import_xes(PATH)[0].height\n",
@@ -75,9 +75,9 @@ def build_inputs(folder: Path, copies: int) -> tuple[Path, Path, int]:
     """Replicate BPIC 2012 ``copies`` times with fresh case ids; write XES and CSV."""
     import polars as pl
 
-    from frictionminer.config import load_settings
-    from frictionminer.ingest import load
-    from frictionminer.ingest.xes_write import write_xes
+    from frictionminer.io import load
+    from frictionminer.io.xes_write import write_xes
+    from frictionminer.settings.load import load_settings
 
     base = load(SOURCE, load_settings()).events
     parts = []

@@ -10,7 +10,7 @@ removed afterwards (100M events: about 0.7 GB of Parquet and a 10 GB JSON output
 
 timed from process start to exit (wall, user and system CPU seconds) with the child's
 peak resident memory (``os.wait4`` rusage).  Logs above 20M events are analysed in
-case-partitioned shards automatically (frictionminer.shards).
+case-partitioned shards automatically (frictionminer.scale.shards).
 
 Writes a Markdown table (stdout, and ``--markdown FILE``), every sample as JSON
 (``--json FILE``) and a PNG plot of time and peak memory against events
@@ -140,7 +140,7 @@ def main() -> None:
     ap.add_argument("--inputs", type=Path, help="reuse this folder's inputs (not removed)")
     args = ap.parse_args()
 
-    from frictionminer.shards import SHARD_THRESHOLD, choose_shards
+    from frictionminer.scale.shards import SHARD_THRESHOLD, choose_shards
 
     with tempfile.TemporaryDirectory(prefix="fm-scale-") as tmp:
         folder = args.inputs or Path(tmp)

@@ -64,7 +64,7 @@ CORE = (
     "ping_pongs",
     "duration_hours",
 )
-"""The measures :func:`pandas_measures` reproduces (definitions: frictionminer.measures)."""
+"""The measures :func:`pandas_measures` reproduces (definitions: frictionminer.engine.measures)."""
 PM4PY_FUNCTIONS = (
     "get_all_case_durations",
     "discover_handover_of_work_network",
@@ -79,8 +79,8 @@ def build_inputs(folder: str, targets: list[int]) -> dict[str, Any]:
     """Write ``events_<target>.parquet`` into ``folder`` for each target (runs in a child)."""
     import polars as pl
 
-    from frictionminer.config import load_settings
-    from frictionminer.ingest import load
+    from frictionminer.io import load
+    from frictionminer.settings.load import load_settings
 
     base = (
         load(SOURCE, load_settings(overrides=BASE_OVERRIDES))
@@ -121,7 +121,7 @@ def pandas_measures(df: Any, roles: dict[str, list[str]]) -> Any:
     Written as a pandas user would: one sort, then ``groupby`` with ``cumcount``,
     ``shift``, ``ffill``, ``transform`` and ``sum``/``max`` -- no per-case Python loop.
     The only Python loop is over the *distinct* activity names to match the role regexes
-    (as frictionminer does).  Definitions follow frictionminer.measures / paths.
+    (as frictionminer does).  Definitions follow frictionminer.engine.measures / paths.
     """
     import numpy as np
     import pandas as pd
@@ -214,15 +214,15 @@ STAGES = """
 from pathlib import Path
 import polars as pl
 from frictionminer import schema as S
-from frictionminer.analysis import Result
-from frictionminer.classify import classify
-from frictionminer.ingest import load
-from frictionminer.measures import case_measures
-from frictionminer.paths import annotate, select_instances
+from frictionminer.engine.result import Result
+from frictionminer.engine.classify import classify
+from frictionminer.io import load
+from frictionminer.engine.measures import case_measures
+from frictionminer.engine.paths import annotate, select_instances
 from frictionminer.report.score import WRITERS
-from frictionminer.rules import evaluate_flags
-from frictionminer.score import score_cases
-from frictionminer.config import load_settings
+from frictionminer.engine.rules import evaluate_flags
+from frictionminer.engine.score import score_cases
+from frictionminer.settings.load import load_settings
 settings = load_settings()
 stage("import")
 log = load(PATH, settings)
@@ -310,9 +310,9 @@ import numpy as np
 import pandas as pd
 import polars as pl
 from bench_score import CORE, pandas_measures, role_patterns
-from frictionminer.analysis import analyze
-from frictionminer.ingest import load
-from frictionminer.config import load_settings
+from frictionminer.engine.pipeline import analyze
+from frictionminer.io import load
+from frictionminer.settings.load import load_settings
 settings = load_settings()
 fm = analyze(load(PATH, settings), settings).cases.select("case_id", *CORE).to_pandas()
 fm = fm.set_index("case_id").sort_index()

@@ -35,7 +35,7 @@ reader, path = sys.argv[1], sys.argv[2]
 # Imports happen before the clock starts: we measure reading, not start-up.
 import polars, rustxes
 if reader.startswith("frictionminer"):
-    from frictionminer.ingest.xes import read_xes
+    from frictionminer.io.xes import read_xes
 elif reader.startswith("pm4py"):
     import pm4py
 elif reader == "r4pm":

@@ -2,7 +2,7 @@
 
 Written from the definitions in DESIGN §3.2 and the paths/measures module docstrings,
 one case at a time with plain Python loops, sharing no code with
-``frictionminer.paths``/``frictionminer.measures``.  Input: classified events (the
+``frictionminer.engine.paths``/``frictionminer.engine.measures``.  Input: classified events (the
 ``role_*`` columns), lifecycle selection already applied.
 """
 

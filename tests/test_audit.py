@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import shared_log
-from frictionminer.audit import (
+from frictionminer.audit.run import (
     AuditSettings,
     Window,
     binom_sf,
@@ -33,11 +33,11 @@ from frictionminer.audit import (
     save_baseline,
 )
 from frictionminer.cli import app
-from frictionminer.config import load_settings
 from frictionminer.errors import EXIT_BREACH, EXIT_OK, EXIT_USAGE, ConfigError, InputError
 from frictionminer.errors import UsageError as FMUsageError
-from frictionminer.ingest import load
+from frictionminer.io import load
 from frictionminer.report.audit import WRITERS, infer_format
+from frictionminer.settings.load import load_settings
 
 runner = CliRunner()
 MONDAY = datetime(2024, 5, 6, tzinfo=UTC)
@@ -565,8 +565,8 @@ def test_two_real_weekly_slices_give_a_readable_verdict(tmp_path: Path) -> None:
 def test_audit_measures_follow_the_measure_table() -> None:
     """audit.py keeps its own list (it must not import polars to validate a config);
     this keeps it from drifting away from the measures the engine produces."""
-    from frictionminer.audit import AUDIT_MEASURES
-    from frictionminer.measures import MEASURES
+    from frictionminer.audit.run import AUDIT_MEASURES
+    from frictionminer.engine.measures import MEASURES
 
     not_gated = {"events", "start", "end", "resolved", "reopened"}
     assert (*(m for m in MEASURES if m not in not_gated), "friction_score") == AUDIT_MEASURES

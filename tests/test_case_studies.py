@@ -183,8 +183,8 @@ def test_bpic2014_joined_tables_reconcile() -> None:
     """Interactions per incident agree with the incident record's own count."""
     import polars as pl
 
-    from frictionminer.config import load_settings
-    from frictionminer.ingest import load
+    from frictionminer.io import load
+    from frictionminer.settings.load import load_settings
 
     log = shared_log("bpic2014/Detail_Incident_Activity_joined.csv.gz")
     ev = load(log, load_settings(PAGES / "bpic2014.toml")).events
@@ -355,8 +355,8 @@ def test_receipt_groups_reconcile() -> None:
 
     import polars as pl
 
-    from frictionminer.config import load_settings
-    from frictionminer.ingest import load
+    from frictionminer.io import load
+    from frictionminer.settings.load import load_settings
 
     log = shared_log("receipt_wabo/receipt.xes.gz")
     settings = load_settings(PAGES / "receipt.toml")

@@ -8,15 +8,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from frictionminer.analysis import Result, analyze
-from frictionminer.causes import END, START, find_causes
-from frictionminer.config import load_settings
-from frictionminer.ingest import load
-from frictionminer.pseudonymize import (
+from frictionminer.engine.causes import END, START, find_causes
+from frictionminer.engine.pipeline import analyze
+from frictionminer.engine.result import Result
+from frictionminer.io import load
+from frictionminer.report.pseudonymize import (
     Pseudonymizer,
     identifying_columns,
     pseudonymize_result,
 )
+from frictionminer.settings.load import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_logs"

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from frictionminer.classify import ROLE_COLUMNS, classify, suggest_roles, toml_string
-from frictionminer.config import load_settings
+from frictionminer.engine.classify import ROLE_COLUMNS, classify, suggest_roles, toml_string
 from frictionminer.errors import SchemaError
 from frictionminer.settings import ROLE_NAMES, RoleSettings, build_table
+from frictionminer.settings.load import load_settings
 
 
 @pytest.fixture(scope="module")

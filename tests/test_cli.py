@@ -177,7 +177,7 @@ def test_convert_round_trip(tmp_path: Path, suffix: str) -> None:
     code, _, err = run("convert", SHOELACE, "--group-col", "team", "-o", str(out))
     assert code == 0, err
     assert "wrote" in err and "41 events, 5 cases" in err
-    from frictionminer.ingest import load
+    from frictionminer.io import load
 
     orig = load(SHOELACE, _settings(group="team")).events
     back = load(str(out), _settings()).events
@@ -186,7 +186,7 @@ def test_convert_round_trip(tmp_path: Path, suffix: str) -> None:
 
 
 def _settings(**columns: str) -> object:
-    from frictionminer.config import load_settings
+    from frictionminer.settings.load import load_settings
 
     return load_settings(overrides={"columns": dict(columns)})
 

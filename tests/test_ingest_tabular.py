@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from frictionminer.errors import InputError
-from frictionminer.ingest.base import Finding, RawLog
-from frictionminer.ingest.tabular import SAMPLE_BYTES, CsvOptions, read_csv, read_parquet
+from frictionminer.io.base import Finding, RawLog
+from frictionminer.io.tabular import SAMPLE_BYTES, CsvOptions, read_csv, read_parquet
 
 DATA = Path(__file__).parent / "data" / "csv"
 B14 = "bpic2014/"

@@ -14,9 +14,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from frictionminer.errors import InputError
-from frictionminer.ingest.base import RawLog
-from frictionminer.ingest.xes import read_xes
-from frictionminer.ingest.xes_write import write_xes
+from frictionminer.io.base import RawLog
+from frictionminer.io.xes import read_xes
+from frictionminer.io.xes_write import write_xes
 
 LOGS = Path("/work/shared/logs")
 MALFORMED = LOGS / "pm4py-tests" / "xes_importer_tests"
@@ -420,7 +420,7 @@ def test_copy_keeps_working_in_tmp(tmp_path: Path) -> None:
 @pytest.fixture
 def split_always(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """Read every file in two parts (the path big files take), scratch files in tmp_path."""
-    from frictionminer.ingest import xes_split
+    from frictionminer.io import xes_split
 
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -431,7 +431,7 @@ def split_always(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Pa
 
 
 def _whole(path: Path, monkeypatch: pytest.MonkeyPatch) -> RawLog:
-    from frictionminer.ingest import xes_split
+    from frictionminer.io import xes_split
 
     with monkeypatch.context() as m:
         m.setattr(xes_split, "SPLIT_MIN_BYTES", 1 << 62)
@@ -644,7 +644,7 @@ def test_two_parts_equal_one_on_real_logs(
 def test_two_parts_without_sendfile(
     split_always: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from frictionminer.ingest import xes_split
+    from frictionminer.io import xes_split
 
     def no_sendfile(*args: object) -> int:
         raise OSError("sendfile not supported here")
@@ -659,7 +659,7 @@ def test_two_parts_without_sendfile(
 
 
 def test_trace_count_matches_the_regex_definition() -> None:
-    from frictionminer.ingest.xes_scan import _count_traces
+    from frictionminer.io.xes_scan import count_traces
 
     def reference(data: bytes) -> tuple[int, int]:
         traces = empty = 0
@@ -680,7 +680,7 @@ def test_trace_count_matches_the_regex_definition() -> None:
         _synthetic(12).encode(),
     ]
     for data in samples:
-        assert _count_traces(data, 0) == reference(data), data
+        assert count_traces(data, 0) == reference(data), data
 
 
 @pytest.mark.skipif(not Path("/bin/false").exists(), reason="needs /bin/false")
@@ -703,8 +703,8 @@ def test_medium_path_reads_a_copy_without_globals(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, suffix: str
 ) -> None:
     """Whole-file rustxes with the scan in a child process: one run, on a stripped copy."""
-    from frictionminer.ingest import xes as xes_module
-    from frictionminer.ingest import xes_split
+    from frictionminer.io import xes as xes_module
+    from frictionminer.io import xes_split
 
     text = _synthetic(40)
     target = tmp_path / f"log{suffix}"
@@ -712,13 +712,13 @@ def test_medium_path_reads_a_copy_without_globals(
     monkeypatch.setattr(xes_split, "SPLIT_MIN_BYTES", 1 << 62)
     monkeypatch.setattr(xes_module, "_PARALLEL_MIN_BYTES", 0)
     runs: list[Path] = []
-    run = xes_module._run_rustxes
+    run = xes_module.run_rustxes
 
     def counted(p: Path) -> object:
         runs.append(p)
         return run(p)
 
-    monkeypatch.setattr(xes_module, "_run_rustxes", counted)
+    monkeypatch.setattr(xes_module, "run_rustxes", counted)
     raw = read_xes(target)
     assert raw.details["reader"] == "rustxes"
     assert len(runs) == 1 and runs[0] != target and not runs[0].exists()

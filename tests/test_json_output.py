@@ -17,10 +17,11 @@ from typing import Any
 import polars as pl
 import pytest
 
-from frictionminer import analysis
-from frictionminer.analysis import Result, analyze
-from frictionminer.config import load_settings
-from frictionminer.ingest import load
+from frictionminer.engine import result as analysis
+from frictionminer.engine.pipeline import analyze
+from frictionminer.engine.result import Result
+from frictionminer.io import load
+from frictionminer.settings.load import load_settings
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 

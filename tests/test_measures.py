@@ -15,12 +15,12 @@ from polars.testing import assert_frame_equal
 
 from conftest import shared_log
 from frictionminer import schema as S
-from frictionminer.classify import ROLE_COLUMNS, classify
+from frictionminer.engine.classify import ROLE_COLUMNS, classify
+from frictionminer.engine.measures import MEASURES, case_measures
+from frictionminer.engine.paths import ANNOTATIONS, annotate, select_instances
 from frictionminer.errors import SchemaError
-from frictionminer.ingest.base import RawLog
-from frictionminer.ingest.normalize import normalize
-from frictionminer.measures import MEASURES, case_measures
-from frictionminer.paths import ANNOTATIONS, annotate, select_instances
+from frictionminer.io.base import RawLog
+from frictionminer.io.normalize import normalize
 from frictionminer.settings import (
     ColumnSettings,
     MeasureSettings,
@@ -501,7 +501,7 @@ def test_receipt_log_matches_reference() -> None:
 
 
 def test_bpic2013_closed_problems_match_reference() -> None:
-    from frictionminer.ingest import load
+    from frictionminer.io import load
 
     path = shared_log("bpic2013/BPI_Challenge_2013_closed_problems.xes.gz")
     # The meaning is in the sub-status (lifecycle:transition), which is no transition.

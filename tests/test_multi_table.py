@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from conftest import shared_log
 from frictionminer.cli import app
-from frictionminer.config import load_settings
 from frictionminer.errors import ConfigError
-from frictionminer.ingest import load
+from frictionminer.io import load
+from frictionminer.settings.load import load_settings
 
 runner = CliRunner()
 

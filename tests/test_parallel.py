@@ -8,11 +8,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from frictionminer import analysis
-from frictionminer.analysis import analyze, measure_cases, measure_cases_parallel
-from frictionminer.config import load_settings
-from frictionminer.ingest import load
-from frictionminer.paths import select_instances
+from frictionminer.engine import pipeline as analysis
+from frictionminer.engine.paths import select_instances
+from frictionminer.engine.pipeline import analyze, measure_cases, measure_cases_parallel
+from frictionminer.io import load
+from frictionminer.settings.load import load_settings
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 PATH_ORDER = ["case_id", "timestamp", "event_index"]

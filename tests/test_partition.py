@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from conftest import shared_log
 from frictionminer import schema as S
-from frictionminer.audit import Window, load_logs, run_audit
+from frictionminer.audit.run import Window, load_logs, run_audit
 from frictionminer.cli import app
-from frictionminer.config import load_settings
-from frictionminer.ingest import load
-from frictionminer.partitions import MANIFEST, read_manifest
+from frictionminer.io import load
+from frictionminer.io.partitions import MANIFEST, read_manifest
+from frictionminer.settings.load import load_settings
 
 runner = CliRunner()
 

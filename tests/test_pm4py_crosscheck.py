@@ -32,10 +32,11 @@ import polars as pl
 import pytest
 
 from conftest import REPO, shared_log
-from frictionminer.analysis import Result, analyze
-from frictionminer.causes import find_causes
-from frictionminer.config import load_settings
-from frictionminer.ingest import load
+from frictionminer.engine.causes import find_causes
+from frictionminer.engine.pipeline import analyze
+from frictionminer.engine.result import Result
+from frictionminer.io import load
+from frictionminer.settings.load import load_settings
 
 HERE = Path(__file__).resolve().parent
 TOL_HOURS = 1e-6

@@ -15,13 +15,13 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from frictionminer.analysis import analyze
-from frictionminer.causes import find_causes
 from frictionminer.cli import app
-from frictionminer.config import load_settings
-from frictionminer.ingest import load
+from frictionminer.engine.causes import find_causes
+from frictionminer.engine.pipeline import analyze
+from frictionminer.io import load
 from frictionminer.report.html import CSP, render_html
 from frictionminer.report.markdown import render_score_markdown
+from frictionminer.settings.load import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOELACE = str(ROOT / "sample_logs" / "shoelace.csv")

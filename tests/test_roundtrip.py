@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from frictionminer.config import load_settings
-from frictionminer.convert import write_log
-from frictionminer.ingest import load
-from frictionminer.ingest.base import RawLog
-from frictionminer.ingest.normalize import normalize
+from frictionminer.io import load
+from frictionminer.io.base import RawLog
+from frictionminer.io.convert import write_log
+from frictionminer.io.normalize import normalize
+from frictionminer.settings.load import load_settings
 
 # Awkward but printable text: delimiters, quotes, markup, umlauts; no control characters
 # (XML 1.0 cannot carry them) and no leading/trailing blanks (CSV readers may trim).

@@ -10,9 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from frictionminer.config import load_settings
-from frictionminer.errors import ConfigError, SchemaError
-from frictionminer.rules import (
+from frictionminer.engine.rules import (
     FLAG_COLUMNS,
     REMEDIES,
     RULES,
@@ -23,8 +21,10 @@ from frictionminer.rules import (
     rule_records,
     validate_rule_settings,
 )
-from frictionminer.score import score_cases
+from frictionminer.engine.score import score_cases
+from frictionminer.errors import ConfigError, SchemaError
 from frictionminer.settings import Settings
+from frictionminer.settings.load import load_settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 SETTINGS = Settings()
@@ -364,6 +364,6 @@ def test_rule_names_are_unique() -> None:
 def test_docs_rules_md_is_generated_from_the_table() -> None:
     assert DOCS.read_text(encoding="utf-8") == render_markdown(), (
         "docs/rules.md is stale: regenerate it with "
-        "python -c 'from frictionminer.rules import render_markdown as r; "
+        "python -c 'from frictionminer.engine.rules import render_markdown as r; "
         'print(r(), end="")\' > docs/rules.md'
     )

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from frictionminer.engine.score import ALL_CASES, PROPORTION_COLUMNS, SCORE_TERMS, score_cases
 from frictionminer.errors import SchemaError
-from frictionminer.score import ALL_CASES, PROPORTION_COLUMNS, SCORE_TERMS, score_cases
 from frictionminer.settings import ProportionSettings, Settings, WeightSettings
 
 SETTINGS = Settings()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from frictionminer.config import load_settings
 from frictionminer.errors import ConfigError
+from frictionminer.settings.load import load_settings
 
 
 def write(path: Path, text: str) -> Path:
@@ -103,7 +103,11 @@ def test_settings_import_no_module_that_uses_them(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = out.stdout
     assert "frictionminer.settings" in loaded
-    for module in ("frictionminer.rules", "frictionminer.audit", "frictionminer.config"):
+    for module in (
+        "frictionminer.engine.rules",
+        "frictionminer.audit.run",
+        "frictionminer.settings.load",
+    ):
         assert f"'{module}'" not in loaded
 
 

@@ -19,13 +19,14 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from conftest import REPO, shared_log
-from frictionminer.analysis import Result, analyze
-from frictionminer.config import load_settings
+from frictionminer.engine.pipeline import analyze
+from frictionminer.engine.result import Result
 from frictionminer.errors import UsageError
-from frictionminer.ingest import load, read_raw
+from frictionminer.io import load, read_raw
+from frictionminer.scale.plan import ShardPlan
+from frictionminer.scale.shards import analyze_path, choose_shards, plan, split
 from frictionminer.settings import Settings
-from frictionminer.shardplan import ShardPlan
-from frictionminer.shards import analyze_path, choose_shards, plan, split
+from frictionminer.settings.load import load_settings
 from frictionminer.simulate import simulate
 from frictionminer.simulate.api import scenario_config
 
@@ -127,7 +128,7 @@ def test_flags_in_slices_equal_flags_at_once(
     warranty: tuple[Path, Settings, Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Large tables evaluate the rules slice by slice (analysis.FLAG_CHUNK): same flags."""
-    import frictionminer.analysis as analysis
+    import frictionminer.engine.pipeline as analysis
 
     path, settings, memory = warranty
     monkeypatch.setattr(analysis, "FLAG_CHUNK", 500)
@@ -161,7 +162,7 @@ def test_split_partitions_the_rows_by_case(
 
 def test_shard_files_are_removed(warranty: tuple[Path, Settings, Result], tmp_path: Path) -> None:
     """The shard files live in a temporary folder inside ``workdir``, gone afterwards."""
-    import frictionminer.shards as shards
+    import frictionminer.scale.shards as shards
 
     path, settings, memory = warranty
     seen: list[list[Path]] = []
@@ -184,7 +185,7 @@ def test_shard_files_are_removed(warranty: tuple[Path, Settings, Result], tmp_pa
 def test_shard_files_are_removed_on_failure(
     warranty: tuple[Path, Settings, Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import frictionminer.analysis as analysis
+    import frictionminer.engine.pipeline as analysis
 
     path, settings, _ = warranty
     calls = 0
@@ -230,12 +231,12 @@ def test_split_without_partitioned_sink(
 def test_analysis_does_not_import_shards() -> None:
     """No cycle: analysis names ShardPlan from shardplan; shards imports analysis."""
     code = (
-        "import sys, frictionminer.analysis, frictionminer.shardplan;"
-        "print('frictionminer.shards' in sys.modules)"
+        "import sys, frictionminer.engine.pipeline, frictionminer.scale.plan;"
+        "print('frictionminer.scale.shards' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-    import frictionminer.shards as shards
+    import frictionminer.scale.shards as shards
 
     assert shards.ShardPlan is ShardPlan
 

@@ -129,8 +129,8 @@ def test_rates() -> None:
 
 
 def test_config_maps_every_activity_to_its_roles(tmp_path: Path) -> None:
-    from frictionminer.classify import classify
-    from frictionminer.config import load_settings
+    from frictionminer.engine.classify import classify
+    from frictionminer.settings.load import load_settings
 
     for scenario in SCENARIOS:
         path = tmp_path / f"{scenario}.toml"
@@ -176,8 +176,8 @@ def test_cli_simulate_write_config_and_score(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".xes", ".xes.gz", ".parquet"])
 def test_cli_formats_read_back(tmp_path: Path, suffix: str) -> None:
-    from frictionminer.config import load_settings
-    from frictionminer.ingest import load
+    from frictionminer.io import load
+    from frictionminer.settings.load import load_settings
 
     out, config = tmp_path / f"log{suffix}", tmp_path / "c.toml"
     code, _, err = run(

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from frictionminer.errors import SchemaError
-from frictionminer.ingest.timestamps import parse_timestamps
+from frictionminer.io.timestamps import parse_timestamps
 
 
 def utc(*args: int) -> datetime:

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from conftest import REPO, shared_log
 from frictionminer.cli import app
-from frictionminer.config import load_settings
-from frictionminer.ingest import load
+from frictionminer.io import load
+from frictionminer.settings.load import load_settings
 
 runner = CliRunner()
 BPIC13_CONFIG = REPO / "docs" / "examples" / "bpic2013.toml"

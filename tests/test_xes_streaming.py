@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 
 from conftest import SAMPLES, shared_log
-from frictionminer.config import load_settings
-from frictionminer.convert import convert
 from frictionminer.errors import InputError
-from frictionminer.ingest.xes import NotStreamable, split_xes, stream_xes
+from frictionminer.io.convert import convert
+from frictionminer.io.xes import NotStreamable, split_xes, stream_xes
+from frictionminer.settings.load import load_settings
 
 
 def _both(log: Path, tmp_path: Path, chunk_events: int) -> tuple[pl.DataFrame, pl.DataFrame]:

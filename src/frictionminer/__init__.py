@@ -18,18 +18,19 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["EventLog", "Result", "Settings", "analyze", "load", "load_settings"]
 
 if TYPE_CHECKING:
-    from frictionminer.analysis import Result, analyze
-    from frictionminer.config import load_settings
-    from frictionminer.ingest import EventLog, load
+    from frictionminer.engine.pipeline import analyze
+    from frictionminer.engine.result import Result
+    from frictionminer.io import EventLog, load
     from frictionminer.settings import Settings
+    from frictionminer.settings.load import load_settings
 
 _LAZY = {
-    "analyze": "frictionminer.analysis",
-    "Result": "frictionminer.analysis",
-    "load": "frictionminer.ingest",
-    "EventLog": "frictionminer.ingest",
+    "analyze": "frictionminer.engine.pipeline",
+    "Result": "frictionminer.engine.result",
+    "load": "frictionminer.io",
+    "EventLog": "frictionminer.io",
     "Settings": "frictionminer.settings",
-    "load_settings": "frictionminer.config",
+    "load_settings": "frictionminer.settings.load",
 }
 
 

@@ -383,7 +383,7 @@ def main_flows(
     flows: pl.DataFrame, max_nodes: int = 14, max_edges: int = 28
 ) -> tuple[list[str], pl.DataFrame]:
     """The main flows: the busiest activities and the busiest edges among them."""
-    from frictionminer.causes import END, START
+    from frictionminer.engine.causes import END, START
 
     volume = (
         flows.filter(pl.col("target") != END)
@@ -412,7 +412,7 @@ def process_map_dot(
 ) -> str:
     """The directly-follows graph as DOT: edge colour and label by median wait, width by
     frequency; node fill by the share of its events that push a task onto the customer."""
-    from frictionminer.causes import END, START
+    from frictionminer.engine.causes import END, START
 
     nodes, edges = main_flows(flows, max_nodes, max_edges)
     tasks = dict(

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from frictionminer.classify import RoleSuggestion
+    from frictionminer.engine.classify import RoleSuggestion
 
 
 def render_terminal(s: RoleSuggestion, console: Console, *, show_toml: bool) -> None:

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from frictionminer.analysis import Result
+from frictionminer.engine.result import Result
 from frictionminer.report.units import hours
 
 _HALF_DAY = timedelta(hours=12)
@@ -132,7 +132,7 @@ def display_clock(result: Result) -> tuple[Callable[[datetime], str], str]:
 
 
 def build_story(result: Result, case_id: str) -> Story:
-    from frictionminer.score import SCORE_TERMS
+    from frictionminer.engine.score import SCORE_TERMS
 
     events, row, flags = result.case(case_id)
     clock, clock_label = display_clock(result)

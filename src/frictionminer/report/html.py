@@ -1,13 +1,14 @@
 """The consultant's report: one self-contained HTML file, English or German.
 
-This module only formats: every number comes from the :class:`~frictionminer.analysis.Result`
-(``summary()``, the ranked cases, ``build_story``) and the :class:`~frictionminer.causes.Causes`
-drawn from it, so the report says exactly what ``score --format json`` says.  The page is a
-jinja2 template (``templates/report.html.j2``, read with importlib.resources) with
-autoescaping on — activity names, team names and attributes come from the log and are
-untrusted text.  Charts are inline SVG (:mod:`frictionminer.report.charts`); the page has
-no script and its Content-Security-Policy forbids every network load, so it opens offline
-and cannot call home.
+This module only formats: every number comes from the
+:class:`~frictionminer.engine.result.Result` (``summary()``, the ranked cases,
+``build_story``) and the :class:`~frictionminer.engine.causes.Causes` drawn from it, so
+the report says exactly what ``score --format json`` says.  The page is a jinja2 template
+(``templates/report.html.j2``, read with importlib.resources) with autoescaping on —
+activity names, team names and attributes come from the log and are untrusted text.
+Charts are inline SVG (:mod:`frictionminer.report.charts`); the page has no script and its
+Content-Security-Policy forbids every network load, so it opens offline and cannot call
+home.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from frictionminer.analysis import Result
-    from frictionminer.causes import Causes
+    from frictionminer.engine.causes import Causes
+    from frictionminer.engine.result import Result
 
 Lang = Literal["en", "de"]
 LANGS: tuple[Lang, ...] = ("en", "de")
@@ -598,9 +599,9 @@ def render_html(
     import polars as pl
     from markupsafe import Markup
 
+    from frictionminer.engine.rules import REMEDIES, RULES
     from frictionminer.report import charts
     from frictionminer.report.explain import build_story
-    from frictionminer.rules import REMEDIES, RULES
 
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
@@ -747,12 +748,12 @@ def render_html(
             causes.handoff_pairs, 12, t["heatmap"], t["from_team"], t["to_team"]
         )
     )
-    from frictionminer.causes import _shorten
+    from frictionminer.engine.causes import shorten_path
 
     variant_rows = [
         {
             "rank": r["rank"],
-            "path": _shorten(r["variant"], 8),
+            "path": shorten_path(r["variant"], 8),
             "path_full": r["variant"],
             "cases": _num(r["cases"], lang),
             "share": _pct(r["case_share"], lang),

@@ -1,4 +1,4 @@
-"""Rendering of :class:`frictionminer.profile.LogProfile`."""
+"""Rendering of :class:`frictionminer.io.profile.LogProfile`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from frictionminer.profile import LogProfile
+from frictionminer.io.profile import LogProfile
 
 
 def _span(p: LogProfile) -> str:

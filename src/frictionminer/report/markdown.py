@@ -3,7 +3,7 @@
 GitHub-flavoured Markdown: a headline, the share of cases flagged per rule, the top cases
 and, when given, the largest causes.  Only formatting: numbers come from
 ``result.summary()`` and ``result.case_records()`` (the JSON contract), causes from
-:func:`frictionminer.causes.find_causes`.  Text from the log (case ids, activity and team
+:func:`frictionminer.engine.causes.find_causes`.  Text from the log (case ids, activity and team
 names) is escaped so that it cannot break the table or inject markup or mentions.
 """
 
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from frictionminer.report.units import hours
 
 if TYPE_CHECKING:
-    from frictionminer.analysis import Result
-    from frictionminer.causes import Causes
+    from frictionminer.engine.causes import Causes
+    from frictionminer.engine.result import Result
 
 DEFAULT_TOP = 10
 
@@ -32,7 +32,7 @@ def render_score_markdown(
     result: Result, top: int | None = None, causes: Causes | None = None
 ) -> str:
     """The summary as Markdown; ``top`` cases (default 10), up to three causes if given."""
-    from frictionminer.rules import RULES
+    from frictionminer.engine.rules import RULES
 
     n_top = top or DEFAULT_TOP
     s = result.summary()

@@ -12,7 +12,7 @@ from frictionminer.settings import Settings
 
 
 def render_terminal(settings: Settings, console: Console) -> None:
-    from frictionminer.rules import rule_records
+    from frictionminer.engine.rules import rule_records
 
     table = Table(title=f"Flag rules (config: {settings.source})", title_justify="left")
     table.add_column("rule", no_wrap=True)
@@ -39,6 +39,6 @@ def render_terminal(settings: Settings, console: Console) -> None:
 
 
 def render_json(settings: Settings) -> str:
-    from frictionminer.rules import rule_records
+    from frictionminer.engine.rules import rule_records
 
     return json.dumps({"rules": rule_records(settings)}, indent=2, ensure_ascii=False) + "\n"

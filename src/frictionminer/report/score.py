@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from frictionminer.analysis import Result
+from frictionminer.engine.result import Result
 from frictionminer.errors import UsageError
 from frictionminer.report.units import short_hours
 
@@ -92,7 +92,7 @@ def render_terminal(result: Result, console: Console, top: int | None) -> None:
 
 
 def render_summary(summary: dict[str, Any], console: Console) -> None:
-    from frictionminer.rules import RULES
+    from frictionminer.engine.rules import RULES
 
     console.print(
         f"[bold]Summary[/bold]: {summary['cases']:,} cases, {summary['events']:,} events; "
@@ -120,7 +120,7 @@ def _write_table(result: Result, *, top: int | None, output: Path | None, quiet:
     if output is None:
         render_terminal(result, stdout(quiet=quiet), top)
     else:
-        from frictionminer.outputs import write_text
+        from frictionminer.io.outputs import write_text
 
         write_text(output, render_to_text(lambda c: render_terminal(result, c, top), width=160))
 
@@ -133,7 +133,7 @@ def _write_json(result: Result, *, top: int | None, output: Path | None, quiet: 
         result.write_json(sys.stdout.buffer, top)
         sys.stdout.buffer.flush()
         return
-    from frictionminer.outputs import write_with
+    from frictionminer.io.outputs import write_with
 
     def write(tmp: Path) -> None:
         with tmp.open("wb") as fh:
@@ -148,7 +148,7 @@ def _text_out(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        from frictionminer.outputs import write_text
+        from frictionminer.io.outputs import write_text
 
         write_text(output, text)
 
@@ -161,14 +161,14 @@ def _write_csv(result: Result, *, top: int | None, output: Path | None, quiet: b
 def _write_parquet(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
     if output is None:
         raise UsageError("parquet output needs a file", hint="add -o cases.parquet")
-    from frictionminer.outputs import write_with
+    from frictionminer.io.outputs import write_with
 
     table = result.flat_table(top)
     write_with(output, lambda tmp: table.write_parquet(tmp))
 
 
 def _write_markdown(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
-    from frictionminer.causes import find_causes
+    from frictionminer.engine.causes import find_causes
     from frictionminer.report.markdown import render_score_markdown
 
     _text_out(render_score_markdown(result, top, find_causes(result)), output)

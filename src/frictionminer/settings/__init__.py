@@ -6,7 +6,7 @@ FILE`` if given, else ``frictionminer.toml`` in the working directory, else the
 
 Every table is a dataclass; its fields are the allowed keys.  An unknown key or a value
 of the wrong type is a :class:`ConfigError` that names the file and the dotted key.
-This package knows no other module of frictionminer: :mod:`frictionminer.config`, above
+This package knows no other module of frictionminer: :mod:`frictionminer.settings.load`, above
 it, adds the checks of ``[rules]`` and ``[audit]``, whose keys those modules define.
 """
 
@@ -172,14 +172,14 @@ class Settings:
     proportion: ProportionSettings = field(default_factory=ProportionSettings)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per-rule settings (``[rules.FM001]``), validated against the rule table by
-    :func:`frictionminer.config.load_settings`."""
+    :func:`frictionminer.settings.load.load_settings`."""
     sources: list[SourceSettings] = field(default_factory=list)
     """More event tables of the same log (``[[sources]]``)."""
     case_tables: list[CaseTableSettings] = field(default_factory=list)
     """One-row-per-case tables joined in as case attributes (``[[case_tables]]``)."""
     audit: dict[str, Any] = field(default_factory=dict)
     """The ``[audit]`` table (CI gates, baseline comparison), validated by
-    :func:`frictionminer.audit.parse_audit_settings`."""
+    :func:`frictionminer.audit.run.parse_audit_settings`."""
     source: str = "built-in defaults"
     """Where the project layer came from (a path, or 'built-in defaults')."""
 
@@ -404,7 +404,7 @@ def read_settings(
 
     The ``[rules]`` and ``[audit]`` tables are kept as read: their keys belong to the rule
     table and to the audit, which check them in
-    :func:`frictionminer.config.load_settings` — use that, unless the caller needs
+    :func:`frictionminer.settings.load.load_settings` — use that, unless the caller needs
     neither (reading a log does not).
     ``overrides`` are command-line values by table and key; ``None`` values are ignored
     so that an option the user did not pass never hides a file's setting.

@@ -68,7 +68,7 @@ def _peer(expr: pl.Expr) -> pl.Expr:
 
 def flag_truth(table: pl.DataFrame, reopened: BoolArray) -> pl.DataFrame:
     """``table`` plus one Boolean column per rule id: its definition holds on the truth."""
-    from frictionminer.rules import RULES
+    from frictionminer.engine.rules import RULES
     from frictionminer.settings import Settings
 
     settings = Settings()

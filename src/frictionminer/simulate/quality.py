@@ -22,9 +22,9 @@ def score_simulated(
     scenario: str, cases: int, seed: int, rates: float | Mapping[str, float] | None = None
 ) -> pl.DataFrame:
     """One row per case: ``case_id``, ``injected`` (labels) and ``flagged`` (raised ids)."""
-    from frictionminer.analysis import analyze
-    from frictionminer.config import load_settings
-    from frictionminer.ingest import load
+    from frictionminer.engine.pipeline import analyze
+    from frictionminer.io import load
+    from frictionminer.settings.load import load_settings
 
     events = simulate(scenario, cases, seed, rates)
     with tempfile.TemporaryDirectory() as tmp:

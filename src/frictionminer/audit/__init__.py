@@ -1,0 +1,1 @@
+"""CI audit of (weekly) logs: window, statistics, baseline, gates."""

@@ -1,0 +1,71 @@
+"""`frictionminer convert`."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from frictionminer.cli.options import LogArg, QuietOpt, handle_errors, with_log_options
+from frictionminer.settings import Settings
+
+
+class PartitionBy(StrEnum):
+    week = "week"
+    month = "month"
+    day = "day"
+
+
+@handle_errors
+@with_log_options
+def convert(
+    log: LogArg,
+    settings: Settings,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Output file: .parquet, .csv, .csv.gz, .xes or .xes.gz (format from the "
+            "suffix); with --partition-by, a folder of Parquet files.",
+        ),
+    ],
+    partition_by: Annotated[
+        PartitionBy | None,
+        typer.Option(
+            "--partition-by",
+            help="Write a folder of Parquet files, one per ISO week (month, day) in which "
+            "each case began: a case is never split; audit --window then reads only the "
+            "partitions it needs.",
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace a non-empty --partition-by folder."),
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Convert a log to the canonical table as Parquet, CSV or XES.
+
+    Big XES files (over about 1 GB decompressed) are converted to Parquet chunk by chunk,
+    in bounded memory.
+    """
+    from frictionminer.io.convert import convert as run_convert
+
+    summary = run_convert(
+        log,
+        output,
+        settings,
+        partition_by=partition_by.value if partition_by is not None else None,
+        overwrite=overwrite,
+    )
+    if not quiet:
+        how = f", {summary.chunks} chunks streamed" if summary.streamed else ""
+        where = f", {summary.partitions} partitions" if partition_by is not None else ""
+        sys.stderr.write(
+            f"wrote {output} ({summary.format}{where}): {summary.events:,} events, "
+            f"{summary.cases:,} cases{how}\n"
+        )

@@ -1,0 +1,58 @@
+"""`frictionminer explain`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from frictionminer.cli.options import (
+    InfoFormat,
+    LogArg,
+    OutputOpt,
+    PseudoKeyOpt,
+    PseudoOpt,
+    emit,
+    handle_errors,
+    load_log,
+    pseudonymized,
+    with_log_options,
+)
+from frictionminer.settings import Settings
+
+
+@handle_errors
+@with_log_options
+def explain(
+    log: LogArg,
+    case_id: Annotated[str, typer.Argument(help="The case to explain.", show_default=False)],
+    settings: Settings,
+    fmt: Annotated[
+        InfoFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = InfoFormat.table,
+    output: OutputOpt = None,
+    pseudonymize: PseudoOpt = False,
+    pseudonym_key: PseudoKeyOpt = None,
+) -> None:
+    """The case as the customer lived it: each step, the waits, the handoffs, the flags."""
+    from frictionminer.engine.pipeline import analyze
+    from frictionminer.report import explain as explain_report
+
+    result, key = pseudonymized(
+        analyze(load_log(log, settings), settings), pseudonymize, pseudonym_key
+    )
+    if key is not None and case_id not in set(result.cases["case_id"].to_list()):
+        from frictionminer.report.pseudonymize import Pseudonymizer
+
+        case_id = Pseudonymizer(key).case_id(case_id)  # the original id was given
+    story = explain_report.build_story(result, case_id)
+    if fmt is InfoFormat.json:
+        emit(explain_report.render_json(story), output)
+    elif output is None:
+        from frictionminer.report.console import stdout
+
+        explain_report.render_terminal(story, stdout())
+    else:
+        from frictionminer.report.console import render_to_text
+
+        emit(render_to_text(lambda c: explain_report.render_terminal(story, c)), output)

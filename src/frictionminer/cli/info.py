@@ -1,0 +1,53 @@
+"""`frictionminer info`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from frictionminer.cli.options import (
+    InfoFormat,
+    LogArg,
+    OutputOpt,
+    QuietOpt,
+    emit,
+    handle_errors,
+    load_log,
+    with_log_options,
+)
+from frictionminer.settings import Settings
+
+
+@handle_errors
+@with_log_options
+def info(
+    log: LogArg,
+    settings: Settings,
+    fmt: Annotated[
+        InfoFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = InfoFormat.table,
+    output: OutputOpt = None,
+    top: Annotated[int, typer.Option("--top", help="How many activities to list.", min=1)] = 10,
+    quiet: QuietOpt = False,
+) -> None:
+    """What is in the log: cases, events, activities, time span, columns and their roles,
+    events per case, and data-quality findings."""
+    if output is not None:
+        from frictionminer.io.outputs import check_writable
+
+        check_writable(output)
+    from frictionminer.io.profile import profile_log
+    from frictionminer.report import info as info_report
+
+    profile = profile_log(load_log(log, settings), top=top)
+    if fmt is InfoFormat.json:
+        emit(info_report.render_json(profile), output)
+    elif output is None:
+        from frictionminer.report.console import stdout
+
+        info_report.render_terminal(profile, stdout(quiet=quiet))
+    else:
+        from frictionminer.report.console import render_to_text
+
+        emit(render_to_text(lambda c: info_report.render_terminal(profile, c)), output)

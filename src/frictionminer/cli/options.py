@@ -1,0 +1,332 @@
+"""What every command shares: error handling, option bundles declared once, settings from options.
+
+Each command parses its options into :class:`~frictionminer.settings.Settings`, calls one
+library function, hands the result to a reporter and maps the outcome to an exit code.
+Heavy imports (polars, pm4py) happen inside the commands so that ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import traceback
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from frictionminer.errors import EXIT_USAGE, FrictionminerError
+from frictionminer.settings import Settings
+
+if TYPE_CHECKING:
+    from frictionminer.io import EventLog
+
+state: dict[str, bool] = {"debug": False, "quiet": False}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(fn: F) -> F:
+    """Turn library errors into one line on stderr and exit code 2 (traceback with --debug)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except FrictionminerError as exc:
+            if state["debug"]:
+                traceback.print_exc()
+            sys.stderr.write(f"error: {exc}\n")
+            raise typer.Exit(EXIT_USAGE) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --- option bundles, declared once --------------------------------------------------
+LogArg = Annotated[
+    str,
+    typer.Argument(
+        help="Event log: .xes/.xes.gz, .csv/.csv.gz, .parquet, a directory or a glob.",
+        show_default=False,
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (default: ./frictionminer.toml, else \\[tool.frictionminer] "
+        "in ./pyproject.toml, else built-in defaults).",
+        rich_help_panel="Config",
+    ),
+]
+_COLS = "Columns"
+CaseCol = Annotated[
+    str | None, typer.Option("--case-col", help="Case id column.", rich_help_panel=_COLS)
+]
+ActivityCol = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--activity-col",
+        help="Activity column; repeat to compose the activity from several columns "
+        "(joined with '/', like an XES classifier).",
+        rich_help_panel=_COLS,
+    ),
+]
+TimestampCol = Annotated[
+    str | None, typer.Option("--timestamp-col", help="Timestamp column.", rich_help_panel=_COLS)
+]
+ResourceCol = Annotated[
+    str | None, typer.Option("--resource-col", help="Resource column.", rich_help_panel=_COLS)
+]
+GroupCol = Annotated[
+    str | None,
+    typer.Option("--group-col", help="Team/group column (for handoffs).", rich_help_panel=_COLS),
+]
+ChannelCol = Annotated[
+    str | None, typer.Option("--channel-col", help="Contact channel column.", rich_help_panel=_COLS)
+]
+LifecycleCol = Annotated[
+    str | None,
+    typer.Option("--lifecycle-col", help="Lifecycle transition column.", rich_help_panel=_COLS),
+]
+_READ = "Reading"
+TimezoneOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone",
+        help="Timezone of timestamps written without an offset (IANA name; default UTC).",
+        rich_help_panel=_READ,
+    ),
+]
+TsFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timestamp-format",
+        help="strftime format of the timestamp column, e.g. '%d.%m.%Y %H:%M' (default: detect).",
+        rich_help_panel=_READ,
+    ),
+]
+DelimiterOpt = Annotated[
+    str | None,
+    typer.Option("--delimiter", help="CSV delimiter (default: detect).", rich_help_panel=_READ),
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option("--encoding", help="CSV encoding (default: detect).", rich_help_panel=_READ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")]
+_MORE = "More tables"
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        help="Another event table of the same log, joined on the case id: "
+        "'PATH;case=COL;activity=COL;timestamp=COL[;group=COL;channel=COL;"
+        "activity_prefix=TEXT]'. Repeatable; also [[sources]] in the config.",
+        rich_help_panel=_MORE,
+    ),
+]
+CaseTableOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--case-table",
+        help="A one-row-per-case table joined in as case: attributes: "
+        "'PATH;key=COL[;columns=A,B]'. Repeatable; also [[case_tables]] in the config.",
+        rich_help_panel=_MORE,
+    ),
+]
+
+_LOG_OPTIONS: dict[str, Any] = {
+    "config": (ConfigOpt, None),
+    "case_col": (CaseCol, None),
+    "activity_col": (ActivityCol, None),
+    "timestamp_col": (TimestampCol, None),
+    "resource_col": (ResourceCol, None),
+    "group_col": (GroupCol, None),
+    "channel_col": (ChannelCol, None),
+    "lifecycle_col": (LifecycleCol, None),
+    "timezone": (TimezoneOpt, None),
+    "timestamp_format": (TsFormatOpt, None),
+    "delimiter": (DelimiterOpt, None),
+    "encoding": (EncodingOpt, None),
+    "source": (SourceOpt, None),
+    "case_table": (CaseTableOpt, None),
+}
+
+
+_COLUMN_KEYS = ("case", "activity", "timestamp", "resource", "group", "channel", "lifecycle")
+
+
+def _parse_table_spec(spec: str, option: str) -> dict[str, Any]:
+    """``'PATH;key=value;...'`` into a ``[[sources]]``/``[[case_tables]]`` entry."""
+    from frictionminer.errors import UsageError
+
+    path, *pairs = spec.split(";")
+    entry: dict[str, Any] = {"path": path.strip()}
+    columns: dict[str, Any] = {}
+    for pair in pairs:
+        if not pair.strip():
+            continue
+        key, sep, value = pair.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key:
+            raise UsageError(
+                f"{option} {spec!r}: expected key=value after the path, got {pair!r}",
+                hint=f"e.g. {option} 'interactions.csv;case=Incident;activity=Category'",
+            )
+        if option == "--source" and key in _COLUMN_KEYS:
+            columns[key] = value
+        elif option == "--case-table" and key == "columns":
+            entry[key] = [c.strip() for c in value.split(",") if c.strip()]
+        else:
+            entry[key] = value
+    if columns:
+        entry["columns"] = columns
+    return entry
+
+
+def with_log_options(fn: F) -> F:
+    """Add the shared config, column and reading options to a command.
+
+    The command declares a ``settings: Settings`` parameter instead; the options are
+    declared once here (as sqlite-utils does with its option bundles) and turned into
+    validated settings before the command runs.
+    """
+    sig = inspect.signature(fn, eval_str=True)
+    params = [p for p in sig.parameters.values() if p.name != "settings"]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+        for name, (ann, default) in _LOG_OPTIONS.items()
+    ]
+    positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    keyword = [p for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    positional = [p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in positional]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opts = {name: kwargs.pop(name, default) for name, (_, default) in _LOG_OPTIONS.items()}
+        kwargs["settings"] = settings_from_options(**opts)
+        return fn(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[
+            *positional,
+            *[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in keyword],
+            *extra,
+        ]
+    )
+    annotations = {k: v for k, v in fn.__annotations__.items() if k != "settings"}
+    annotations.update({name: ann for name, (ann, _) in _LOG_OPTIONS.items()})
+    wrapper.__annotations__ = annotations
+    return wrapper  # type: ignore[return-value]
+
+
+class InfoFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def settings_from_options(
+    config: Path | None = None,
+    *,
+    case_col: str | None = None,
+    activity_col: list[str] | None = None,
+    timestamp_col: str | None = None,
+    resource_col: str | None = None,
+    group_col: str | None = None,
+    channel_col: str | None = None,
+    lifecycle_col: str | None = None,
+    timezone: str | None = None,
+    timestamp_format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    source: list[str] | None = None,
+    case_table: list[str] | None = None,
+) -> Settings:
+    from frictionminer.settings.load import load_settings
+
+    activity: str | list[str] | None = None
+    if activity_col:
+        activity = activity_col[0] if len(activity_col) == 1 else list(activity_col)
+    if delimiter == "\\t":
+        delimiter = "\t"
+    return load_settings(
+        config,
+        overrides={
+            "columns": {
+                "case": case_col,
+                "activity": activity,
+                "timestamp": timestamp_col,
+                "resource": resource_col,
+                "group": group_col,
+                "channel": channel_col,
+                "lifecycle": lifecycle_col,
+            },
+            "ingest": {
+                "timezone": timezone,
+                "timestamp_format": timestamp_format,
+                "delimiter": delimiter,
+                "encoding": encoding,
+            },
+        },
+        extra_sources=[_parse_table_spec(s, "--source") for s in source or []],
+        extra_case_tables=[_parse_table_spec(s, "--case-table") for s in case_table or []],
+    )
+
+
+def load_log(log: str, settings: Settings) -> EventLog:
+    from frictionminer.io import load
+
+    return load(log, settings)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write ``text`` to ``output`` atomically, or to stdout."""
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from frictionminer.io.outputs import write_text
+
+        write_text(output, text)
+
+
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file instead of stdout (atomically)."),
+]
+
+
+PseudoOpt = Annotated[
+    bool,
+    typer.Option(
+        "--pseudonymize",
+        help="Replace case ids, resources and identifying attributes by keyed hashes (GDPR).",
+    ),
+]
+PseudoKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pseudonym-key",
+        envvar="FRICTIONMINER_PSEUDONYM_KEY",
+        show_envvar=True,
+        help="Key for --pseudonymize; the same key gives the same pseudonyms "
+        "(default: a random key per run).",
+    ),
+]
+
+
+def pseudonymized(result: Any, enabled: bool, key_opt: str | None) -> tuple[Any, bytes | None]:
+    """The result with identifiers replaced when asked, and the key used."""
+    if not enabled:
+        return result, None
+    from frictionminer.report.pseudonymize import pseudonymize_result, resolve_key
+
+    key, _stable = resolve_key(key_opt)
+    return pseudonymize_result(result, key), key

@@ -1,0 +1,111 @@
+"""``frictionminer report``: the consultant's HTML report, as a command.
+
+polars, matplotlib and jinja2 are imported inside the command so that ``--help`` stays
+instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from frictionminer.cli.options import LogArg, QuietOpt, handle_errors, load_log, with_log_options
+from frictionminer.settings import Settings
+
+
+class ReportLang(StrEnum):
+    en = "en"
+    de = "de"
+
+
+@handle_errors
+@with_log_options
+def report(
+    log: LogArg,
+    settings: Settings,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="The HTML file to write (one self-contained file)."),
+    ],
+    lang: Annotated[
+        ReportLang, typer.Option("--lang", help="Language of the report's texts.")
+    ] = ReportLang.en,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Title (default: 'Customer friction report').")
+    ] = None,
+    top: Annotated[
+        int, typer.Option("--top", "-n", min=1, help="How many top cases to list.")
+    ] = 20,
+    timelines: Annotated[
+        int,
+        typer.Option("--timelines", min=0, help="How many of the top cases to tell in full."),
+    ] = 5,
+    pseudonymize: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymize",
+            help="Replace case ids, resources and identifying attributes by keyed hashes.",
+        ),
+    ] = False,
+    pseudonym_key: Annotated[
+        str | None,
+        typer.Option(
+            "--pseudonym-key",
+            envvar="FRICTIONMINER_PSEUDONYM_KEY",
+            help="Key for --pseudonymize (stable pseudonyms); default: a random key per run.",
+            show_envvar=True,
+        ),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """A self-contained HTML report for consultants: summary, key figures, causes with
+    charts, process map, top cases as the customer lived them, remedies, methods."""
+    import time
+
+    from frictionminer.io.outputs import check_writable, write_text
+
+    started = time.perf_counter()
+    check_writable(output)
+    from frictionminer.engine.causes import find_causes
+    from frictionminer.engine.pipeline import analyze
+    from frictionminer.report.html import render_html
+
+    result = analyze(load_log(log, settings), settings)
+    pseudo: Any = None
+    if pseudonymize:
+        from frictionminer.report.pseudonymize import (
+            identifying_columns,
+            pseudonymize_result,
+            resolve_key,
+        )
+
+        key, stable = resolve_key(pseudonym_key)
+        columns = identifying_columns(result.events)
+        result = pseudonymize_result(result, key, columns)
+        pseudo = (["case_id", *columns], stable)
+        if not stable and not quiet:
+            sys.stderr.write(
+                "note: pseudonyms use a random key and differ between runs "
+                "(set --pseudonym-key or FRICTIONMINER_PSEUDONYM_KEY for stable ones)\n"
+            )
+    causes = find_causes(result, settings)
+    html = render_html(
+        result,
+        causes,
+        lang=lang.value,
+        title=title,
+        top=top,
+        timelines=timelines,
+        pseudonymized=pseudo,
+    )
+    write_text(output, html)
+    if not quiet:
+        size = len(html.encode("utf-8"))
+        sys.stderr.write(
+            f"wrote {output} ({size / 1024:,.0f} KiB, {result.cases.height:,} cases) in "
+            f"{time.perf_counter() - started:.1f} s\n"
+        )

@@ -1,0 +1,79 @@
+"""`frictionminer score`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from frictionminer.cli.options import (
+    LogArg,
+    OutputOpt,
+    PseudoKeyOpt,
+    PseudoOpt,
+    QuietOpt,
+    handle_errors,
+    pseudonymized,
+    with_log_options,
+)
+from frictionminer.settings import Settings
+
+
+class ScoreFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+    markdown = "markdown"
+
+
+@handle_errors
+@with_log_options
+def score(
+    log: LogArg,
+    settings: Settings,
+    top: Annotated[
+        int | None,
+        typer.Option(
+            "--top",
+            "-n",
+            min=1,
+            help="How many cases to list, by friction score (default: 20 in the table; "
+            "every case in json/csv/parquet).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        ScoreFormat | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: from -o's suffix, else table)."
+        ),
+    ] = None,
+    output: OutputOpt = None,
+    quiet: QuietOpt = False,
+    pseudonymize: PseudoOpt = False,
+    pseudonym_key: PseudoKeyOpt = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            "--shards",
+            min=1,
+            help="Analyse a Parquet log in this many case-partitioned shards to bound memory "
+            "(default: automatic above 20M events; 1 = in memory).",
+        ),
+    ] = None,
+) -> None:
+    """Score every case by the customer's burden and flag the disproportionate ones."""
+    from frictionminer.report.score import WRITERS, infer_format
+
+    chosen = fmt.value if fmt is not None else infer_format(output)
+    if output is not None:
+        from frictionminer.io.outputs import check_writable
+
+        check_writable(output)
+    from frictionminer.scale.shards import analyze_path
+
+    result, _ = pseudonymized(
+        analyze_path(log, settings, shards=shards), pseudonymize, pseudonym_key
+    )
+    WRITERS[chosen](result, top=top, output=output, quiet=quiet)

@@ -1,0 +1,159 @@
+"""The ``simulate`` command: a thin shell over :func:`frictionminer.simulate.simulate`.
+
+numpy and polars are imported inside the command, so ``frictionminer --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from frictionminer.cli.options import QuietOpt, handle_errors
+
+
+def _parse_rates(values: list[str]) -> dict[str, float]:
+    """``--rate 0.1`` (every pattern) and ``--rate piecemeal=0.2`` (one pattern)."""
+    from frictionminer.errors import UsageError
+
+    rates: dict[str, float] = {}
+    for text in values:
+        name, sep, number = text.rpartition("=")
+        key = name.strip() if sep else "*"
+        try:
+            rates[key] = float(number)
+        except ValueError:
+            raise UsageError(
+                f"--rate {text!r}: expected a number or PATTERN=NUMBER",
+                hint="e.g. --rate 0.1 --rate silent-wait=0.3",
+            ) from None
+    return rates
+
+
+def _describe() -> str:
+    from frictionminer.simulate.process import DEFAULT_RATE, PATTERNS
+    from frictionminer.simulate.scenarios import SCENARIOS
+
+    lines = ["Scenarios:", ""]
+    for spec in SCENARIOS.values():
+        cats = ", ".join(f"{c.name} ({c.value_low:g}-{c.value_high:g})" for c in spec.categories)
+        lines += [f"  {spec.key} — {spec.title}", f"    {spec.summary}"]
+        lines += [f"    categories (value): {cats}", ""]
+    lines.append(f"Friction patterns (default rate {DEFAULT_RATE:g} each; --rate NAME=R):")
+    lines.append("  " + ", ".join(PATTERNS))
+    lines.append("")
+    lines.append("See docs/simulation.md for what each pattern does and which flags it labels.")
+    return "\n".join(lines) + "\n"
+
+
+@handle_errors
+def simulate(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(
+            help="Scenario: warranty, energy-switch, complaint, sales, it-incident, loan.",
+            show_default=False,
+        ),
+    ] = None,
+    cases: Annotated[int, typer.Option("--cases", "-n", min=1, help="Number of cases.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed.")] = 0,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Log file: .csv, .csv.gz, .parquet, .xes or .xes.gz (format from suffix).",
+        ),
+    ] = None,
+    rate: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rate",
+            help="Share of cases per friction pattern: a number for every pattern, or "
+            "PATTERN=NUMBER for one (repeatable; default 0.05 each).",
+        ),
+    ] = None,
+    write_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-config",
+            help="Also write the scenario's config (columns, roles) as TOML to this file.",
+        ),
+    ] = None,
+    list_: Annotated[
+        bool, typer.Option("--list", help="Describe the scenarios and patterns, then exit.")
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Simulate a customer-service log with labelled, injected friction.
+
+    Each case's attribute case:injected names the flags its friction should trigger.
+    """
+    from frictionminer.errors import UsageError
+
+    if list_:
+        sys.stdout.write(_describe())
+        return
+    if scenario is None:
+        raise UsageError("missing SCENARIO", hint="list them with `frictionminer simulate --list`")
+    if output is None and write_config is None:
+        raise UsageError("nothing to write", hint="give -o FILE and/or --write-config FILE")
+    from frictionminer.io.convert import output_format
+    from frictionminer.io.outputs import check_writable, write_text
+    from frictionminer.simulate import check_scenario, resolve_rates, scenario_config
+
+    check_scenario(scenario)
+    rates = resolve_rates(_parse_rates(rate or []))
+    fmt = output_format(output) if output is not None else None
+    for path in (output, write_config):
+        if path is not None:
+            check_writable(path)
+    if output is not None and fmt is not None:
+        from frictionminer.simulate import simulate as run
+
+        events = run(scenario, cases, seed, rates)
+        write_events(events, output, fmt)
+        if not quiet:
+            injected = events.filter(events["case:injected"] != "")["case_id"].n_unique()
+            sys.stderr.write(
+                f"wrote {output} ({fmt}): {events.height:,} events, {cases:,} cases, "
+                f"{injected:,} with injected friction\n"
+            )
+    if write_config is not None:
+        write_text(write_config, scenario_config(scenario))
+        if not quiet:
+            sys.stderr.write(f"wrote {write_config} (config for '{scenario}')\n")
+
+
+def write_events(events: object, path: Path, fmt: str) -> None:
+    """Write the simulated events atomically as CSV, Parquet or XES."""
+    import polars as pl
+
+    from frictionminer.io.outputs import write_with
+
+    assert isinstance(events, pl.DataFrame)
+    if fmt == "xes":
+        from frictionminer.io.xes_write import write_xes
+
+        def xes(tmp: Path) -> None:
+            # write_xes compresses when the name ends in .gz; the temporary name does not.
+            staged = tmp.with_name(tmp.name + (".gz" if path.name.lower().endswith(".gz") else ""))
+            write_xes(events, staged)
+            staged.replace(tmp)
+
+        write_with(path, xes)
+    elif fmt == "parquet":
+        write_with(path, lambda tmp: events.write_parquet(tmp))
+    else:
+        gz = path.name.lower().endswith(".gz")
+        write_with(
+            path,
+            lambda tmp: events.write_csv(
+                tmp,
+                datetime_format="%Y-%m-%dT%H:%M:%S%:z",
+                compression="gzip" if gz else "uncompressed",
+                check_extension=False,
+            ),
+        )

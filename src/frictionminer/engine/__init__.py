@@ -1,0 +1,1 @@
+"""The friction engine: classify, paths, measures, score, rules, causes, and the pipeline."""

@@ -1,0 +1,287 @@
+"""From a raw table to the canonical event table (see :mod:`frictionminer.schema`).
+
+Column roles come from settings (config or command line) or are detected from the
+source's column names.  Normalising happens once, here, at the boundary: later stages
+trust the canonical names and dtypes.  Rows are never dropped silently — rows without a
+case id, an activity or a timestamp are removed and counted in a finding.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from frictionminer import schema as S
+from frictionminer.errors import SchemaError
+from frictionminer.io.base import Finding, RawLog
+from frictionminer.io.timestamps import parse_timestamps
+from frictionminer.settings import ColumnSettings, IngestSettings
+
+ROLES = ("case", "activity", "timestamp", "resource", "group", "channel", "lifecycle")
+"""Roles mapped onto canonical columns (``category`` and ``value`` stay attributes)."""
+
+CANONICAL_OF = S.CANONICAL_OF_ROLE
+
+# Candidate source names per role, compared after lower-casing and dropping everything
+# but letters and digits ("Case ID", "case_id" and "CaseID" are all "caseid").
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "case": ("case:concept:name", "case_id", "case", "caseid", "case_concept_name", "trace_id"),
+    "activity": (
+        "concept:name",
+        "activity",
+        "activity_name",
+        "activityname",
+        "event",
+        "event_name",
+        "task",
+    ),
+    "timestamp": (
+        "time:timestamp",
+        "timestamp",
+        "complete_timestamp",
+        "end_timestamp",
+        "event_time",
+        "time",
+        "datetime",
+        "date",
+    ),
+    "resource": ("org:resource", "resource", "user", "agent", "performer"),
+    "group": ("org:group", "group", "team", "assignment_group", "department"),
+    "channel": ("channel", "contact_channel", "medium"),
+    "lifecycle": ("lifecycle:transition", "lifecycle", "transition", "event_type"),
+}
+OPTION_OF_ROLE = {role: f"--{role}-col" for role in ROLES}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+@dataclass
+class EventLog:
+    """A normalised log: the canonical event table and how it was obtained."""
+
+    events: pl.DataFrame
+    source: str
+    format: str
+    columns: dict[str, str | list[str]]
+    """Role -> source column(s) actually used."""
+    detected: dict[str, bool]
+    """Role -> True when the column was detected rather than given."""
+    classifiers: dict[str, list[str]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    details: dict[str, object] = field(default_factory=dict)
+    timestamp_format: str | None = None
+
+
+def _suggest(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    if not close:
+        by_key = {_key(n): n for n in names}
+        close = [by_key[k] for k in difflib.get_close_matches(_key(name), list(by_key), n=1)]
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def missing_column(source: str, role: str, name: str, names: list[str]) -> SchemaError:
+    shown = ", ".join(repr(n) for n in names[:25]) + (" ..." if len(names) > 25 else "")
+    hint = _suggest(name, names)
+    return SchemaError(
+        f"{source}: no column {name!r} for {OPTION_OF_ROLE.get(role, role)} (columns: {shown})",
+        hint=hint or f"pass the right name with {OPTION_OF_ROLE.get(role, '--' + role)}",
+    )
+
+
+def resolve_columns(
+    names: list[str], given: ColumnSettings, source: str
+) -> tuple[dict[str, str | list[str]], dict[str, bool]]:
+    """Map roles to source columns: given names are checked, missing ones detected."""
+    mapping: dict[str, str | list[str]] = {}
+    detected: dict[str, bool] = {}
+    by_key: dict[str, str] = {}
+    for n in names:
+        by_key.setdefault(_key(n), n)
+    for role in ROLES:
+        want = getattr(given, role)
+        if want is not None:
+            wanted = want if isinstance(want, list) else [want]
+            for w in wanted:
+                if w not in names:
+                    raise missing_column(source, role, w, names)
+            mapping[role] = want
+            detected[role] = False
+            continue
+        for cand in CANDIDATES[role]:
+            hit = cand if cand in names else by_key.get(_key(cand))
+            if hit is not None and hit not in _used(mapping):
+                mapping[role] = hit
+                detected[role] = True
+                break
+    for role in ("case", "activity", "timestamp"):
+        if role not in mapping:
+            shown = ", ".join(repr(n) for n in names[:25]) + (" ..." if len(names) > 25 else "")
+            raise SchemaError(
+                f"{source}: cannot tell which column is the {role} (columns: {shown})",
+                hint=f"name it with {OPTION_OF_ROLE[role]} or [columns] {role} in the config",
+            )
+    return mapping, detected
+
+
+def check_extra_columns(names: list[str], given: ColumnSettings, source: str) -> None:
+    """``[columns] category``/``value`` must exist once all tables are joined."""
+    for extra in ("category", "value"):
+        want = getattr(given, extra)
+        if want is not None and want not in names:
+            raise missing_column(source, extra, want, names)
+
+
+def _used(mapping: dict[str, str | list[str]]) -> set[str]:
+    out: set[str] = set()
+    for v in mapping.values():
+        out.update(v if isinstance(v, list) else [v])
+    return out
+
+
+def _as_string(frame: pl.DataFrame, col: str, nulls: list[str] | None = None) -> pl.Expr:
+    """The column as text; values listed in ``nulls`` (placeholders such as "EMPTY" or
+    "#MULTIVALUE") become null, so they are neither a case nor a team."""
+    expr = _as_text(frame, col)
+    if nulls:
+        expr = pl.when(expr.is_in(nulls)).then(None).otherwise(expr)
+    return expr
+
+
+def _as_text(frame: pl.DataFrame, col: str) -> pl.Expr:
+    dtype = frame.schema[col]
+    if dtype == pl.String:
+        return pl.col(col)
+    if isinstance(dtype, pl.Datetime):
+        return pl.col(col).dt.to_string("%Y-%m-%dT%H:%M:%S%.f")
+    return pl.col(col).cast(pl.String)
+
+
+def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> EventLog:
+    """Map, type and clean ``raw`` into an :class:`EventLog`."""
+    frame = raw.frame.collect()
+    names = frame.columns
+    if frame.height == 0:
+        raise SchemaError(
+            f"{raw.source}: the log is empty (no events)",
+            hint="check the file, or the filter that produced it",
+        )
+    mapping, detected = resolve_columns(names, columns, raw.source)
+    findings = list(raw.findings)
+
+    frame = frame.with_row_index(S.EVENT_INDEX).with_columns(pl.col(S.EVENT_INDEX).cast(pl.Int64))
+    act = mapping["activity"]
+    act_cols = act if isinstance(act, list) else [act]
+    nulls = ingest.null_values
+    exprs: list[pl.Expr] = [_as_string(frame, mapping["case"], nulls).alias(S.CASE)]  # type: ignore[arg-type]
+    if len(act_cols) == 1:
+        exprs.append(_as_string(frame, act_cols[0]).alias(S.ACTIVITY))
+    else:
+        exprs.append(
+            pl.concat_str(
+                [_as_string(frame, c) for c in act_cols], separator="/", ignore_nulls=True
+            ).alias(S.ACTIVITY)
+        )
+    for role in ("resource", "group", "channel", "lifecycle"):
+        if role in mapping:
+            exprs.append(_as_string(frame, mapping[role], nulls).alias(CANONICAL_OF[role]))  # type: ignore[arg-type]
+
+    ts_col = mapping["timestamp"]
+    assert isinstance(ts_col, str)
+    parsed = parse_timestamps(
+        frame[ts_col],
+        column=ts_col,
+        source=raw.source,
+        timezone=ingest.timezone,
+        fmt=ingest.timestamp_format,
+    )
+    findings.extend(parsed.findings)
+
+    # Source columns consumed by a role disappear under their own name, except the
+    # parts of a composed activity (kept: they are useful attributes on their own).
+    consumed = {
+        mapping[r]
+        for r in ("case", "timestamp", "resource", "group", "channel")
+        if r in mapping and isinstance(mapping[r], str)
+    }
+    if "lifecycle" in mapping and len(act_cols) == 1:
+        consumed.add(mapping["lifecycle"])
+    if len(act_cols) == 1:
+        consumed.add(act_cols[0])
+    rest = [c for c in names if c not in consumed]
+    renamed = {c: f"attr:{c}" for c in rest if c in S.CANONICAL}
+    out = frame.select(
+        *exprs,
+        parsed.values.alias(S.TIMESTAMP),
+        pl.col(S.EVENT_INDEX),
+        *[pl.col(c).alias(renamed.get(c, c)) for c in rest],
+    )
+    if renamed:
+        findings.append(
+            Finding(
+                "renamed-columns",
+                "source columns named like canonical ones were kept as "
+                + ", ".join(f"'{c}' -> '{n}'" for c, n in renamed.items()),
+                len(renamed),
+                "info",
+            )
+        )
+    if nulls:
+        role_cols = [c for c in (S.CASE, S.RESOURCE, S.GROUP, S.CHANNEL) if c in out.columns]
+        placeholders = frame.select(
+            pl.sum_horizontal(
+                [
+                    _as_text(frame, mapping[r]).is_in(nulls).fill_null(False).sum()  # type: ignore[arg-type]
+                    for r in ("case", "resource", "group", "channel")
+                    if r in mapping
+                ]
+            )
+        ).item()
+        if placeholders:
+            findings.append(
+                Finding(
+                    "null-values",
+                    f"{placeholders:,} placeholder values ({', '.join(map(repr, nulls))}) in "
+                    f"{', '.join(role_cols)} read as empty",
+                    int(placeholders),
+                    "info",
+                )
+            )
+    ordered = [c for c in S.CANONICAL if c in out.columns]
+    out = out.select(ordered + [c for c in out.columns if c not in ordered])
+
+    for col, what in (
+        (S.CASE, "a case id"),
+        (S.ACTIVITY, "an activity"),
+        (S.TIMESTAMP, "a timestamp"),
+    ):
+        missing = out[col].is_null() | (out[col] == "" if out.schema[col] == pl.String else False)
+        n = int(missing.sum())
+        if n:
+            out = out.filter(~missing)
+            findings.append(
+                Finding(
+                    f"missing-{col.replace('_', '-')}", f"{n} events without {what} were dropped", n
+                )
+            )
+    if out.height == 0:
+        raise SchemaError(
+            f"{raw.source}: no event has a case id, an activity and a timestamp",
+            hint="check the column options",
+        )
+    return EventLog(
+        events=out,
+        source=raw.source,
+        format=raw.format,
+        columns=mapping,
+        detected=detected,
+        classifiers=raw.classifiers,
+        findings=findings,
+        details=dict(raw.details),
+        timestamp_format=parsed.format,
+    )

@@ -1,0 +1,1 @@
+"""Running the per-case stage at scale: the whole-log plan, case-hash shards, executors."""
