@@ -20,23 +20,16 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import shared_log
-from frictionminer.audit.run import (
-    AuditSettings,
-    Window,
-    binom_sf,
-    compare_proportions,
-    holm,
-    load_baseline,
-    load_logs,
-    parse_audit_settings,
-    run_audit,
-    save_baseline,
-)
+from frictionminer.audit.baseline import load_baseline, save_baseline
+from frictionminer.audit.gates import run_audit
+from frictionminer.audit.statistics import binom_sf, compare_proportions, holm
+from frictionminer.audit.window import Window, load_logs
 from frictionminer.cli import app
 from frictionminer.errors import EXIT_BREACH, EXIT_OK, EXIT_USAGE, ConfigError, InputError
 from frictionminer.errors import UsageError as FMUsageError
 from frictionminer.io import load
 from frictionminer.report.audit import WRITERS, infer_format
+from frictionminer.settings.audit import AuditSettings, parse_audit_settings
 from frictionminer.settings.load import load_settings
 
 runner = CliRunner()
@@ -565,8 +558,8 @@ def test_two_real_weekly_slices_give_a_readable_verdict(tmp_path: Path) -> None:
 def test_audit_measures_follow_the_measure_table() -> None:
     """audit.py keeps its own list (it must not import polars to validate a config);
     this keeps it from drifting away from the measures the engine produces."""
-    from frictionminer.audit.run import AUDIT_MEASURES
     from frictionminer.engine.measures import MEASURES
+    from frictionminer.settings.audit import AUDIT_MEASURES
 
     not_gated = {"events", "start", "end", "resolved", "reopened"}
     assert (*(m for m in MEASURES if m not in not_gated), "friction_score") == AUDIT_MEASURES

@@ -105,7 +105,7 @@ def test_settings_import_no_module_that_uses_them(tmp_path: Path) -> None:
     assert "frictionminer.settings" in loaded
     for module in (
         "frictionminer.engine.rules",
-        "frictionminer.audit.run",
+        "frictionminer.audit.gates",
         "frictionminer.settings.load",
     ):
         assert f"'{module}'" not in loaded

@@ -14,8 +14,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-from frictionminer.audit.run import COMPLETED_ONLY, GATE_KINDS, AuditResult, Comparison, GateResult
+from frictionminer.audit.gates import AuditResult, Comparison, GateResult
 from frictionminer.errors import UsageError
+from frictionminer.settings.audit import COMPLETED_ONLY, GATE_KINDS
 
 Writer = Callable[[AuditResult], str]
 
@@ -203,7 +204,7 @@ def render_junit(result: AuditResult) -> str:
         case = ET.SubElement(
             suite,
             "testcase",
-            {"classname": f"frictionminer.audit.run.{g.kind}", "name": g.name, "time": "0"},
+            {"classname": f"frictionminer.audit.{g.kind}", "name": g.name, "time": "0"},
         )
         summary = f"{g.name}: value {gate_value(g, g.value)}, limit {_limit(g)}"
         if g.status == "fail":

@@ -179,7 +179,7 @@ class Settings:
     """One-row-per-case tables joined in as case attributes (``[[case_tables]]``)."""
     audit: dict[str, Any] = field(default_factory=dict)
     """The ``[audit]`` table (CI gates, baseline comparison), validated by
-    :func:`frictionminer.audit.run.parse_audit_settings`."""
+    :func:`frictionminer.settings.audit.parse_audit_settings`."""
     source: str = "built-in defaults"
     """Where the project layer came from (a path, or 'built-in defaults')."""
 

@@ -2,7 +2,7 @@
 
 :mod:`frictionminer.settings` reads and checks the tables it defines; the keys of
 ``[rules]`` belong to the rule table (:mod:`frictionminer.engine.rules`) and those of ``[audit]``
-to the audit (:mod:`frictionminer.audit.run`).  This module sits above all three, so that
+to the audit (:mod:`frictionminer.settings.audit`).  This module sits above all three, so that
 settings, the lowest layer, imports none of the modules that use it.  The two checks
 import their modules only when the table is present (``rules`` needs polars, which the
 CLI imports only when it has work to do).
@@ -23,7 +23,7 @@ def check_tables(settings: Settings) -> Settings:
 
         validate_rule_settings(settings.rules, source=settings.source)
     if settings.audit:
-        from frictionminer.audit.run import parse_audit_settings
+        from frictionminer.settings.audit import parse_audit_settings
 
         parse_audit_settings(settings.audit, source=settings.source)
     return settings

@@ -1,0 +1,527 @@
+"""Comparisons with the baseline, gates, and the audit run with its worst-status rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from frictionminer.audit.baseline import MeasureStat, RuleStat, Summary, population, summarize
+from frictionminer.audit.statistics import binom_sf, compare_proportions, holm
+from frictionminer.audit.window import Window, WindowReport, analyze_window, iso
+from frictionminer.errors import InputError, UsageError
+from frictionminer.settings.audit import (
+    AUDIT_MEASURES,
+    COMPLETED_ONLY,
+    GATE_KINDS,
+    QUANTILES,
+    AuditSettings,
+    GateSpec,
+    Limit,
+    audit_settings,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from frictionminer.engine.result import Result
+    from frictionminer.io.normalize import EventLog
+    from frictionminer.settings import Settings
+
+
+Status = Literal["pass", "warn", "fail"]
+STATUS_ORDER: dict[str, int] = {"pass": 0, "warn": 1, "fail": 2}
+"""Worst-status rule: the run's status is the worst of its gates' (none → pass)."""
+
+Verdict = Literal["worse", "better", "no significant change"]
+
+
+AUDIT_FORMAT = "frictionminer-audit"
+
+
+# ====================================================================== comparisons and gates
+
+
+@dataclass
+class Comparison:
+    """This run against the baseline for one rule's flagged share or one measure's quantile."""
+
+    metric: Literal["flag_share", "median", "p90"]
+    subject: str
+    baseline: float
+    current: float
+    baseline_n: int
+    current_n: int
+    baseline_count: int
+    """Flagged cases (share) or cases above the baseline quantile, in the baseline."""
+    current_count: int
+    """The same count in this run (for quantiles: cases above the *baseline's* quantile)."""
+    test: str
+    p_worse: float
+    p_better: float
+    p_value: float = 1.0
+    """Two-sided: twice the smaller one-sided p-value, at most 1."""
+    p_adjusted: float = 1.0
+    """Holm-adjusted over every test of the run."""
+    verdict: Verdict = "no significant change"
+
+    @property
+    def name(self) -> str:
+        return f"{self.metric}.{self.subject}"
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "metric": self.metric,
+            "subject": self.subject,
+            "baseline": _r(self.baseline),
+            "current": _r(self.current),
+            "baseline_n": self.baseline_n,
+            "current_n": self.current_n,
+            "baseline_count": self.baseline_count,
+            "current_count": self.current_count,
+            "test": self.test,
+            "p_value": _r(self.p_value, 6),
+            "p_adjusted": _r(self.p_adjusted, 6),
+            "verdict": self.verdict,
+        }
+
+
+@dataclass
+class GateResult:
+    """One gate's line: name, value, limit, status — and the evidence behind the status."""
+
+    name: str
+    kind: str
+    subject: str
+    value: float
+    limit: float
+    limit_text: str
+    status: Status = "pass"
+    p_value: float | None = None
+    """One-sided p-value of "above the limit" (None for exact gates)."""
+    p_adjusted: float | None = None
+    test: str = "exact count"
+    message: str = ""
+    baseline: bool = False
+    """A default gate created by the baseline comparison (``[audit.baseline]``)."""
+    comparison: Comparison | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "subject": self.subject,
+            "value": _r(self.value),
+            "limit": _r(self.limit),
+            "limit_text": self.limit_text,
+            "status": self.status,
+            "p_value": None if self.p_value is None else _r(self.p_value, 6),
+            "p_adjusted": None if self.p_adjusted is None else _r(self.p_adjusted, 6),
+            "test": self.test,
+            "message": self.message,
+            "from_baseline": self.baseline,
+        }
+
+
+def _r(value: float, digits: int = 4) -> float:
+    return round(float(value), digits)
+
+
+@dataclass
+class _Context:
+    result: Result
+    cases: pl.DataFrame
+    n: int
+    flagged: dict[str, int]
+    stats: dict[str, MeasureStat]
+    baseline: Summary | None
+    comparisons: dict[str, Comparison]
+    significance: bool
+
+
+def _fmt(value: float, unit: str = "") -> str:
+    text = f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return text + unit
+
+
+def _unit(measure: str) -> str:
+    return " h" if measure.endswith("_hours") else " min" if measure.endswith("_minutes") else ""
+
+
+def _share_text(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _missing_in_baseline(ctx: _Context, spec: GateSpec, what: str) -> InputError:
+    source = ctx.baseline.source if ctx.baseline else "baseline"
+    return InputError(
+        f"{source}: the baseline has no {what} {spec.subject!r} for the relative gate {spec.name}",
+        hint="save a new baseline with the same settings, or give the gate an absolute limit",
+    )
+
+
+def _base_rule(ctx: _Context, spec: GateSpec) -> RuleStat | None:
+    base = ctx.baseline.rules.get(spec.subject) if ctx.baseline else None
+    if base is None and spec.limit.relative:
+        raise _missing_in_baseline(ctx, spec, "rule")
+    return base
+
+
+def _gate_flag_share(ctx: _Context, spec: GateSpec) -> GateResult:
+    k = ctx.flagged.get(spec.subject, 0)
+    value = k / ctx.n
+    base = _base_rule(ctx, spec)
+    limit = spec.limit.resolve(base.share if base else None)
+    gate = GateResult(spec.name, spec.kind, spec.subject, value, limit, spec.limit.text())
+    gate.message = f"{spec.subject} flagged {k} of {ctx.n} cases ({_share_text(value)})"
+    if spec.limit.relative:
+        gate.comparison = ctx.comparisons.get(f"flag_share.{spec.subject}")
+    else:
+        gate.p_value = binom_sf(k, ctx.n, limit)
+        gate.test = "exact binomial"
+    return gate
+
+
+def _gate_flag_cases(ctx: _Context, spec: GateSpec) -> GateResult:
+    k = ctx.flagged.get(spec.subject, 0)
+    base = _base_rule(ctx, spec)
+    limit = spec.limit.resolve(float(base.cases) if base else None)
+    gate = GateResult(spec.name, spec.kind, spec.subject, float(k), limit, spec.limit.text())
+    gate.message = f"{spec.subject} flagged {k} cases"
+    return gate
+
+
+def _gate_quantile(ctx: _Context, spec: GateSpec) -> GateResult:
+    q = "median" if spec.kind == "max_median" else "p90"
+    stat = ctx.stats.get(spec.subject)
+    base = ctx.baseline.measures.get(spec.subject) if ctx.baseline else None
+    if base is None and spec.limit.relative:
+        raise _missing_in_baseline(ctx, spec, "measure")
+    limit = spec.limit.resolve(base.quantile(q) if base else None)
+    value = stat.quantile(q) if stat else 0.0
+    gate = GateResult(spec.name, spec.kind, spec.subject, value, limit, spec.limit.text())
+    who = "completed cases" if spec.subject in COMPLETED_ONLY else "cases"
+    unit = _unit(spec.subject)
+    gate.message = f"{q} {spec.subject} {_fmt(value, unit)} over {stat.n if stat else 0} {who}"
+    if spec.limit.relative:
+        gate.comparison = ctx.comparisons.get(f"{q}.{spec.subject}")
+    elif stat is not None:
+        values = population(ctx.cases, spec.subject)
+        above = int((values > limit).sum())
+        gate.p_value = binom_sf(above, stat.n, 1.0 - QUANTILES[q])
+        gate.test = "exact binomial (cases above the limit)"
+        gate.message += f"; {above} of {stat.n} above {_fmt(limit, unit)}"
+    return gate
+
+
+_EVALUATORS: dict[str, Callable[[_Context, GateSpec], GateResult]] = {
+    "max_flag_share": _gate_flag_share,
+    "max_flag_cases": _gate_flag_cases,
+    "never": _gate_flag_cases,
+    "max_median": _gate_quantile,
+    "max_p90": _gate_quantile,
+}
+
+
+def _compare(cases: pl.DataFrame, current: Summary, baseline: Summary) -> list[Comparison]:
+    out: list[Comparison] = []
+    n1 = current.cases
+    for rid, base in baseline.rules.items():
+        cur = current.rules.get(rid)
+        if cur is None:
+            continue
+        t = compare_proportions(base.cases, baseline.cases, cur.cases, n1)
+        out.append(
+            Comparison(
+                "flag_share",
+                rid,
+                base.share,
+                cur.share,
+                baseline.cases,
+                n1,
+                base.cases,
+                cur.cases,
+                t.test,
+                t.p_worse,
+                t.p_better,
+            )
+        )
+    for m, base_stat in baseline.measures.items():
+        stat = current.measures.get(m)
+        if stat is None or m not in cases.columns or base_stat.n == 0:
+            continue
+        values = population(cases, m)
+        for q in QUANTILES:
+            anchor = base_stat.quantile(q)
+            above, below = int((values > anchor).sum()), int((values < anchor).sum())
+            worse = compare_proportions(base_stat.above(q), base_stat.n, above, stat.n)
+            better = compare_proportions(base_stat.below(q), base_stat.n, below, stat.n)
+            out.append(
+                Comparison(
+                    q,  # type: ignore[arg-type]
+                    m,
+                    anchor,
+                    stat.quantile(q),
+                    base_stat.n,
+                    stat.n,
+                    base_stat.above(q),
+                    above,
+                    worse.test,
+                    worse.p_worse,
+                    better.p_worse,
+                )
+            )
+    return out
+
+
+@dataclass
+class AuditResult:
+    """Everything an audit found; writers read it, none recomputes."""
+
+    result: Result
+    window: WindowReport
+    current: Summary
+    gates: list[GateResult]
+    comparisons: list[Comparison]
+    baseline: Summary | None
+    alpha: float
+    significance: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        """The worst status of any gate (``pass`` when there is none)."""
+        worst: Status = "pass"
+        for gate in self.gates:
+            if STATUS_ORDER[gate.status] > STATUS_ORDER[worst]:
+                worst = gate.status
+        return worst
+
+    @property
+    def source(self) -> str:
+        return self.result.log.source
+
+    def counts(self) -> dict[str, int]:
+        out = {"pass": 0, "warn": 0, "fail": 0}
+        for gate in self.gates:
+            out[gate.status] += 1
+        return out
+
+    def as_record(self) -> dict[str, Any]:
+        """The JSON contract of ``audit --format json`` (plain builtins, no case ids)."""
+        base = None
+        if self.baseline is not None:
+            base = {
+                "source": self.baseline.source,
+                "created": self.baseline.created,
+                "window": self.baseline.window,
+                "cases": self.baseline.cases,
+                "settings_match": self.baseline.fingerprint == self.current.fingerprint,
+            }
+        return {
+            "format": AUDIT_FORMAT,
+            "version": 1,
+            "status": self.status,
+            "counts": self.counts(),
+            "source": self.source,
+            "config": self.result.settings.source,
+            "alpha": self.alpha,
+            "significance": self.significance,
+            "window": self.window.as_record(),
+            "cases": self.current.cases,
+            "open_cases": self.current.open_cases,
+            "events": self.current.events,
+            "gates": [g.as_record() for g in self.gates],
+            "comparisons": [c.as_record() for c in self.comparisons],
+            "baseline": base,
+            "summary": self.current.as_record(),
+            "notes": list(self.notes),
+        }
+
+
+def _baseline_gates(cfg: AuditSettings, current: Summary, baseline: Summary) -> list[GateSpec]:
+    mode = cfg.baseline.gates
+    if mode == "never" or (mode == "auto" and cfg.gates):
+        return []
+    pct = Limit(pct=cfg.baseline.max_worse_pct)
+    rules = cfg.baseline.rules or tuple(r for r in baseline.rules if r in current.rules)
+    measures = cfg.baseline.measures or tuple(
+        m for m in AUDIT_MEASURES if m in baseline.measures and m in current.measures
+    )
+    return [GateSpec("max_flag_share", r, pct) for r in rules] + [
+        GateSpec("max_median", m, pct) for m in measures
+    ]
+
+
+def run_audit(
+    log: EventLog,
+    settings: Settings,
+    baseline: Summary | None = None,
+    window: Window | None = None,
+    audit: AuditSettings | None = None,
+) -> AuditResult:
+    """Analyse the window, compare with the baseline, evaluate the gates.
+
+    ``audit`` defaults to the ``[audit]`` table of ``settings``.  A gate relative to the
+    baseline without a baseline is a UsageError.
+    """
+    cfg = audit if audit is not None else audit_settings(settings)
+    window = window or Window()
+    result, report = analyze_window(log, settings, window)
+    current = summarize(result, report)
+    notes: list[str] = []
+    relative = [g.name for g in cfg.gates if g.limit.relative]
+    if relative and baseline is None:
+        raise UsageError(
+            f"gate(s) {', '.join(relative)} are relative to the baseline",
+            hint="pass --baseline FILE (saved by an earlier run with --save-baseline)",
+        )
+    comparisons = _compare(result.cases, current, baseline) if baseline else []
+    by_name = {c.name: c for c in comparisons}
+    ctx = _Context(
+        result=result,
+        cases=result.cases,
+        n=current.cases,
+        flagged=({r: s.cases for r, s in current.rules.items()}),
+        stats=current.measures,
+        baseline=baseline,
+        comparisons=by_name,
+        significance=cfg.significance,
+    )
+    from frictionminer.engine.rules import RULES, is_enabled
+
+    specs = list(cfg.gates)
+    default_specs: list[GateSpec] = []
+    if baseline is not None:
+        default_specs = _baseline_gates(cfg, current, baseline)
+        if baseline.fingerprint and baseline.fingerprint != current.fingerprint:
+            notes.append(
+                "the baseline was made with other settings (roles, rules, weights, ...): "
+                "differences may come from the settings, not the process"
+            )
+    gates: list[GateResult] = []
+    for spec, is_default in [(s, False) for s in specs] + [(s, True) for s in default_specs]:
+        if spec.kind in ("never", "max_flag_cases", "max_flag_share") and not is_enabled(
+            RULES[spec.subject], settings.rules
+        ):
+            notes.append(f"gate {spec.name}: rule {spec.subject} is disabled and never fires")
+        gate = _EVALUATORS[spec.kind](ctx, spec)
+        if is_default:
+            gate.name = f"baseline.{'flag_share' if spec.kind == 'max_flag_share' else 'median'}"
+            gate.name += f".{spec.subject}"
+            gate.baseline = True
+        gates.append(gate)
+
+    # One family of tests per run: Holm over comparisons and absolute tested gates.
+    family: list[tuple[Any, float]] = [
+        (c, min(1.0, 2.0 * min(c.p_worse, c.p_better))) for c in comparisons
+    ]
+    family += [(g, g.p_value) for g in gates if g.p_value is not None and cfg.significance]
+    adjusted = holm([p for _, p in family])
+    for (item, p), adj in zip(family, adjusted, strict=True):
+        if isinstance(item, Comparison):
+            item.p_value, item.p_adjusted = p, adj
+        else:
+            item.p_adjusted = adj
+    for c in comparisons:
+        c.verdict = _verdict(c, cfg.alpha)
+    for gate in gates:
+        _decide(gate, cfg)
+    if not gates:
+        notes.append(
+            "no gates: configure [audit] (docs/ci.md) or pass --baseline to gate on "
+            "significant worsening"
+        )
+    if report.open_cases:
+        notes.append(
+            f"{report.open_cases} of {report.cases} cases were open at the window's end "
+            f"({iso(report.end)}): waits counted up to it, not in completed statistics"
+        )
+    if report.carried_in:
+        notes.append(
+            f"{report.carried_in} cases began before the window: only their events inside it "
+            "count (--cases started audits only the cases that began inside it)"
+        )
+    read, total = (log.details.get(k) for k in ("partitions_read", "partitions"))
+    if isinstance(read, int) and isinstance(total, int) and read < total:
+        notes.append(
+            f"read {read} of {total} partitions (the others hold no case of the window); "
+            "events before/after the window are counted in those read"
+        )
+    if baseline is not None and current.cases < 30:
+        notes.append(
+            f"only {current.cases} cases in this window: only large changes can be significant"
+        )
+    return AuditResult(
+        result=result,
+        window=report,
+        current=current,
+        gates=gates,
+        comparisons=comparisons,
+        baseline=baseline,
+        alpha=cfg.alpha,
+        significance=cfg.significance,
+        notes=notes,
+    )
+
+
+def _verdict(c: Comparison, alpha: float) -> Verdict:
+    """Significant after Holm, and the point estimate moved the same way.
+
+    For quantiles of count measures the test may detect a shift of the distribution
+    around the baseline quantile while the quantile itself stays put (most cases still
+    have 2 contacts); that is not a change *of the quantile*, so it reads "no significant
+    change" — the counts in the record still show the shift.
+    """
+    if c.p_adjusted >= alpha:
+        return "no significant change"
+    if c.p_worse <= c.p_better and c.current > c.baseline:
+        return "worse"
+    if c.p_better < c.p_worse and c.current < c.baseline:
+        return "better"
+    if c.metric == "flag_share":  # a significant share change always moves the share
+        return "worse" if c.current > c.baseline else "better"
+    return "no significant change"
+
+
+def _decide(gate: GateResult, cfg: AuditSettings) -> None:
+    """Set the gate's status (and finish its message) from value, limit and evidence."""
+    kind = GATE_KINDS[gate.kind]
+    above = gate.value > gate.limit + 1e-12
+    limit = _share_text(gate.limit) if kind.share else _fmt(gate.limit, _unit(gate.subject))
+    if gate.comparison is not None:
+        cmp = gate.comparison
+        gate.p_value, gate.p_adjusted, gate.test = cmp.p_worse, cmp.p_adjusted, cmp.test
+    if not above:
+        gate.status = "pass"
+        gate.message += f" — within the limit {limit}"
+        return
+    if not kind.tested or not cfg.significance:
+        gate.status = "fail"
+        gate.message += f" — above the limit {limit}"
+        return
+    if gate.comparison is not None or gate.limit_text.startswith("baseline"):
+        c = gate.comparison
+        if c is not None and c.verdict == "worse":
+            gate.status = "fail"
+            gate.message += (
+                f" — above the limit {limit} ({gate.limit_text}), significantly worse than "
+                f"the baseline (p={c.p_adjusted:.2g} adjusted)"
+            )
+        else:
+            gate.status = "pass"
+            gate.message += (
+                f" — above {limit} ({gate.limit_text}) but no significant change from the baseline"
+            )
+        return
+    p = gate.p_adjusted if gate.p_adjusted is not None else 1.0
+    if p < cfg.alpha:
+        gate.status = "fail"
+        gate.message += f" — significantly above the limit {limit} (p={p:.2g} adjusted)"
+    else:
+        gate.status = "warn"
+        gate.message += (
+            f" — above the limit {limit}, but not significantly (p={p:.2g} adjusted): "
+            "too few cases to tell"
+        )

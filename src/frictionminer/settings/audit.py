@@ -1,0 +1,304 @@
+"""The ``[audit]`` table: gates, limits and the baseline comparison, parsed and checked once."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from frictionminer.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from frictionminer.settings import Settings
+
+
+AUDIT_MEASURES: tuple[str, ...] = (
+    "interactions",
+    "customer_tasks",
+    "repeat_requests",
+    "customer_wait_hours",
+    "silent_wait_max_hours",
+    "handoffs",
+    "ping_pongs",
+    "external_handoffs",
+    "channel_switches",
+    "reexplanations",
+    "duration_hours",
+    "effort_minutes",
+    "friction_score",
+)
+"""Measures whose quantiles are gated and compared (higher is worse for all of them).
+``events`` is left out: internal work is not customer burden."""
+COMPLETED_ONLY: frozenset[str] = frozenset({"duration_hours"})
+"""Measures whose quantiles use resolved cases only (an open case has no duration yet)."""
+CENSORED: frozenset[str] = frozenset({"customer_wait_hours", "silent_wait_max_hours"})
+"""Measures counted up to the window's end for open cases (right-censored lower bounds)."""
+QUANTILES: dict[str, float] = {"median": 0.5, "p90": 0.9}
+
+
+# ====================================================================== config: [audit]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A gate's limit: absolute, or relative to the baseline (``"+10%"``, ``"+1"``)."""
+
+    absolute: float | None = None
+    pct: float | None = None
+    """``"+10%"``: the baseline value × 1.10."""
+    add: float | None = None
+    """``"+1"``: the baseline value + 1."""
+
+    @property
+    def relative(self) -> bool:
+        return self.absolute is None
+
+    def resolve(self, base: float | None) -> float:
+        if self.absolute is not None:
+            return self.absolute
+        if base is None:
+            raise UsageError("a relative limit needs a baseline")
+        if self.pct is not None:
+            return base * (1.0 + self.pct / 100.0)
+        return base + (self.add or 0.0)
+
+    def text(self) -> str:
+        if self.absolute is not None:
+            return f"{self.absolute:g}"
+        if self.pct is not None:
+            return f"baseline +{self.pct:g}%"
+        return f"baseline +{self.add:g}"
+
+
+_RELATIVE = re.compile(r"^\s*(?:baseline\s*)?\+\s*(\d+(?:\.\d+)?)\s*(%?)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class GateKind:
+    """One kind of gate in the ``[audit]`` table: what it measures and how it may fail."""
+
+    key: str
+    subject: Literal["rule", "measure"]
+    value: str
+    """What the gate's value is, for docs and messages."""
+    tested: bool
+    """True: a breach needs statistical evidence (shares, quantiles); False: exact counts."""
+    integer: bool = False
+    share: bool = False
+    doc: str = ""
+
+
+GATE_KINDS: dict[str, GateKind] = {
+    k.key: k
+    for k in (
+        GateKind(
+            "max_flag_share",
+            "rule",
+            "share of cases flagged by the rule",
+            tested=True,
+            share=True,
+            doc="Largest acceptable share (0..1) of cases a rule flags, e.g. FM005 = 0.10.",
+        ),
+        GateKind(
+            "max_flag_cases",
+            "rule",
+            "number of cases flagged by the rule",
+            tested=False,
+            integer=True,
+            doc="Largest acceptable number of cases a rule flags, e.g. FM009 = 25.",
+        ),
+        GateKind(
+            "never",
+            "rule",
+            "number of cases flagged by the rule",
+            tested=False,
+            integer=True,
+            doc="Rules that must never fire: one flagged case fails the audit.",
+        ),
+        GateKind(
+            "max_median",
+            "measure",
+            "median of the measure",
+            tested=True,
+            doc="Largest acceptable median of a measure, e.g. silent_wait_max_hours = 48.",
+        ),
+        GateKind(
+            "max_p90",
+            "measure",
+            "90th percentile of the measure",
+            tested=True,
+            doc="Largest acceptable 90th percentile of a measure, e.g. customer_wait_hours = 240.",
+        ),
+    )
+}
+"""The gate kinds, by config key.  Adding one means one entry here and one evaluator in
+:data:`_EVALUATORS`."""
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    kind: str
+    subject: str
+    limit: Limit
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}.{self.subject}"
+
+
+@dataclass(frozen=True)
+class BaselineGateSettings:
+    """``[audit.baseline]``: the default gates that compare with ``--baseline``."""
+
+    gates: Literal["auto", "always", "never"] = "auto"
+    """auto: only when no other gate is configured; always; never."""
+    max_worse_pct: float = 0.0
+    """A significant worsening must also exceed this margin (percent of the baseline value)."""
+    rules: tuple[str, ...] | None = None
+    """Rules whose flagged share is gated (None: every enabled rule)."""
+    measures: tuple[str, ...] | None = None
+    """Measures whose median is gated (None: every audited measure)."""
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """The validated ``[audit]`` table."""
+
+    alpha: float = 0.05
+    significance: bool = True
+    gates: tuple[GateSpec, ...] = ()
+    baseline: BaselineGateSettings = field(default_factory=BaselineGateSettings)
+
+
+_TOP_KEYS = ("alpha", "significance", *GATE_KINDS, "baseline")
+_BASELINE_KEYS = ("gates", "max_worse_pct", "rules", "measures")
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _unknown(source: str, key: str, known: Sequence[str], prefix: str) -> ConfigError:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f"did you mean '{prefix}{close[0]}'?" if close else f"known: {', '.join(known)}"
+    return ConfigError(f"{source}: unknown key '{prefix}{key}'", hint=hint)
+
+
+def _check_subject(source: str, key: str, subject: str, kind: str) -> None:
+    from frictionminer.engine.rules import RULES
+
+    known = list(RULES) if kind == "rule" else list(AUDIT_MEASURES)
+    if subject not in known:
+        close = difflib.get_close_matches(subject, known, n=1)
+        what = "rule" if kind == "rule" else "measure"
+        hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
+        raise ConfigError(f"{source}: key '{key}': unknown {what} {subject!r}", hint=hint)
+
+
+def _parse_limit(source: str, key: str, value: Any, kind: GateKind) -> Limit:
+    if isinstance(value, str):
+        m = _RELATIVE.match(value)
+        if not m:
+            raise ConfigError(
+                f"{source}: key '{key}': bad relative limit {value!r}",
+                hint='write a number, or "+10%" / "+1" for the baseline value plus a margin',
+            )
+        number = float(m.group(1))
+        return Limit(pct=number) if m.group(2) else Limit(add=number)
+    if not is_number(value):
+        raise ConfigError(
+            f"{source}: key '{key}' must be a number or a relative limit such as \"+10%\", "
+            f"not {type(value).__name__} {value!r}"
+        )
+    if value < 0:
+        raise ConfigError(f"{source}: key '{key}' must not be negative")
+    if kind.share and value > 1:
+        raise ConfigError(
+            f"{source}: key '{key}' is a share between 0 and 1, not {value!r}",
+            hint=f"for {value}% write {value / 100:g}",
+        )
+    if kind.integer and not isinstance(value, int):
+        raise ConfigError(f"{source}: key '{key}' must be a whole number, not {value!r}")
+    return Limit(absolute=float(value))
+
+
+def _string_list(source: str, key: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: key '{key}' must be a list of strings, not {value!r}")
+    return list(value)
+
+
+def parse_audit_settings(table: Mapping[str, Any] | None, *, source: str) -> AuditSettings:
+    """Validate the raw ``[audit]`` table; every error names the file and the dotted key."""
+    table = dict(table or {})
+    alpha, significance = 0.05, True
+    gates: list[GateSpec] = []
+    base = BaselineGateSettings()
+    for key, value in table.items():
+        dotted = f"audit.{key}"
+        if key not in _TOP_KEYS:
+            raise _unknown(source, key, _TOP_KEYS, "audit.")
+        if key == "alpha":
+            if not is_number(value) or not 0 < value < 1:
+                raise ConfigError(
+                    f"{source}: key '{dotted}' must be a number between 0 and 1, not {value!r}",
+                    hint="0.05 is usual; smaller means fewer, surer alarms",
+                )
+            alpha = float(value)
+        elif key == "significance":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{source}: key '{dotted}' must be true or false")
+            significance = value
+        elif key == "never":
+            for subject in _string_list(source, dotted, value):
+                _check_subject(source, dotted, subject, "rule")
+                gates.append(GateSpec("never", subject, Limit(absolute=0.0)))
+        elif key == "baseline":
+            base = _parse_baseline_table(source, value)
+        else:
+            kind = GATE_KINDS[key]
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"{source}: key '{dotted}' must be a table such as "
+                    f"{key} = {{ {'FM005' if kind.subject == 'rule' else 'interactions'} = ... }}"
+                )
+            for subject, limit in value.items():
+                _check_subject(source, f"{dotted}.{subject}", subject, kind.subject)
+                parsed = _parse_limit(source, f"{dotted}.{subject}", limit, kind)
+                gates.append(GateSpec(key, subject, parsed))
+    return AuditSettings(alpha=alpha, significance=significance, gates=tuple(gates), baseline=base)
+
+
+def _parse_baseline_table(source: str, value: Any) -> BaselineGateSettings:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: 'audit.baseline' must be a table ([audit.baseline])")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        dotted = f"audit.baseline.{key}"
+        if key not in _BASELINE_KEYS:
+            raise _unknown(source, key, _BASELINE_KEYS, "audit.baseline.")
+        if key == "gates":
+            if item not in ("auto", "always", "never"):
+                raise ConfigError(
+                    f'{source}: key \'{dotted}\' must be "auto", "always" or "never", not {item!r}'
+                )
+            out[key] = item
+        elif key == "max_worse_pct":
+            if not is_number(item) or item < 0:
+                raise ConfigError(f"{source}: key '{dotted}' must be a number >= 0, not {item!r}")
+            out[key] = float(item)
+        else:
+            kind = "rule" if key == "rules" else "measure"
+            items = _string_list(source, dotted, item)
+            for subject in items:
+                _check_subject(source, dotted, subject, kind)
+            out[key] = tuple(items)
+    return BaselineGateSettings(**out)
+
+
+def audit_settings(settings: Settings) -> AuditSettings:
+    """The ``[audit]`` table of ``settings`` (a raw table on ``Settings.audit``), validated."""
+    raw = getattr(settings, "audit", None) or {}
+    return parse_audit_settings(raw, source=settings.source)
