@@ -66,31 +66,19 @@ def invocations() -> list[tuple[str, list[str]]]:
         if report:
             runs.append((f"{name} :: report", ["report", *args, "-o", "{out}.html"]))
 
-    samples = REPO / "sample_logs"
-    for log in sorted(samples.glob("*.csv")):
-        config = samples / f"{log.stem}.toml"
-        if not config.exists():
-            config = samples / "stories.toml"
-        analyse(f"sample {log.name}", [str(log), "--config", str(config)])
-        analyse(f"sample {log.name} (defaults)", [str(log)], report=False)
-    runs.append(
-        (
-            "sample shoelace.csv :: explain W-1001",
-            [
-                "explain",
-                str(samples / "shoelace.csv"),
-                "W-1001",
-                "--config",
-                str(samples / "stories.toml"),
-                "--format",
-                "json",
-            ],
-        )
-    )
+    # Paths relative to the checkout (commands run in it), so that two checkouts in
+    # different folders give the same "source" and "config" in their outputs.
+    for log in sorted((REPO / "sample_logs").glob("*.csv")):
+        config = f"sample_logs/{log.stem}.toml"
+        if not (REPO / config).exists():
+            config = "sample_logs/stories.toml"
+        analyse(f"sample {log.name}", [f"sample_logs/{log.name}", "--config", config])
+        analyse(f"sample {log.name} (defaults)", [f"sample_logs/{log.name}"], report=False)
+    shoelace = ["sample_logs/shoelace.csv", "W-1001", "--config", "sample_logs/stories.toml"]
+    runs.append(("sample shoelace.csv :: explain W-1001", ["explain", *shoelace, "-f", "json"]))
     if not SHARED.is_dir():
         return runs
     for name, args, case in _case_studies():
-        args = [str((REPO / a).resolve()) if a.startswith(("../", "docs/")) else a for a in args]
         analyse(f"case study {name}", args)
         if case:
             runs.append(
@@ -103,7 +91,8 @@ def invocations() -> list[tuple[str, list[str]]]:
         if not log.name.endswith(SUFFIXES) or "ocel" in log.parts:
             continue
         rel = str(log.relative_to(SHARED))
-        analyse(rel, [str(log)], report="pm4py-tests" not in log.parts)
+        shown = f"../shared/logs/{rel}" if REPO.parent / "shared" / "logs" == SHARED else str(log)
+        analyse(rel, [shown], report="pm4py-tests" not in log.parts)
     return runs
 
 
