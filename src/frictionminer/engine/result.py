@@ -321,7 +321,7 @@ class Result:
     def __repr__(self) -> str:
         """``Result(source=..., cases=..., events=..., flagged=..., top=...)``."""
         g = self._glance()
-        top = "none" if g["top_case"] is None else f"{g['top_case']!r} ({g['top_score']:.1f})"
+        top = "none" if g["top_case"] is None else f"{g['top_case']!r} (score {g['top_score']:.1f})"
         return (
             f"Result(source={g['source']!r}, cases={g['cases']:,}, events={g['events']:,}, "
             f"flagged={g['flagged_share']:.1%}, top={top})"
