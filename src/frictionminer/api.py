@@ -208,8 +208,8 @@ class Explanation(Story):
     def of(cls, story: Story) -> Explanation:
         return cls(**{f.name: getattr(story, f.name) for f in dataclasses.fields(story)})
 
-    def as_text(self, width: int = 100) -> str:
-        """The story as the terminal shows it, without colour."""
+    def as_text(self, width: int = 120) -> str:
+        """The story as the terminal shows it, without colour (as `explain -o FILE` writes it)."""
         from frictionminer.report.console import render_to_text
         from frictionminer.report.explain import render_terminal
 
