@@ -1,36 +1,80 @@
 """frictionminer: what a process costs the customer, read from event logs.
 
-The library mirrors the command line::
+The library mirrors the command line, one function per command (see docs/library.md)::
 
     import frictionminer as fm
-    settings = fm.load_settings()            # frictionminer.toml / pyproject / defaults
-    log = fm.load("sample_logs/shoelace.csv", settings)
-    result = fm.analyze(log, settings)       # classify, paths, measures, score, flags
-    result.cases.head()                      # one row per case, ranked by friction_score
+    settings = fm.load_settings("sample_logs/stories.toml")  # --config FILE
+    log = fm.load("sample_logs/shoelace.csv", settings)       # a path, or a DataFrame
+    result = fm.analyze(log, settings)                        # score
+    result.cases.head()                                       # one row per case, ranked
+    print(fm.explain(result, "W-1001"))                       # explain
+    fm.report(result, "report.html")                          # report: self-contained HTML
+    fm.audit(log, settings, window="7d").status               # audit: gates, baseline
 
-Heavy modules are imported on first use, so ``import frictionminer`` stays cheap.
+Everything is imported on first use, so ``import frictionminer`` stays cheap (no polars).
+
+``frictionminer.audit``, ``.report`` and ``.simulate`` are the functions, not the
+subpackages of the same names: import from those as usual (``from frictionminer.audit
+import gates``); ``import frictionminer.audit.gates as gates`` does not work.
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["EventLog", "Result", "Settings", "analyze", "load", "load_settings"]
+from frictionminer.errors import (
+    ConfigError,
+    FrictionminerError,
+    InputError,
+    SchemaError,
+    UsageError,
+)
+
+__all__ = [
+    "ConfigError",
+    "EventLog",
+    "FrictionminerError",
+    "InputError",
+    "Result",
+    "SchemaError",
+    "Settings",
+    "UsageError",
+    "__version__",
+    "analyze",
+    "audit",
+    "convert",
+    "explain",
+    "load",
+    "load_settings",
+    "report",
+    "simulate",
+]
 
 if TYPE_CHECKING:
-    from frictionminer.engine.pipeline import analyze
+    from frictionminer.api import (
+        analyze,
+        audit,
+        convert,
+        explain,
+        load,
+        load_settings,
+        report,
+        simulate,
+    )
     from frictionminer.engine.result import Result
-    from frictionminer.io import EventLog, load
+    from frictionminer.io.normalize import EventLog
     from frictionminer.settings import Settings
-    from frictionminer.settings.load import load_settings
 
+    __version__: str
+
+_API = ("analyze", "audit", "convert", "explain", "load", "load_settings", "report", "simulate")
 _LAZY = {
-    "analyze": "frictionminer.engine.pipeline",
+    **dict.fromkeys(_API, "frictionminer.api"),
     "Result": "frictionminer.engine.result",
-    "load": "frictionminer.io",
-    "EventLog": "frictionminer.io",
+    "EventLog": "frictionminer.io.normalize",
     "Settings": "frictionminer.settings",
-    "load_settings": "frictionminer.settings.load",
 }
 
 
@@ -38,5 +82,36 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'frictionminer' has no attribute {name!r}")
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("frictionminer")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            value = "0+unknown"
+    else:
+        raise AttributeError(f"module 'frictionminer' has no attribute {name!r}")
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
+
+
+class _Face(types.ModuleType):
+    """The package, whose functions ``audit``, ``report`` and ``simulate`` keep their names.
+
+    Python's import system sets ``frictionminer.audit`` to the subpackage when
+    ``frictionminer.audit`` (or anything in it) is first imported; that would hide the
+    function.  The subpackage stays importable by its full name (it is in sys.modules).
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _API and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Face

@@ -53,13 +53,13 @@ def convert(
     Big XES files (over about 1 GB decompressed) are converted to Parquet chunk by chunk,
     in bounded memory.
     """
-    from frictionminer.io.convert import convert as run_convert
+    from frictionminer import api
 
-    summary = run_convert(
+    summary = api.convert(
         log,
         output,
         settings,
-        partition_by=partition_by.value if partition_by is not None else None,
+        partition_by.value if partition_by is not None else None,
         overwrite=overwrite,
     )
     if not quiet:

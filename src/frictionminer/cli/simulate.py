@@ -100,60 +100,25 @@ def simulate(
         raise UsageError("missing SCENARIO", hint="list them with `frictionminer simulate --list`")
     if output is None and write_config is None:
         raise UsageError("nothing to write", hint="give -o FILE and/or --write-config FILE")
-    from frictionminer.io.convert import output_format
+    from frictionminer import api
     from frictionminer.io.outputs import check_writable, write_text
     from frictionminer.simulate import check_scenario, resolve_rates, scenario_config
 
     check_scenario(scenario)
     rates = resolve_rates(_parse_rates(rate or []))
-    fmt = output_format(output) if output is not None else None
-    for path in (output, write_config):
-        if path is not None:
-            check_writable(path)
-    if output is not None and fmt is not None:
-        from frictionminer.simulate import simulate as run
-
-        events = run(scenario, cases, seed, rates)
-        write_events(events, output, fmt)
+    if write_config is not None:
+        check_writable(write_config)  # before the simulation, as -o is checked by api
+    if output is not None:
+        events = api.simulate(scenario, cases, seed, rates=rates, output=output)
         if not quiet:
+            from frictionminer.io.convert import output_format
+
             injected = events.filter(events["case:injected"] != "")["case_id"].n_unique()
             sys.stderr.write(
-                f"wrote {output} ({fmt}): {events.height:,} events, {cases:,} cases, "
-                f"{injected:,} with injected friction\n"
+                f"wrote {output} ({output_format(output)}): {events.height:,} events, "
+                f"{cases:,} cases, {injected:,} with injected friction\n"
             )
     if write_config is not None:
         write_text(write_config, scenario_config(scenario))
         if not quiet:
             sys.stderr.write(f"wrote {write_config} (config for '{scenario}')\n")
-
-
-def write_events(events: object, path: Path, fmt: str) -> None:
-    """Write the simulated events atomically as CSV, Parquet or XES."""
-    import polars as pl
-
-    from frictionminer.io.outputs import write_with
-
-    assert isinstance(events, pl.DataFrame)
-    if fmt == "xes":
-        from frictionminer.io.xes_write import write_xes
-
-        def xes(tmp: Path) -> None:
-            # write_xes compresses when the name ends in .gz; the temporary name does not.
-            staged = tmp.with_name(tmp.name + (".gz" if path.name.lower().endswith(".gz") else ""))
-            write_xes(events, staged)
-            staged.replace(tmp)
-
-        write_with(path, xes)
-    elif fmt == "parquet":
-        write_with(path, lambda tmp: events.write_parquet(tmp))
-    else:
-        gz = path.name.lower().endswith(".gz")
-        write_with(
-            path,
-            lambda tmp: events.write_csv(
-                tmp,
-                datetime_format="%Y-%m-%dT%H:%M:%S%:z",
-                compression="gzip" if gz else "uncompressed",
-                check_extension=False,
-            ),
-        )

@@ -302,6 +302,65 @@ class Result:
         flags = self.flags.filter(pl.col(S.CASE) == case_id)
         return events, row.row(0, named=True), flags
 
+    # --- display: short, for the REPL and notebooks (the tables stay out of it) ---------
+    def _glance(self) -> dict[str, Any]:
+        """Source, counts, flagged share and the top case: cheap, no summary()."""
+        n = self.cases.height
+        flagged = self.flags[S.CASE].n_unique() if self.flags.height else 0
+        top = self.cases.row(0, named=True) if n else None
+        return {
+            "source": self.log.source,
+            "cases": n,
+            "events": self.event_count,
+            "flagged": flagged,
+            "flagged_share": flagged / n if n else 0.0,
+            "top_case": None if top is None else top[S.CASE],
+            "top_score": None if top is None else top["friction_score"],
+        }
+
+    def __repr__(self) -> str:
+        """``Result(source=..., cases=..., events=..., flagged=..., top=...)``."""
+        g = self._glance()
+        top = "none" if g["top_case"] is None else f"{g['top_case']!r} (score {g['top_score']:.1f})"
+        return (
+            f"Result(source={g['source']!r}, cases={g['cases']:,}, events={g['events']:,}, "
+            f"flagged={g['flagged_share']:.1%}, top={top})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The summary and the top 10 cases as small HTML tables (every value escaped)."""
+        import html
+
+        g = self._glance()
+        facts = {
+            "source": g["source"],
+            "cases": f"{g['cases']:,}",
+            "events": f"{g['events']:,}",
+            "flagged cases": f"{g['flagged']:,} ({g['flagged_share']:.1%})",
+        }
+        left = "style='text-align:left'"
+        summary = "".join(
+            f"<tr><th {left}>{html.escape(k)}</th><td {left}>{html.escape(str(v))}</td></tr>"
+            for k, v in facts.items()
+        )
+        head = self.cases.head(10).select(S.CASE, "friction_score")
+        rules = (
+            self.flags.filter(pl.col(S.CASE).is_in(head[S.CASE].implode()))
+            .group_by(S.CASE)
+            .agg(pl.col("rule").unique().sort().str.join(" "))
+        )
+        top = head.join(rules, on=S.CASE, how="left", maintain_order="left")
+        rows = "".join(
+            f"<tr><td>{i}</td><td {left}>{html.escape(str(case))}</td>"
+            f"<td>{score:.1f}</td><td {left}>{html.escape(flags or '')}</td></tr>"
+            for i, (case, score, flags) in enumerate(top.iter_rows(), start=1)
+        )
+        return (
+            f"<div><b>Result</b><table>{summary}</table>"
+            "<table><thead><tr><th>rank</th><th>case</th><th>friction_score</th>"
+            f"<th>flags</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        )
+
 
 def _aligned(placed: pl.DataFrame, length: int) -> pl.Series:
     """The ``flags`` of ``placed`` at rows ``_pos`` of ``length`` rows, empty lists elsewhere."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 from collections.abc import Sequence
+from os import PathLike, fspath
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -134,6 +135,10 @@ def _identifier_columns(names: list[str], settings: Settings, source: str) -> li
     return out
 
 
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _load_one(
     path: str | Path, settings: Settings, partitions: Sequence[str] | None = None
 ) -> EventLog:
@@ -254,8 +259,24 @@ def _join_case_table(log: EventLog, table: CaseTableSettings, settings: Settings
     return dataclasses.replace(log, events=events, findings=findings)
 
 
+def _frame_log(frame: object, settings: Settings) -> EventLog | None:
+    """A polars or pandas frame as an :class:`EventLog`; None when ``frame`` is neither.
+
+    pandas is not a dependency: a pandas frame is recognised by its type's module and
+    converted with :func:`polars.from_pandas` (which needs pandas, already imported then).
+    """
+    if isinstance(frame, pl.DataFrame | pl.LazyFrame):
+        lazy, kind = frame.lazy(), f"polars.{type(frame).__name__}"
+    elif type(frame).__module__.split(".")[0] == "pandas" and type(frame).__name__ == "DataFrame":
+        lazy, kind = pl.from_pandas(frame).lazy(), "pandas.DataFrame"
+    else:
+        return None
+    raw = RawLog(frame=lazy, source=f"<{kind}>", format="dataframe")
+    return normalize(raw, settings.columns, settings.ingest)
+
+
 def load(
-    path: str | Path | None,
+    path: str | PathLike[str] | pl.DataFrame | pl.LazyFrame | None,
     settings: Settings | None = None,
     *,
     partitions: Sequence[str] | None = None,
@@ -263,18 +284,34 @@ def load(
     """Read and normalise a log: ``path`` plus the config's ``[[sources]]`` (more event
     tables, each with its own columns) and ``[[case_tables]]`` (case attributes).
 
-    ``partitions`` restricts a folder written by ``convert --partition-by`` to those
-    partition keys (``audit --window`` reads only the partitions its window needs).
+    ``path`` may also be a polars (or pandas) DataFrame or a polars LazyFrame: its
+    columns are mapped to roles exactly as a file's are (``settings.columns``, else
+    detected from the names).  ``partitions`` restricts a folder written by
+    ``convert --partition-by`` to those partition keys (``audit --window`` reads only the
+    partitions its window needs).
 
     >>> log = load("sample_logs/shoelace.csv")
     >>> log.events.height
+    41
+    >>> load(pl.read_csv("sample_logs/shoelace.csv")).events.height
     41
     """
     if settings is None:
         from frictionminer.settings import read_settings
 
         settings = read_settings()
-    logs = [_load_one(path, settings, partitions)] if path is not None else []
+    logs: list[EventLog] = []
+    if path is not None:
+        framed = _frame_log(path, settings)
+        if framed is not None:
+            logs.append(framed)
+        elif isinstance(path, str | PathLike):
+            logs.append(_load_one(fspath(path), settings, partitions))
+        else:
+            raise UsageError(
+                f"cannot read a log from {type(path).__name__} {_shorten(repr(path))}",
+                hint="give a path (str or pathlib.Path), or a polars or pandas DataFrame",
+            )
     for src in settings.sources:
         one = _load_one(src.path, _source_settings(settings, src))
         if src.activity_prefix:

@@ -76,6 +76,39 @@ class EventLog:
     details: dict[str, object] = field(default_factory=dict)
     timestamp_format: str | None = None
 
+    # --- display: short, for the REPL and notebooks (the tables stay out of it) ---------
+    def __repr__(self) -> str:
+        """``EventLog(source=..., format=..., events=..., cases=..., findings=...)``."""
+        return (
+            f"EventLog(source={self.source!r}, format={self.format!r}, "
+            f"events={self.events.height:,}, cases={self.events[S.CASE].n_unique():,}, "
+            f"findings={len(self.findings)})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The overview and the first five events, as a notebook shows them."""
+        import html
+
+        ts = pl.col(S.TIMESTAMP)
+        first, last = self.events.select(ts.min().alias("first"), ts.max().alias("last")).row(0)
+        overview: dict[str, object] = {
+            "source": self.source,
+            "format": self.format,
+            "events": self.events.height,
+            "cases": self.events[S.CASE].n_unique(),
+            "first event": first,
+            "last event": last,
+            "findings": len(self.findings),
+        }
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(f'{v:,}' if isinstance(v, int) else str(v))}"
+            "</td></tr>"
+            for k, v in overview.items()
+        )
+        head = self.events.head(5).drop(S.EVENT_INDEX, strict=False)._repr_html_()
+        return f"<div><b>EventLog</b><table>{rows}</table>{head}</div>"
+
 
 def _suggest(name: str, names: list[str]) -> str:
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)

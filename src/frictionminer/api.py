@@ -1,0 +1,461 @@
+"""The library face: one function per command, making the calls the command makes.
+
+``import frictionminer as fm`` re-exports these lazily (see ``__init__``), so a notebook
+gets what the command line gets::
+
+    settings = fm.load_settings("sample_logs/stories.toml")  # frictionminer --config
+    log = fm.load("sample_logs/shoelace.csv", settings)       # a path or a DataFrame
+    result = fm.analyze(log, settings)                        # frictionminer score
+    fm.explain(result, "W-1001")                              # frictionminer explain
+    fm.report(result, "report.html")                          # frictionminer report
+    fm.audit(log, settings, window="7d")                      # frictionminer audit
+
+Each function turns its arguments into the same library calls the command makes from
+its options; the command formats and prints, the function returns the object.  Errors
+are the typed ones of :mod:`frictionminer.errors`; a keyword that no command knows is a
+``TypeError``, as for any Python function.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from os import PathLike, fspath
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from frictionminer.errors import UsageError
+from frictionminer.io.normalize import ROLES, EventLog
+from frictionminer.report.explain import Story
+from frictionminer.settings import Settings
+
+if TYPE_CHECKING:
+    from frictionminer.audit.baseline import Summary
+    from frictionminer.audit.gates import AuditResult
+    from frictionminer.audit.window import Window
+    from frictionminer.engine.result import Result
+    from frictionminer.io.convert import ConvertSummary
+
+__all__ = [
+    "Explanation",
+    "analyze",
+    "audit",
+    "convert",
+    "explain",
+    "load",
+    "load_settings",
+    "report",
+    "simulate",
+]
+
+PathArg = str | PathLike[str]
+"""A file, folder or glob, as the commands' LOG argument takes it."""
+
+
+def load_settings(path: PathArg | None = None, **overrides: Any) -> Settings:
+    """The settings a command would use: packaged defaults < the project file < ``overrides``.
+
+    ``path`` is the ``--config`` file (a ``.toml``, or a ``pyproject.toml`` with a
+    ``[tool.frictionminer]`` table); without it, ``frictionminer.toml`` in the working
+    directory, else its ``pyproject.toml``, else the defaults.  ``overrides`` are tables
+    by name, as the command-line options set them (``None`` values are ignored):
+    ``columns=``, ``ingest=``, ``roles=``, ``measures=``, ``effort=``, ``weights=``,
+    ``proportion=``, ``rules=``, ``audit=`` (mappings) and ``sources=``,
+    ``case_tables=`` (lists of tables).  An unknown key inside a table is a ConfigError
+    naming it; an unknown table is a TypeError.
+
+    >>> s = load_settings("sample_logs/stories.toml", weights={"handoffs": 1.0})
+    >>> s.columns.category, s.weights.handoffs
+    ('product', 1.0)
+    """
+    from frictionminer.settings import TABLES
+    from frictionminer.settings.load import load_settings as layered
+
+    tables: dict[str, dict[str, Any]] = {}
+    for name, value in overrides.items():
+        if name in ("sources", "case_tables"):
+            continue
+        if name not in (*TABLES, "rules", "audit"):
+            raise TypeError(
+                f"load_settings() got an unexpected keyword argument {name!r} "
+                f"(tables: {', '.join([*TABLES, 'rules', 'audit', 'sources', 'case_tables'])})"
+            )
+        if not isinstance(value, Mapping):
+            raise TypeError(f"load_settings({name}=...) must be a mapping of keys to values")
+        tables[name] = dict(value)
+    extra = {k: overrides.get(k) for k in ("sources", "case_tables")}
+    for key, value in extra.items():
+        if value is not None and not (
+            isinstance(value, list | tuple) and all(isinstance(v, Mapping) for v in value)
+        ):
+            raise TypeError(f"load_settings({key}=...) must be a list of tables (mappings)")
+    return layered(
+        Path(fspath(path)) if path is not None else None,
+        overrides=tables or None,
+        extra_sources=[dict(v) for v in extra["sources"] or []],
+        extra_case_tables=[dict(v) for v in extra["case_tables"] or []],
+    )
+
+
+def load(source: object, settings: Settings | None = None, **columns: str | list[str]) -> EventLog:
+    """Read and normalise a log: a path (file, folder or glob) or a polars/pandas DataFrame.
+
+    ``columns`` name the source columns by role, as ``--case-col`` and its siblings do:
+    ``case``, ``activity`` (one name or a list, composed with ``/``), ``timestamp``,
+    ``resource``, ``group``, ``channel``, ``lifecycle``; roles not named are detected
+    from the column names.  ``settings`` default to :func:`load_settings`.
+
+    >>> frame = pl.DataFrame({
+    ...     "Ticket": ["T1", "T1", "T2"],
+    ...     "Step": ["Customer calls", "Ticket closed", "Customer calls"],
+    ...     "At": ["2024-05-06 08:00", "2024-05-07 09:30", "2024-05-06 10:00"],
+    ... })
+    >>> load(frame, case="Ticket", activity="Step", timestamp="At")
+    EventLog(source='<polars.DataFrame>', format='dataframe', events=3, cases=2, findings=0)
+    """
+    from frictionminer.io import load as read
+
+    unknown = sorted(set(columns) - set(ROLES))
+    if unknown:
+        raise TypeError(
+            f"load() got unexpected keyword argument(s) {', '.join(map(repr, unknown))} "
+            f"(column roles: {', '.join(ROLES)}; category and value are settings: "
+            "load_settings(columns={...}))"
+        )
+    for role, name in columns.items():
+        names = name if isinstance(name, list) and role == "activity" else [name]
+        if not names or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"load({role}=...) must be a column name (str)")
+    settings = settings if settings is not None else load_settings()
+    if columns:
+        given: dict[str, Any] = dict(columns)
+        settings = dataclasses.replace(
+            settings, columns=dataclasses.replace(settings.columns, **given)
+        )
+    if isinstance(source, EventLog):
+        raise UsageError(
+            f"{source.source}: is already loaded", hint="pass the EventLog to analyze() or audit()"
+        )
+    return read(source, settings)  # type: ignore[arg-type]  # read() checks the type
+
+
+def _log(source: object, settings: Settings) -> EventLog:
+    """``source`` as an EventLog: as it is, or loaded (a path or a DataFrame)."""
+    return source if isinstance(source, EventLog) else load(source, settings)
+
+
+def analyze(
+    source: object,
+    settings: Settings | None = None,
+    *,
+    shards: int | None = None,
+    workdir: PathArg | None = None,
+    workers: int | None = None,
+) -> Result:
+    """Score every case by the customer's burden and flag the disproportionate ones.
+
+    ``source`` is an :class:`EventLog`, a path or a DataFrame.  A path is read as
+    ``frictionminer score`` reads it: a large Parquet log in ``shards`` case-partitioned
+    parts (automatic above 20M events; ``1`` = in memory), spilling to ``workdir`` with
+    ``workers`` parallel shards.
+
+    >>> result = analyze("sample_logs/shoelace.csv", load_settings("sample_logs/stories.toml"))
+    >>> result.cases.row(0, named=True)["case_id"]
+    'W-1001'
+    """
+    settings = settings if settings is not None else load_settings()
+    return _pipeline(source, settings, shards=shards, workdir=workdir, workers=workers)
+
+
+def _pipeline(
+    source: object,
+    settings: Settings,
+    *,
+    shards: int | None,
+    workdir: PathArg | None,
+    workers: int | None,
+) -> Result:
+    """The one route into the analysis, given a log, a path or a frame.
+
+    Until :func:`frictionminer.engine.pipeline.analyze` takes paths itself (with
+    ``shards``, ``workdir`` and ``workers``), a path goes through
+    :func:`frictionminer.scale.shards.analyze_path` as ``score`` does; then this becomes
+    ``pipeline.analyze(source, settings, shards=..., workdir=..., workers=...)``.
+    """
+    from frictionminer.engine.pipeline import analyze as run
+
+    if isinstance(source, str | PathLike):
+        from frictionminer.scale.shards import analyze_path
+
+        return analyze_path(
+            fspath(source),
+            settings,
+            shards=shards,
+            workdir=fspath(workdir) if workdir is not None else None,
+            workers=workers,
+        )
+    return run(_log(source, settings), settings)
+
+
+class Explanation(Story):
+    """One case as the customer lived it (a :class:`~frictionminer.report.explain.Story`),
+    with its renderers: :meth:`as_text` as ``frictionminer explain`` prints it,
+    :meth:`as_json` as ``--format json`` writes it, :meth:`as_record` as plain builtins."""
+
+    @classmethod
+    def of(cls, story: Story) -> Explanation:
+        return cls(**{f.name: getattr(story, f.name) for f in dataclasses.fields(story)})
+
+    def as_text(self, width: int = 120) -> str:
+        """The story as the terminal shows it, without colour (as `explain -o FILE` writes it)."""
+        from frictionminer.report.console import render_to_text
+        from frictionminer.report.explain import render_terminal
+
+        return render_to_text(lambda console: render_terminal(self, console), width=width)
+
+    def as_json(self) -> str:
+        """The story as ``frictionminer explain --format json`` writes it."""
+        from frictionminer.report.explain import render_json
+
+        return render_json(self)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        rules = [f["rule"] for f in self.flags]
+        return (
+            f"Explanation(case_id={self.case_id!r}, rank={self.rank} of {self.cases:,}, "
+            f"friction_score={self.score:.1f}, steps={len(self.steps)}, flags={rules})"
+        )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.as_text())}</pre>"
+
+
+def explain(result: Result, case_id: str) -> Explanation:
+    """The case as the customer lived it: each step, the waits, the handoffs, the flags.
+
+    A UsageError (with the closest id) when ``result`` has no such case.
+
+    >>> result = analyze("sample_logs/shoelace.csv", load_settings("sample_logs/stories.toml"))
+    >>> story = explain(result, "W-1001")
+    >>> story.rank, story.flags[0]["rule"]
+    (1, 'FM001')
+    """
+    from frictionminer.report.explain import build_story
+
+    return Explanation.of(build_story(result, case_id))
+
+
+def report(
+    result: Result,
+    path: PathArg | None = None,
+    *,
+    lang: str = "en",
+    title: str | None = None,
+    top: int = 20,
+    timelines: int = 5,
+    pseudonymize: bool = False,
+    pseudonym_key: str | None = None,
+) -> str:
+    """The consultant's self-contained HTML report; written atomically to ``path`` if given.
+
+    Returns the HTML either way.  ``top`` cases are listed, the first ``timelines`` told
+    in full; ``lang`` is ``"en"`` or ``"de"``.  With ``pseudonymize``, case ids, resources
+    and identifying attributes are replaced by keyed hashes: ``pseudonym_key`` (else
+    $FRICTIONMINER_PSEUDONYM_KEY) gives the same pseudonyms every run, without one they
+    differ between runs.
+    """
+    from frictionminer.engine.causes import find_causes
+    from frictionminer.io.outputs import check_writable, write_text
+    from frictionminer.report.html import LANGS, render_html
+
+    if lang not in LANGS:
+        raise UsageError(f"lang {lang!r}: choose {' or '.join(LANGS)}")
+    if top < 1 or timelines < 0:
+        raise UsageError("top must be at least 1 and timelines at least 0")
+    target = Path(fspath(path)) if path is not None else None
+    if target is not None:
+        check_writable(target)
+    pseudo: tuple[list[str], bool] | None = None
+    if pseudonymize:
+        from frictionminer.report.pseudonymize import (
+            identifying_columns,
+            pseudonymize_result,
+            resolve_key,
+        )
+
+        key, stable = resolve_key(pseudonym_key)
+        columns = identifying_columns(result.events)
+        result = pseudonymize_result(result, key, columns)
+        pseudo = (["case_id", *columns], stable)
+    html = render_html(
+        result,
+        find_causes(result, result.settings),
+        lang=lang,
+        title=title,
+        top=top,
+        timelines=timelines,
+        pseudonymized=pseudo,
+    )
+    if target is not None:
+        write_text(target, html)
+    return html
+
+
+def audit(
+    source: object,
+    settings: Settings | None = None,
+    baseline: PathArg | Summary | None = None,
+    window: str | Window | None = None,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    cases: str = "active",
+    save_baseline: PathArg | None = None,
+) -> AuditResult:
+    """Audit a log as ``frictionminer audit`` does: gates from ``[audit]``, a baseline.
+
+    ``source`` is an :class:`EventLog`, a DataFrame, or a path (a file, a folder or a
+    glob of weekly exports; a partitioned folder is read only where the window needs it).
+    ``window`` is a length (``"7d"``, ``"36h"``, ``"2w"``) or a
+    :class:`~frictionminer.audit.window.Window`; ``since``/``until``/``cases`` are the
+    options of the same names.  ``baseline`` is a file saved with ``save_baseline`` (or
+    its loaded summary).  The result's ``status`` is ``pass``, ``warn`` or ``fail``.
+    """
+    from frictionminer.audit.baseline import load_baseline
+    from frictionminer.audit.baseline import save_baseline as write_baseline
+    from frictionminer.audit.gates import run_audit
+    from frictionminer.audit.window import Window, load_logs
+    from frictionminer.io.outputs import check_writable
+    from frictionminer.settings.audit import audit_settings
+
+    settings = settings if settings is not None else load_settings()
+    if isinstance(window, Window):
+        if since is not None or until is not None:
+            raise UsageError("give since/until inside the Window, not beside it")
+        span = window
+    else:
+        span = Window.parse(since, until, window, cases)
+    cfg = audit_settings(settings)
+    target = Path(fspath(save_baseline)) if save_baseline is not None else None
+    if target is not None:
+        check_writable(target)
+    if baseline is None or not isinstance(baseline, str | PathLike):
+        base = baseline
+    else:
+        base = load_baseline(Path(fspath(baseline)))
+    if isinstance(source, str | PathLike):
+        log = load_logs(fspath(source), settings, span)
+    else:
+        log = _log(source, settings)
+    result = run_audit(log, settings, base, span, cfg)
+    if target is not None:
+        write_baseline(result.current, target)
+    return result
+
+
+def convert(
+    source: PathArg,
+    output: PathArg,
+    settings: Settings | None = None,
+    partition_by: str | None = None,
+    *,
+    overwrite: bool = False,
+) -> ConvertSummary:
+    """Convert a log to the canonical table as Parquet, CSV or XES (format from the suffix).
+
+    With ``partition_by`` (``"week"``, ``"month"`` or ``"day"``), ``output`` is a folder
+    of Parquet files, one per period in which each case began; ``overwrite`` replaces a
+    non-empty one.  Big XES files are converted chunk by chunk, in bounded memory.
+    """
+    from frictionminer.io.convert import convert as run
+    from frictionminer.io.partitions import PARTITION_BYS
+
+    if not isinstance(source, str | PathLike):
+        raise UsageError(
+            f"convert() reads a path, not {type(source).__name__}",
+            hint="write a DataFrame with polars (write_parquet), or load() it and analyze()",
+        )
+    if partition_by is not None and partition_by not in PARTITION_BYS:
+        raise UsageError(f"partition_by {partition_by!r}: choose {', '.join(PARTITION_BYS)}")
+    settings = settings if settings is not None else load_settings()
+    return run(
+        fspath(source),
+        Path(fspath(output)),
+        settings,
+        partition_by=partition_by,
+        overwrite=overwrite,
+    )
+
+
+def simulate(
+    scenario: str,
+    cases: int = 1000,
+    seed: int = 0,
+    *,
+    rates: float | Mapping[str, float] | None = None,
+    output: PathArg | None = None,
+) -> pl.DataFrame:
+    """A simulated customer-service log with labelled, injected friction.
+
+    ``rates`` is the share of cases per friction pattern: one number for every pattern,
+    or a mapping ``{pattern: share}`` (``"*"`` for the rest; default 0.05 each).  Each
+    case's ``case:injected`` names the flags its friction should trigger.  The events are
+    returned, and written atomically to ``output`` (.csv, .csv.gz, .parquet, .xes,
+    .xes.gz) when given.  The scenario's config: :func:`frictionminer.simulate.scenario_config`.
+
+    >>> simulate("warranty", cases=20, seed=1)["case_id"].n_unique()
+    20
+    """
+    from frictionminer.io.convert import output_format
+    from frictionminer.io.outputs import check_writable
+    from frictionminer.simulate import check_scenario, resolve_rates
+    from frictionminer.simulate import simulate as run
+
+    check_scenario(scenario)
+    if cases < 1:
+        raise UsageError(f"cases {cases}: simulate at least one case")
+    chosen = resolve_rates(rates)
+    target = Path(fspath(output)) if output is not None else None
+    fmt = output_format(target) if target is not None else None
+    if target is not None:
+        check_writable(target)
+    events = run(scenario, cases, seed, chosen)
+    if target is not None and fmt is not None:
+        _write_events(events, target, fmt)
+    return events
+
+
+def _write_events(events: pl.DataFrame, path: Path, fmt: str) -> None:
+    """Write simulated events atomically as CSV, Parquet or XES."""
+    from frictionminer.io.outputs import write_with
+
+    if fmt == "xes":
+        from frictionminer.io.xes_write import write_xes
+
+        def xes(tmp: Path) -> None:
+            # write_xes compresses when the name ends in .gz; the temporary name does not.
+            staged = tmp.with_name(tmp.name + (".gz" if path.name.lower().endswith(".gz") else ""))
+            write_xes(events, staged)
+            staged.replace(tmp)
+
+        write_with(path, xes)
+    elif fmt == "parquet":
+        write_with(path, lambda tmp: events.write_parquet(tmp))
+    else:
+        gz = path.name.lower().endswith(".gz")
+        write_with(
+            path,
+            lambda tmp: events.write_csv(
+                tmp,
+                datetime_format="%Y-%m-%dT%H:%M:%S%:z",
+                compression="gzip" if gz else "uncompressed",
+                check_extension=False,
+            ),
+        )
