@@ -342,9 +342,10 @@ def _checked(given: Mapping[str, Any], *, source: str, base: Path | None) -> dic
             out[key] = _table_array(key, value, source=source, base=base)
         elif key == "rules":
             out[key] = parse_rules(value, source=source)
+        elif key == "audit" and isinstance(value, AuditSettings):
+            out[key] = value  # built by parse_audit_settings, already checked
         elif key == "audit":
-            audit = value if isinstance(value, AuditSettings) else None
-            out[key] = audit or parse_audit_settings(value, source=source)
+            out[key] = parse_audit_settings(value, source=source)
         else:
             close = difflib.get_close_matches(key, KNOWN_TABLES, n=1)
             hint = f"did you mean [{close[0]}]?" if close else f"known: {', '.join(KNOWN_TABLES)}"
@@ -412,6 +413,11 @@ class Settings:
         audit: AuditSettings | TableInput | None = None,
         source: str = DEFAULT_SOURCE,
     ) -> None:
+        """Check every table given, fill in the others' defaults.
+
+        Written by hand, not generated: the generated ``__init__`` would take a table only
+        as its dataclass, and check nothing.  ``dataclasses.replace`` comes through here too.
+        """
         given = {
             "columns": columns,
             "ingest": ingest,
