@@ -19,12 +19,13 @@ from frictionminer.engine.rules import (
     evaluate_flags,
     render_markdown,
     rule_records,
-    validate_rule_settings,
 )
 from frictionminer.engine.score import score_cases
 from frictionminer.errors import ConfigError, SchemaError
-from frictionminer.settings import Settings
+from frictionminer.settings import LIBRARY_SOURCE, Settings
+from frictionminer.settings.defaults import RULE_IDS, rule_defaults
 from frictionminer.settings.load import load_settings
+from frictionminer.settings.rules import parse_rules
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 SETTINGS = Settings()
@@ -268,19 +269,24 @@ def test_evaluate_needs_the_scored_table() -> None:
 # ------------------------------------------------------------------------------ configuration
 
 
+def validate(rules: dict[str, Any], source: str) -> None:
+    parse_rules(rules, source=source)
+
+
 def test_unknown_rule_suggests_the_closest() -> None:
     with pytest.raises(ConfigError) as info:
-        validate_rule_settings({"FM0099": {"enabled": False}}, source="frictionminer.toml")
+        validate({"FM0099": {"enabled": False}}, source="frictionminer.toml")
     assert info.value.message == "frictionminer.toml: unknown rule [rules.FM0099]"
     assert info.value.hint == "did you mean [rules.FM009]?"
     with pytest.raises(ConfigError) as info:
-        validate_rule_settings({"silent_wait": {}}, source="x.toml")
-    assert info.value.hint == "did you mean [rules.FM004]?"
+        validate({"silent_wait": {}}, source="x.toml")
+    assert info.value.hint is not None
+    assert info.value.hint.startswith("rules are set by id (`frictionminer rules` lists them)")
 
 
 def test_unknown_keyword_lists_the_known_ones() -> None:
     with pytest.raises(ConfigError) as info:
-        validate_rule_settings({"FM001": {"min_interaction": 3}}, source="f.toml")
+        validate({"FM001": {"min_interaction": 3}}, source="f.toml")
     assert info.value.message == "f.toml: unknown key 'rules.FM001.min_interaction'"
     assert info.value.hint == (
         "did you mean 'min_interactions'? known: enabled, severity, min_interactions, peer_factor"
@@ -301,16 +307,22 @@ def test_unknown_keyword_lists_the_known_ones() -> None:
 )
 def test_wrong_values_name_the_key(table: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as info:
-        validate_rule_settings({"FM001": table}, source="f.toml")
+        validate({"FM001": table}, source="f.toml")
     key = next(iter(table))
     assert info.value.message == f"f.toml: key 'rules.FM001.{key}' {message}"
+    # the library checks exactly as a file does, naming Settings(...) instead of the file
+    with pytest.raises(ConfigError) as info:
+        Settings(rules={"FM001": table})
+    assert info.value.message == f"{LIBRARY_SOURCE}: key 'rules.FM001.{key}' {message}"
 
 
 def test_int_accepted_where_float_expected() -> None:
-    validate_rule_settings({"FM001": {"peer_factor": 3}}, source="f.toml")
-    params = effective_params(RULES["FM001"], {"FM001": {"peer_factor": 3, "enabled": False}})
+    settings = Settings(rules={"FM001": {"peer_factor": 3, "enabled": False}})
+    params = effective_params(RULES["FM001"], settings.rules)
     assert params == {"min_interactions": 6, "peer_factor": 3.0}
     assert isinstance(params["peer_factor"], float)
+    assert not settings.rules["FM001"].enabled
+    assert settings.rules["FM002"] == Settings().rules["FM002"]  # the others keep defaults
 
 
 def test_rule_settings_validated_when_loading_a_file(tmp_path: Path) -> None:
@@ -318,9 +330,21 @@ def test_rule_settings_validated_when_loading_a_file(tmp_path: Path) -> None:
     config.write_text('[rules.FM004]\nmin_silent_hours = 48\nseverity = "error"\n')
     settings = load_settings(config)
     assert effective_params(RULES["FM004"], settings.rules) == {"min_silent_hours": 48.0}
+    assert settings.rules["FM004"].severity == "error"
+    assert settings == Settings(rules={"FM004": {"min_silent_hours": 48.0, "severity": "error"}})
     config.write_text("[rules.FM010]\nenabled = false\n")
     with pytest.raises(ConfigError, match=re.escape(f"{config}: unknown rule [rules.FM010]")):
         load_settings(config)
+
+
+def test_the_rule_table_and_defaults_toml_declare_the_same_rules() -> None:
+    """Ids and keywords: the settings check [rules] against defaults.toml, the engine
+    evaluates the declarations; the registry refuses to load when they differ."""
+    assert tuple(RULES) == RULE_IDS == tuple(sorted(RULE_IDS))
+    for rule_id, table in rule_defaults().items():
+        assert table["enabled"] is True
+        assert dict(RULES[rule_id].defaults) == {k: v for k, v in table.items() if k != "enabled"}
+        assert Settings().rules[rule_id].params == RULES[rule_id].defaults
 
 
 def test_rule_records() -> None:

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from conftest import SAMPLES
 from frictionminer.errors import ConfigError
+from frictionminer.settings import (
+    LIBRARY_SOURCE,
+    TABLES,
+    AuditSettings,
+    RoleSettings,
+    Settings,
+    WeightSettings,
+)
+from frictionminer.settings.audit import AUDIT_MEASURES, BaselineGateSettings
+from frictionminer.settings.defaults import packaged_defaults
 from frictionminer.settings.load import load_settings
+
+SETTINGS_DIR = Path(__file__).resolve().parents[1] / "src" / "frictionminer" / "settings"
 
 
 def write(path: Path, text: str) -> Path:
@@ -91,34 +109,183 @@ def test_bad_pyproject_table_is_reported(tmp_path: Path) -> None:
         load_settings(cwd=tmp_path)
 
 
-def test_settings_import_no_module_that_uses_them(tmp_path: Path) -> None:
-    """settings is the lowest layer: the [rules] and [audit] checks live in config."""
-    config = tmp_path / "frictionminer.toml"
-    config.write_text("[rules.FM005]\nenabled = false\n[audit]\n", encoding="utf-8")
-    code = (
-        "import sys; from pathlib import Path; from frictionminer.settings import read_settings;"
-        f"read_settings(Path({str(config)!r}));"
-        "print(sorted(m for m in sys.modules if m.startswith('frictionminer.')))"
+def test_load_settings_accepts_a_str(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "c.toml", '[columns]\ncase = "id"\n')
+    assert load_settings(str(cfg)) == load_settings(cfg)
+    assert load_settings(str(cfg)).columns.case == "id"
+    assert load_settings(cwd=str(tmp_path)).columns.case is None
+
+
+# ---------------------------------------------------------------- one place for defaults
+
+
+def test_settings_equal_the_command_lines_defaults(tmp_path: Path) -> None:
+    """Settings() in the library is the CLI's configuration without a config file."""
+    assert Settings() == load_settings(cwd=tmp_path)
+    assert Settings().roles == RoleSettings() == load_settings(cwd=tmp_path).roles
+    assert Settings().roles.contact  # the real patterns, not empty lists
+
+
+def test_every_default_is_in_defaults_toml() -> None:
+    """A dataclass field either takes its default from defaults.toml or is unset (None);
+    and defaults.toml holds no key the dataclasses do not know."""
+    packaged = packaged_defaults()
+    tables: dict[str, type[Any]] = {
+        **TABLES,
+        "audit": AuditSettings,
+        "audit.baseline": BaselineGateSettings,
+    }
+    for name, cls in tables.items():
+        table = packaged
+        for part in name.split("."):
+            table = table[part]
+        instance = cls()
+        for f in dataclasses.fields(cls):
+            if (name, f.name) in (("audit", "gates"), ("audit", "baseline")):
+                continue  # parsed from the gate keys and [audit.baseline], checked there
+            if f.name in table:
+                assert getattr(instance, f.name) == table[f.name], f"{name}.{f.name}"
+            else:
+                assert getattr(instance, f.name) is None, f"{name}.{f.name} has a default"
+        known = {f.name for f in dataclasses.fields(cls)} | {"baseline"}
+        gate_keys = {"never", "max_flag_share", "max_flag_cases", "max_median", "max_p90"}
+        extra = set(table) - known - (gate_keys if name == "audit" else set())
+        assert not extra, f"defaults.toml [{name}] has unknown keys {extra}"
+
+
+def test_library_shoelace_finds_the_interactions_the_cli_finds() -> None:
+    import frictionminer as fm
+
+    log = str(SAMPLES / "shoelace.csv")
+    result = fm.analyze(fm.load(log, fm.Settings()), fm.Settings())
+    assert result.cases["interactions"].sum() == 24
+
+
+# --------------------------------------------------------- the library checks like the CLI
+
+
+def test_misspelled_rule_key_is_a_config_error_in_the_library() -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings(rules={"FM001": {"min_interaction": 3}})
+    assert info.value.message == f"{LIBRARY_SOURCE}: unknown key 'rules.FM001.min_interaction'"
+    assert info.value.hint is not None and info.value.hint.startswith(
+        "did you mean 'min_interactions'?"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = out.stdout
-    assert "frictionminer.settings" in loaded
-    for module in (
-        "frictionminer.engine.rules",
-        "frictionminer.audit.gates",
-        "frictionminer.settings.load",
-    ):
-        assert f"'{module}'" not in loaded
+    with pytest.raises(ConfigError, match=r"Settings\(\.\.\.\): unknown rule \[rules\.FM010\]"):
+        Settings(rules={"FM010": {"enabled": False}})
+
+
+def test_misspelled_rule_key_is_one_error_line_on_the_command_line(tmp_path: Path) -> None:
+    from frictionminer.cli import app
+
+    cfg = write(tmp_path / "c.toml", "[rules.FM001]\nmin_interaction = 3\n")
+    res = CliRunner().invoke(app, ["score", str(SAMPLES / "shoelace.csv"), "--config", str(cfg)])
+    assert res.exit_code == 2
+    assert res.stderr == (
+        f"error: {cfg}: unknown key 'rules.FM001.min_interaction' (hint: did you mean "
+        "'min_interactions'? known: enabled, severity, min_interactions, peer_factor)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"weights": {"interactions": -1.0}}, "key 'weights.interactions' must not be negative"),
+        ({"weights": WeightSettings(handoffs=-2.0)}, "key 'weights.handoffs' must not be negative"),
+        ({"roles": {"contact": ["("]}}, "key 'roles.contact' [0]: bad regular expression"),
+        ({"columns": {"activty": "a"}}, "unknown key 'columns.activty'"),
+        ({"ingest": {"timezone": "Mars/Olympus"}}, "key 'ingest.timezone': unknown timezone"),
+        ({"proportion": {"min_peers": 0}}, "key 'proportion.min_peers' must be at least 1"),
+        ({"audit": {"max_flag_share": {"FM005": 2}}}, "key 'audit.max_flag_share.FM005'"),
+        ({"audit": {"max_median": {"interaction": 3}}}, "unknown measure 'interaction'"),
+        ({"audit": {"nevr": ["FM003"]}}, "unknown key 'audit.nevr'"),
+        ({"rules": {"FM004": {"min_silent_hours": "48"}}}, "must be a number, not str '48'"),
+    ],
+)
+def test_settings_in_code_are_checked_like_a_file(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings(**kwargs)
+    assert info.value.message.startswith(f"{LIBRARY_SOURCE}: ")
+    assert message in info.value.message
+
+
+def test_a_partial_table_keeps_the_other_defaults(tmp_path: Path) -> None:
+    """Settings(roles={...}) means what a file's [roles] table means."""
+    cfg = write(tmp_path / "c.toml", "[roles]\nnotice = ['^Update$']\n[audit]\nalpha = 0.01\n")
+    in_code = Settings(roles={"notice": ["^Update$"]}, audit={"alpha": 0.01})
+    assert in_code == load_settings(cfg)
+    assert in_code.roles.contact == Settings().roles.contact
+    assert in_code.audit.alpha == 0.01 and in_code.audit.significance
+
+
+def test_settings_survive_replace_and_pickling() -> None:
+    """Shards and Dask workers get settings by pickling; callers change them by replace()."""
+    s = Settings(rules={"FM007": {"enabled": False}})
+    assert pickle.loads(pickle.dumps(s)) == s
+    wider = dataclasses.replace(s, weights={"interactions": 2.0})
+    assert wider.weights.interactions == 2.0 and not wider.rules["FM007"].enabled
+
+
+def test_rules_and_audit_are_typed() -> None:
+    s = Settings(rules={"FM007": {"severity": "error"}}, audit={"never": ["FM003"]})
+    assert s.rules["FM007"].severity == "error" and s.rules["FM001"].severity is None
+    assert s.rules["FM001"].params == {"min_interactions": 6, "peer_factor": 2.0}
+    assert [g.name for g in s.audit.gates] == ["never.FM003"]
 
 
 def test_rules_and_audit_tables_are_checked_by_config_load(tmp_path: Path) -> None:
-    from frictionminer.settings import read_settings
-
     config = tmp_path / "frictionminer.toml"
     config.write_text("[rules.FM099]\nenabled = false\n", encoding="utf-8")
-    assert read_settings(config).rules == {"FM099": {"enabled": False}}
     with pytest.raises(ConfigError, match="FM099"):
         load_settings(config)
     config.write_text("[audit.max_flag_share]\nFM005 = 2\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"audit\.max_flag_share\.FM005"):
         load_settings(config)
+
+
+# ------------------------------------------------------------------ the lowest layer
+
+
+def test_settings_import_nothing_above_them() -> None:
+    """settings/ imports frictionminer.errors and itself only: not at the top, not lazily."""
+    for path in sorted(SETTINGS_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                if name.startswith("frictionminer"):
+                    assert name == "frictionminer.errors" or name.startswith(
+                        "frictionminer.settings"
+                    ), f"{path.name} imports {name}"
+
+
+def test_loading_settings_imports_no_engine(tmp_path: Path) -> None:
+    config = tmp_path / "frictionminer.toml"
+    config.write_text("[rules.FM005]\nenabled = false\n[audit]\nnever = ['FM003']\n")
+    code = (
+        "import sys; from frictionminer.settings import load_settings;"
+        f"load_settings({str(config)!r});"
+        "print(sorted(m for m in sys.modules if m.startswith(('frictionminer.', 'polars'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = eval(out.stdout)
+    assert all(
+        m == "frictionminer.errors" or m.startswith("frictionminer.settings") for m in loaded
+    )
+
+
+def test_audit_measures_are_the_measures_the_engine_produces() -> None:
+    """settings/audit.py names the gateable measures without importing the engine; this
+    derives the same list from the engine's output (numeric measures but the event count,
+    which is internal work, then the score)."""
+    import frictionminer as fm
+    from frictionminer.engine.measures import MEASURES
+
+    log = str(SAMPLES / "shoelace.csv")
+    cases = fm.analyze(fm.load(log, fm.Settings()), fm.Settings()).cases
+    numeric = [m for m in MEASURES if cases.schema[m].is_numeric() and m != "events"]
+    assert (*numeric, "friction_score") == AUDIT_MEASURES

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from frictionminer.audit.window import WindowReport, iso
 from frictionminer.errors import InputError
 from frictionminer.settings.audit import AUDIT_MEASURES, COMPLETED_ONLY, is_number
+from frictionminer.settings.rules import rule_overrides
 
 if TYPE_CHECKING:
     import polars as pl
@@ -120,7 +121,7 @@ def settings_fingerprint(settings: Settings) -> str:
         "effort": dataclasses.asdict(settings.effort),
         "weights": dataclasses.asdict(settings.weights),
         "proportion": dataclasses.asdict(settings.proportion),
-        "rules": settings.rules,
+        "rules": rule_overrides(settings.rules),
     }
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

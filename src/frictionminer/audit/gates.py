@@ -18,7 +18,6 @@ from frictionminer.settings.audit import (
     AuditSettings,
     GateSpec,
     Limit,
-    audit_settings,
 )
 
 if TYPE_CHECKING:
@@ -366,7 +365,7 @@ def run_audit(
     ``audit`` defaults to the ``[audit]`` table of ``settings``.  A gate relative to the
     baseline without a baseline is a UsageError.
     """
-    cfg = audit if audit is not None else audit_settings(settings)
+    cfg = audit if audit is not None else settings.audit
     window = window or Window()
     result, report = analyze_window(log, settings, window)
     current = summarize(result, report)

@@ -1,4 +1,9 @@
-"""The ``[audit]`` table: gates, limits and the baseline comparison, parsed and checked once."""
+"""The ``[audit]`` table: gates, limits and the baseline comparison, parsed and checked once.
+
+Gate subjects are checked against names known at this level: the rule ids of
+``defaults.toml`` and :data:`AUDIT_MEASURES` (a test keeps that list equal to the measures
+the engine produces), so reading a config never imports the engine.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from frictionminer.errors import ConfigError, UsageError
+from frictionminer.settings.defaults import RULE_IDS, packaged
 
 if TYPE_CHECKING:
     from frictionminer.settings import Settings
@@ -152,9 +158,9 @@ class GateSpec:
 class BaselineGateSettings:
     """``[audit.baseline]``: the default gates that compare with ``--baseline``."""
 
-    gates: Literal["auto", "always", "never"] = "auto"
+    gates: Literal["auto", "always", "never"] = packaged("audit.baseline", "gates")
     """auto: only when no other gate is configured; always; never."""
-    max_worse_pct: float = 0.0
+    max_worse_pct: float = packaged("audit.baseline", "max_worse_pct")
     """A significant worsening must also exceed this margin (percent of the baseline value)."""
     rules: tuple[str, ...] | None = None
     """Rules whose flagged share is gated (None: every enabled rule)."""
@@ -166,8 +172,8 @@ class BaselineGateSettings:
 class AuditSettings:
     """The validated ``[audit]`` table."""
 
-    alpha: float = 0.05
-    significance: bool = True
+    alpha: float = packaged("audit", "alpha")
+    significance: bool = packaged("audit", "significance")
     gates: tuple[GateSpec, ...] = ()
     baseline: BaselineGateSettings = field(default_factory=BaselineGateSettings)
 
@@ -187,9 +193,7 @@ def _unknown(source: str, key: str, known: Sequence[str], prefix: str) -> Config
 
 
 def _check_subject(source: str, key: str, subject: str, kind: str) -> None:
-    from frictionminer.engine.rules import RULES
-
-    known = list(RULES) if kind == "rule" else list(AUDIT_MEASURES)
+    known = list(RULE_IDS) if kind == "rule" else list(AUDIT_MEASURES)
     if subject not in known:
         close = difflib.get_close_matches(subject, known, n=1)
         what = "rule" if kind == "rule" else "measure"
@@ -231,9 +235,14 @@ def _string_list(source: str, key: str, value: Any) -> list[str]:
 
 
 def parse_audit_settings(table: Mapping[str, Any] | None, *, source: str) -> AuditSettings:
-    """Validate the raw ``[audit]`` table; every error names the file and the dotted key."""
+    """Validate the raw ``[audit]`` table; every error names the file and the dotted key.
+
+    Keys not in ``table`` keep their defaults (``defaults.toml``)."""
+    if table is not None and not isinstance(table, Mapping):
+        raise ConfigError(f"{source}: 'audit' must be a table ([audit])")
     table = dict(table or {})
-    alpha, significance = 0.05, True
+    start = AuditSettings()
+    alpha, significance = start.alpha, start.significance
     gates: list[GateSpec] = []
     base = BaselineGateSettings()
     for key, value in table.items():
@@ -299,6 +308,5 @@ def _parse_baseline_table(source: str, value: Any) -> BaselineGateSettings:
 
 
 def audit_settings(settings: Settings) -> AuditSettings:
-    """The ``[audit]`` table of ``settings`` (a raw table on ``Settings.audit``), validated."""
-    raw = getattr(settings, "audit", None) or {}
-    return parse_audit_settings(raw, source=settings.source)
+    """The ``[audit]`` table of ``settings`` (``settings.audit``, validated when it was built)."""
+    return settings.audit

@@ -1,0 +1,256 @@
+"""The rule registry: what a rule is, the table of all rules, and their joint evaluation.
+
+A rule is a named function that takes its parameters and returns a boolean polars
+expression over the scored-cases table (:func:`frictionminer.engine.score.score_cases`),
+declared with :func:`rule` in the module of its theme (``contacts``, ``tasks``, ...).  The
+declaration records its id, dotted name, default severity, remedy type (DESIGN §3.4), the
+names of its config keywords and a second function building the case-specific one-line
+message; the keywords' defaults are read from the ``[rules.<id>]`` table of the packaged
+``defaults.toml`` (the only place a default is written).  The function's docstring is the
+rule's documentation and must say "Customer harm:" and "Example:".
+
+Configuration arrives typed and checked: ``settings.rules[<id>]`` is a
+:class:`~frictionminer.settings.RuleSettings` (``enabled``, ``severity``, ``params``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import polars as pl
+
+from frictionminer.errors import SchemaError
+from frictionminer.settings import SEVERITIES, RuleSettings, Settings, Severity
+from frictionminer.settings.defaults import RULE_IDS, rule_defaults
+from frictionminer.settings.rules import CONTROL_KEYWORDS, RuleParam
+
+Remedy = Literal["operational", "automation", "redesign", "qualification"]
+Params = Mapping[str, RuleParam]
+"""A rule's effective keyword values (its defaults overridden by config)."""
+ExprFn = Callable[[Params], pl.Expr]
+
+REMEDIES: dict[Remedy, str] = {
+    "operational": "immediate operational fix",
+    "automation": "automation or self-service",
+    "redesign": "process redesign and documentation",
+    "qualification": "qualification",
+}
+"""Remedy types (DESIGN §3.4) and how reports spell them out."""
+
+FLAG_COLUMNS = ("case_id", "rule", "name", "severity", "remedy", "message")
+FLAG_SCHEMA: dict[str, pl.DataType] = {c: pl.String() for c in FLAG_COLUMNS}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One flag: identity, defaults, and the two functions that make it a polars query."""
+
+    id: str
+    name: str
+    severity: Severity
+    """The rule's own severity; ``[rules.<id>] severity`` overrides it."""
+    remedy: Remedy
+    defaults: Mapping[str, RuleParam]
+    """The rule's keywords and their defaults, as ``defaults.toml`` has them."""
+    when: ExprFn
+    """Parameters → boolean expression over the scored-cases table (null counts as False)."""
+    message: ExprFn
+    """Parameters → String expression: the case-specific one-line reason."""
+    doc: str
+    optional_columns: Mapping[str, pl.DataType] = field(default_factory=dict)
+    """Columns the rule reads only when the table has them; absent ones are read as null."""
+
+    @property
+    def summary(self) -> str:
+        """The first line of the documentation."""
+        return self.doc.strip().splitlines()[0]
+
+    @property
+    def keywords(self) -> dict[str, RuleParam]:
+        """Every keyword a ``[rules.<id>]`` table accepts, with its default."""
+        enabled: RuleParam = rule_defaults()[self.id]["enabled"]
+        return {"enabled": enabled, "severity": self.severity, **self.defaults}
+
+
+RULES: dict[str, Rule] = {}
+"""Every rule, by id, in id order (:func:`seal` sorts it once the themes are loaded)."""
+
+
+def rule(
+    *,
+    id: str,
+    name: str,
+    severity: Severity,
+    remedy: Remedy,
+    keywords: Sequence[str] = (),
+    message: ExprFn,
+    optional_columns: Mapping[str, pl.DataType] | None = None,
+) -> Callable[[ExprFn], ExprFn]:
+    """Register the decorated ``when`` function as rule ``id`` in :data:`RULES`.
+
+    ``keywords`` name the rule's parameters; their defaults (and so their types) are the
+    ``[rules.<id>]`` table of ``defaults.toml``, which must list exactly these keywords.
+    """
+
+    def register(when: ExprFn) -> ExprFn:
+        if id in RULES:
+            raise ValueError(f"rule {id} declared twice")
+        if severity not in SEVERITIES or remedy not in REMEDIES:
+            raise ValueError(f"rule {id}: bad severity {severity!r} or remedy {remedy!r}")
+        clash = set(keywords) & set(CONTROL_KEYWORDS)
+        if clash:
+            raise ValueError(f"rule {id}: keyword(s) {sorted(clash)} are reserved")
+        table = rule_defaults().get(id)
+        if table is None:
+            raise ValueError(f"rule {id}: no [rules.{id}] table in defaults.toml")
+        packaged = {k: v for k, v in table.items() if k not in CONTROL_KEYWORDS}
+        if list(packaged) != list(keywords):
+            raise ValueError(
+                f"rule {id}: declares keywords {list(keywords)}, defaults.toml has {list(packaged)}"
+            )
+        RULES[id] = Rule(
+            id=id,
+            name=name,
+            severity=severity,
+            remedy=remedy,
+            defaults=packaged,
+            when=when,
+            message=message,
+            doc=inspect.getdoc(when) or "",
+            optional_columns=dict(optional_columns or {}),
+        )
+        return when
+
+    return register
+
+
+def seal() -> None:
+    """Put :data:`RULES` in id order and check it against ``defaults.toml``'s rule ids."""
+    declared = sorted(RULES)
+    if declared != sorted(RULE_IDS):
+        raise ValueError(
+            f"rule table {declared} and defaults.toml [rules] {sorted(RULE_IDS)} differ"
+        )
+    ordered = {rid: RULES[rid] for rid in declared}
+    RULES.clear()
+    RULES.update(ordered)
+
+
+# ------------------------------------------------------------------------------ configuration
+
+
+def _config(r: Rule, rules: Mapping[str, RuleSettings] | None) -> RuleSettings | None:
+    return (rules or {}).get(r.id)
+
+
+def effective_params(r: Rule, rules: Mapping[str, RuleSettings] | None = None) -> dict[str, Any]:
+    """The rule's keyword values: ``settings.rules[<id>].params``, else its defaults.
+
+    ``enabled`` and ``severity`` are not parameters (see :func:`is_enabled`,
+    :func:`effective_severity`).
+    """
+    cfg = _config(r, rules)
+    return dict(cfg.params if cfg is not None else r.defaults)
+
+
+def is_enabled(r: Rule, rules: Mapping[str, RuleSettings] | None = None) -> bool:
+    """Whether ``[rules.<id>] enabled`` leaves the rule on (the default)."""
+    cfg = _config(r, rules)
+    return cfg.enabled if cfg is not None else bool(rule_defaults()[r.id]["enabled"])
+
+
+def effective_severity(r: Rule, rules: Mapping[str, RuleSettings] | None = None) -> Severity:
+    """The rule's severity, as overridden by ``[rules.<id>] severity``."""
+    cfg = _config(r, rules)
+    return cfg.severity if cfg is not None and cfg.severity is not None else r.severity
+
+
+# --------------------------------------------------------------------------------- evaluation
+
+
+def _required_columns(r: Rule, params: Params) -> set[str]:
+    roots: set[str] = set()
+    for expr in (r.when(params), r.message(params)):
+        roots.update(expr.meta.root_names())
+    return roots - set(r.optional_columns)
+
+
+def evaluate_flags(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """Every raised flag: ``case_id, rule, name, severity, remedy, message``.
+
+    Each enabled rule filters the cases where it fires and builds its message for those
+    rows only (messages are row-wise, so this equals building them everywhere, at a
+    fraction of the cost: most cases raise nothing); the per-rule frames are evaluated
+    together in one lazy query.  The flags come in the order of ``scored``'s rows (for a
+    ranked table: worst case first), then by rule, so that the flags of consecutive
+    slices of a table concatenate to the flags of the table, and a case's flags line up
+    with the cases without a join on case ids (``Result.write_json``).  ``scored`` is
+    the output of :func:`~frictionminer.engine.score.score_cases`.
+    """
+    cfg = settings.rules
+    active = [(r, effective_params(r, cfg)) for r in RULES.values() if is_enabled(r, cfg)]
+    missing = sorted({c for r, p in active for c in _required_columns(r, p)} - set(scored.columns))
+    if missing:
+        raise SchemaError(
+            f"cannot evaluate flags: the table lacks column(s) {', '.join(missing)}",
+            hint="evaluate the output of score_cases()",
+        )
+    if not active or scored.is_empty():
+        return pl.DataFrame(schema=FLAG_SCHEMA)
+    optional = {
+        name: dtype
+        for r, _ in active
+        for name, dtype in r.optional_columns.items()
+        if name not in scored.columns
+    }
+    frame = (
+        scored.lazy()
+        .with_columns(pl.lit(None, dtype=d).alias(n) for n, d in optional.items())
+        .with_row_index("_row")
+    )
+    fired = pl.concat(
+        [
+            frame.filter(r.when(p).fill_null(False)).select(
+                "_row",
+                pl.col("case_id").cast(pl.String),
+                pl.lit(r.id, dtype=pl.String).alias("rule"),
+                r.message(p).fill_null(pl.lit(r.name)).cast(pl.String).alias("message"),
+            )
+            for r, p in active
+        ]
+    )
+    meta = pl.DataFrame(
+        {
+            "rule": [r.id for r, _ in active],
+            "name": [r.name for r, _ in active],
+            "severity": [effective_severity(r, cfg) for r, _ in active],
+            "remedy": [r.remedy for r, _ in active],
+        },
+        schema={c: pl.String() for c in ("rule", "name", "severity", "remedy")},
+    )
+    return (
+        fired.sort("_row", "rule")
+        .join(meta.lazy(), on="rule", how="left", maintain_order="left")
+        .select(FLAG_COLUMNS)
+        .collect()
+    )
+
+
+def rule_records(settings: Settings | None = None) -> list[dict[str, Any]]:
+    """The rule table as plain records (for ``frictionminer rules`` and machine output)."""
+    cfg = settings.rules if settings is not None else None
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "severity": effective_severity(r, cfg),
+            "remedy": r.remedy,
+            "enabled": is_enabled(r, cfg),
+            "params": effective_params(r, cfg),
+            "summary": r.summary,
+        }
+        for r in RULES.values()
+    ]

@@ -1,0 +1,451 @@
+"""The typed settings: one dataclass per table, and :class:`Settings`, which holds them all.
+
+Every field's default is read from the packaged ``defaults.toml`` (:func:`packaged`); a
+field without a default there is unset (``None``: detect, or no such column).  Every table
+is checked when a :class:`Settings` is built — from a config file by
+:func:`frictionminer.settings.load.load_settings`, or in code by ``Settings(...)`` — so an
+unknown key or a bad value is a :class:`ConfigError` naming the file (or ``Settings(...)``)
+and the dotted key, whichever way the settings came in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from frictionminer.errors import ConfigError
+from frictionminer.settings.audit import AuditSettings, parse_audit_settings
+from frictionminer.settings.defaults import packaged, packaged_factory
+from frictionminer.settings.rules import RuleSettings, parse_rules
+
+DEFAULT_SOURCE = "built-in defaults"
+"""``Settings.source`` when no config file was read."""
+LIBRARY_SOURCE = "Settings(...)"
+"""How errors name settings built in code (``Settings(rules=...)``) rather than read."""
+
+
+@dataclass(frozen=True)
+class ColumnSettings:
+    """Which source column plays which role.  ``None`` means detect."""
+
+    case: str | None = None
+    activity: str | list[str] | None = None
+    timestamp: str | None = None
+    resource: str | None = None
+    group: str | None = None
+    channel: str | None = None
+    lifecycle: str | None = None
+    category: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """How to read files: timezone for naive timestamps and CSV dialect overrides."""
+
+    timezone: str = packaged("ingest", "timezone")
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    decimal_comma: bool | None = None
+    null_values: list[str] = field(default_factory=packaged_factory("ingest", "null_values"))
+    """Placeholder texts read as empty in the case, resource, group and channel columns
+    (e.g. "EMPTY" in Receipt's teams, "#MULTIVALUE" in BPIC 2014's incident links)."""
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """One more event table of the log (``[[sources]]``), with its own column mapping.
+
+    Its events are added to the log's events and joined on the case id, e.g. BPIC 2014's
+    service-desk interactions (case = ``Related Incident``) beside the incident activities.
+    ``path`` is relative to the config file's folder.
+    """
+
+    path: str
+    columns: ColumnSettings = field(default_factory=ColumnSettings)
+    activity_prefix: str | None = None
+    """Text put before each activity (e.g. ``"Interaction: "``) to tell the tables apart."""
+    timezone: str | None = None
+    timestamp_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    null_values: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class CaseTableSettings:
+    """A one-row-per-case table (``[[case_tables]]``) joined in as ``case:`` attributes."""
+
+    path: str
+    key: str
+    """The column holding the case id."""
+    columns: list[str] | None = None
+    """Which columns to join (default: all but the key)."""
+    prefix: str = "case:"
+    delimiter: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class RoleSettings:
+    """What an event means for the customer: regular expressions per role.
+
+    Python ``re.search`` semantics, case-insensitive, matched against the column named by
+    ``match`` (the activity by default).  An event may have several roles or none.
+    """
+
+    contact: list[str] = field(default_factory=packaged_factory("roles", "contact"))
+    customer_task: list[str] = field(default_factory=packaged_factory("roles", "customer_task"))
+    customer_action: list[str] = field(default_factory=packaged_factory("roles", "customer_action"))
+    notice: list[str] = field(default_factory=packaged_factory("roles", "notice"))
+    resolution: list[str] = field(default_factory=packaged_factory("roles", "resolution"))
+    match: str = packaged("roles", "match")
+
+
+ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """How case paths are read."""
+
+    lifecycle: str = packaged("measures", "lifecycle")
+    """Which lifecycle transition counts an activity instance: "auto" (the ``complete``
+    events when the log has any, else all), "all", or a transition name."""
+    organisation: str | None = None
+    """Column naming the organisation that holds the case (for external handoffs)."""
+
+
+@dataclass(frozen=True)
+class EffortSettings:
+    """Minutes of the customer's own time per occurrence (see docs/friction-model.md)."""
+
+    contact: float = packaged("effort", "contact")
+    customer_task: float = packaged("effort", "customer_task")
+    channel_switch: float = packaged("effort", "channel_switch")
+    reexplanation: float = packaged("effort", "reexplanation")
+
+
+@dataclass(frozen=True)
+class WeightSettings:
+    """Weight of each measure in ``friction_score`` (points per unit)."""
+
+    interactions: float = packaged("weights", "interactions")
+    customer_tasks: float = packaged("weights", "customer_tasks")
+    repeat_requests: float = packaged("weights", "repeat_requests")
+    customer_wait_days: float = packaged("weights", "customer_wait_days")
+    silent_wait_max_days: float = packaged("weights", "silent_wait_max_days")
+    handoffs: float = packaged("weights", "handoffs")
+    ping_pongs: float = packaged("weights", "ping_pongs")
+    external_handoffs: float = packaged("weights", "external_handoffs")
+    channel_switches: float = packaged("weights", "channel_switches")
+    unresolved: float = packaged("weights", "unresolved")
+    disproportion: float = packaged("weights", "disproportion")
+
+
+@dataclass(frozen=True)
+class ProportionSettings:
+    """Comparison of a case with its peers (same ``columns.category`` value)."""
+
+    min_peers: int = packaged("proportion", "min_peers")
+    """Peer groups smaller than this are compared with the whole log instead."""
+    cap: float = packaged("proportion", "cap")
+    """Largest robust z-score a case can contribute (keeps one outlier from dominating)."""
+
+
+ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
+
+
+def _type_ok(value: Any, annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return isinstance(value, list) and all(_type_ok(v, item) for v in value)
+    if origin is dict:
+        _, item = typing.get_args(annotation)
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and _type_ok(v, item) for k, v in value.items()
+        )
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, annotation)
+
+
+def _describe(annotation: Any) -> str:
+    text = str(annotation).replace("typing.", "").replace("NoneType", "None")
+    return text.replace("<class '", "").replace("'>", "")
+
+
+def build_table(cls: type[Any], data: Mapping[str, Any], *, source: str, prefix: str) -> Any:
+    """Validate ``data`` against dataclass ``cls``; unknown keys and bad types name the key.
+
+    Keys missing from ``data`` keep the field's default (``defaults.toml``), as a project
+    file's table overrides the packaged one key by key.
+    """
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"did you mean '{prefix}{close[0]}'?" if close else f"known: {', '.join(names)}"
+            raise ConfigError(f"{source}: unknown key '{prefix}{key}'", hint=hint)
+        if not _type_ok(value, hints[key]):
+            raise ConfigError(
+                f"{source}: key '{prefix}{key}' must be {_describe(hints[key])}, "
+                f"not {type(value).__name__} {value!r}"
+            )
+        values[key] = value
+    return cls(**values)
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    """A dataclass instance as the table it was built from (one level deep)."""
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+
+TABLES: dict[str, type[Any]] = {
+    "columns": ColumnSettings,
+    "ingest": IngestSettings,
+    "roles": RoleSettings,
+    "measures": MeasureSettings,
+    "effort": EffortSettings,
+    "weights": WeightSettings,
+    "proportion": ProportionSettings,
+}
+"""Top-level config tables and the dataclass that validates each."""
+ARRAYS = ("sources", "case_tables")
+"""Arrays of tables (``[[sources]]``)."""
+KNOWN_TABLES = (*TABLES, "rules", "audit", *ARRAYS)
+
+
+def _table(name: str, value: Any, *, source: str) -> Any:
+    """A top-level table from a mapping or its dataclass, checked either way."""
+    cls = TABLES[name]
+    if isinstance(value, cls):
+        value = _fields(value)
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: '{name}' must be a table ([{name}])")
+    return build_table(cls, value, source=source, prefix=f"{name}.")
+
+
+def _resolve(path: str, base: Path | None) -> str:
+    """``path`` relative to the config file's folder (absolute paths stay as they are)."""
+    p = Path(path).expanduser()
+    return str(p) if base is None or p.is_absolute() else str(base / p)
+
+
+def _table_array(
+    key: str, value: Any, *, source: str, base: Path | None
+) -> list[SourceSettings] | list[CaseTableSettings]:
+    """Validate ``[[sources]]`` / ``[[case_tables]]``: arrays of tables (or their dataclasses).
+
+    Paths of tables read from a file are resolved against ``base``, its folder; a dataclass
+    keeps its path as it is.
+    """
+    kind = SourceSettings if key == "sources" else CaseTableSettings
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ConfigError(f"{source}: '{key}' must be an array of tables ([[{key}]])")
+    out: list[Any] = []
+    for i, entry in enumerate(value):
+        prefix = f"{key}[{i}]."
+        where = base
+        if isinstance(entry, kind):
+            entry, where = _fields(entry), None
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{source}: '{key}' must be an array of tables ([[{key}]])")
+        entry = dict(entry)
+        if "path" not in entry:
+            raise ConfigError(f"{source}: key '{prefix}path' is missing")
+        if kind is SourceSettings:
+            cols = entry.pop("columns", {})
+            if isinstance(cols, ColumnSettings):
+                cols = _fields(cols)
+            if not isinstance(cols, Mapping):
+                raise ConfigError(f"{source}: '{prefix}columns' must be a table")
+            columns = build_table(ColumnSettings, cols, source=source, prefix=f"{prefix}columns.")
+            item = build_table(SourceSettings, entry, source=source, prefix=prefix)
+            item = dataclasses.replace(item, columns=columns)
+        else:
+            if "key" not in entry:
+                raise ConfigError(
+                    f"{source}: key '{prefix}key' is missing",
+                    hint="name the column that holds the case id",
+                )
+            item = build_table(CaseTableSettings, entry, source=source, prefix=prefix)
+        out.append(dataclasses.replace(item, path=_resolve(item.path, where)))
+    return out
+
+
+def _check_values(tables: Mapping[str, Any], source: str) -> None:
+    """The checks a type cannot express: timezones, regular expressions, ranges."""
+    ingest, roles = tables["ingest"], tables["roles"]
+    try:
+        ZoneInfo(ingest.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{source}: key 'ingest.timezone': unknown timezone {ingest.timezone!r}",
+            hint="use an IANA name such as 'Europe/Berlin' or 'UTC'",
+        ) from None
+    delim = ingest.delimiter
+    if delim is not None and len(delim) != 1:
+        raise ConfigError(
+            f"{source}: key 'ingest.delimiter' must be one character, not {delim!r}",
+            hint=r"write a tab as '\t'",
+        )
+    for role in ROLE_NAMES:
+        for i, pattern in enumerate(getattr(roles, role)):
+            try:
+                re.compile(pattern, re.IGNORECASE)
+            except re.error as exc:
+                raise ConfigError(
+                    f"{source}: key 'roles.{role}' [{i}]: "
+                    f"bad regular expression {pattern!r}: {exc}",
+                    hint="Python re syntax; escape special characters such as ( ) [ ] . with \\",
+                ) from None
+    proportion = tables["proportion"]
+    if proportion.min_peers < 1:
+        raise ConfigError(f"{source}: key 'proportion.min_peers' must be at least 1")
+    if proportion.cap <= 0:
+        raise ConfigError(f"{source}: key 'proportion.cap' must be greater than 0")
+    for table in ("weights", "effort"):
+        for name, number in _fields(tables[table]).items():
+            if number < 0:
+                raise ConfigError(f"{source}: key '{table}.{name}' must not be negative")
+    act = tables["columns"].activity
+    if isinstance(act, list) and not act:
+        raise ConfigError(f"{source}: key 'columns.activity' must name at least one column")
+
+
+def _checked(given: Mapping[str, Any], *, source: str, base: Path | None) -> dict[str, Any]:
+    """Every table of ``given`` (mappings or dataclasses) checked, the rest defaulted."""
+    out: dict[str, Any] = {}
+    for key, value in given.items():
+        if key in TABLES:
+            out[key] = _table(key, value, source=source)
+        elif key in ARRAYS:
+            out[key] = _table_array(key, value, source=source, base=base)
+        elif key == "rules":
+            out[key] = parse_rules(value, source=source)
+        elif key == "audit" and isinstance(value, AuditSettings):
+            out[key] = value  # built by parse_audit_settings, already checked
+        elif key == "audit":
+            out[key] = parse_audit_settings(value, source=source)
+        else:
+            close = difflib.get_close_matches(key, KNOWN_TABLES, n=1)
+            hint = f"did you mean [{close[0]}]?" if close else f"known: {', '.join(KNOWN_TABLES)}"
+            raise ConfigError(f"{source}: unknown table [{key}]", hint=hint)
+    for key, cls in TABLES.items():
+        out.setdefault(key, cls())
+    for key in ARRAYS:
+        out.setdefault(key, [])
+    if "rules" not in out:
+        out["rules"] = parse_rules(None, source=source)
+    if "audit" not in out:
+        out["audit"] = AuditSettings()
+    _check_values(out, source)
+    return out
+
+
+TableInput = Mapping[str, Any]
+"""A table as a config file holds it (``{"contact": [...]}``); missing keys keep defaults."""
+
+
+@dataclass(frozen=True, init=False)
+class Settings:
+    """Everything a run needs, typed and validated when built.
+
+    ``Settings()`` is the built-in configuration — exactly what the command line uses
+    without a config file.  Each table may be given as its dataclass or as a mapping like
+    the file's table, whose missing keys keep their defaults::
+
+        Settings(rules={"FM004": {"min_silent_hours": 48}}, roles={"notice": [r"\\bupdate\\b"]})
+
+    A bad key or value is a :class:`ConfigError` naming ``Settings(...)`` and the key.
+    """
+
+    columns: ColumnSettings
+    ingest: IngestSettings
+    roles: RoleSettings
+    measures: MeasureSettings
+    effort: EffortSettings
+    weights: WeightSettings
+    proportion: ProportionSettings
+    rules: dict[str, RuleSettings]
+    """Every rule's settings by id (``[rules.FM001]``), defaults filled in."""
+    sources: list[SourceSettings]
+    """More event tables of the same log (``[[sources]]``)."""
+    case_tables: list[CaseTableSettings]
+    """One-row-per-case tables joined in as case attributes (``[[case_tables]]``)."""
+    audit: AuditSettings
+    """The ``[audit]`` table (CI gates, baseline comparison)."""
+    source: str = field(default=DEFAULT_SOURCE, compare=False)
+    """Where the project layer came from (a path, or 'built-in defaults'); not compared."""
+
+    def __init__(
+        self,
+        *,
+        columns: ColumnSettings | TableInput | None = None,
+        ingest: IngestSettings | TableInput | None = None,
+        roles: RoleSettings | TableInput | None = None,
+        measures: MeasureSettings | TableInput | None = None,
+        effort: EffortSettings | TableInput | None = None,
+        weights: WeightSettings | TableInput | None = None,
+        proportion: ProportionSettings | TableInput | None = None,
+        rules: Mapping[str, RuleSettings | TableInput] | None = None,
+        sources: Sequence[SourceSettings | TableInput] | None = None,
+        case_tables: Sequence[CaseTableSettings | TableInput] | None = None,
+        audit: AuditSettings | TableInput | None = None,
+        source: str = DEFAULT_SOURCE,
+    ) -> None:
+        """Check every table given, fill in the others' defaults.
+
+        Written by hand, not generated: the generated ``__init__`` would take a table only
+        as its dataclass, and check nothing.  ``dataclasses.replace`` comes through here too.
+        """
+        given = {
+            "columns": columns,
+            "ingest": ingest,
+            "roles": roles,
+            "measures": measures,
+            "effort": effort,
+            "weights": weights,
+            "proportion": proportion,
+            "rules": rules,
+            "sources": sources,
+            "case_tables": case_tables,
+            "audit": audit,
+        }
+        label = LIBRARY_SOURCE if source == DEFAULT_SOURCE else source
+        checked = _checked(
+            {k: v for k, v in given.items() if v is not None}, source=label, base=None
+        )
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "source", source)
+
+
+def settings_from_dict(
+    data: Mapping[str, Any], *, source: str, base: Path | None = None
+) -> Settings:
+    """Validate a whole config mapping (a file's tables, merged over the defaults).
+
+    Errors name ``source``; ``base`` is the config file's folder, against which relative
+    ``path`` keys are resolved.
+    """
+    return Settings(**_checked(data, source=source, base=base), source=source)
