@@ -85,6 +85,8 @@ def test_default_patterns(activity: str, expected: set[str], defaults: RoleSetti
 def test_python_re_semantics_on_distinct_values() -> None:
     roles = RoleSettings(
         contact=[r"\bcall\b"],
+        customer_task=[],
+        customer_action=[],
         notice=[r"(?<!no )update"],  # a look-behind: Python re, not polars' engine
         resolution=[r"^done$"],
     )
@@ -104,7 +106,7 @@ def test_python_re_semantics_on_distinct_values() -> None:
     assert out["role_customer_task"].to_list() == [False] * 7
     assert all(out.schema[c] == pl.Boolean for c in ROLE_COLUMNS.values())
     # Classifying again replaces the role columns.
-    again = classify(out, RoleSettings())
+    again = classify(out, RoleSettings(**{role: [] for role in ROLE_NAMES}))
     assert again.columns == out.columns
     assert not again["role_contact"].any()
 
@@ -143,7 +145,13 @@ EVENTS = pl.DataFrame(
 
 
 def test_suggest_roles_counts_and_hints() -> None:
-    roles = RoleSettings(contact=[r"\bcall\b"], resolution=[r"^resolved$"])
+    roles = RoleSettings(
+        contact=[r"\bcall\b"],
+        customer_task=[],
+        customer_action=[],
+        notice=[],
+        resolution=[r"^resolved$"],
+    )
     s = suggest_roles(EVENTS, roles, top=3)
     assert s.matched["contact"] == [("Call customer", 5)]
     assert s.matched["resolution"] == [("Resolved", 1)]
@@ -172,7 +180,9 @@ def test_suggested_toml_round_trips(defaults: RoleSettings) -> None:
     rebuilt = build_table(RoleSettings, parsed["roles"], source="suggestion", prefix="roles.")
     assert rebuilt == defaults
     # Uncommenting the suggestions gives working exact-match rules (a quote included).
-    few = RoleSettings(contact=[r"\bcall\b"], match="activity")
+    few = RoleSettings(
+        contact=[r"\bcall\b"], customer_task=[], customer_action=[], notice=[], resolution=[]
+    )
     toml = suggest_roles(EVENTS, few).toml
     assert tomllib.loads(toml)["roles"]["contact"] == [r"\bcall\b"]
     uncommented = re.sub(r"(?m)^    # (['\"]\^)", r"    \1", toml)
