@@ -142,7 +142,13 @@ def rule_overrides(rules: Mapping[str, RuleSettings]) -> dict[str, dict[str, Rul
     out: dict[str, dict[str, RuleParam]] = {}
     for rule_id, cfg in rules.items():
         base = defaults[rule_id].as_table()
-        changed = {k: v for k, v in cfg.as_table().items() if base.get(k) != v}
+        changed = {
+            # A whole number as TOML writes it (48, not 48.0): fingerprints made before
+            # the values were typed hashed the table as written.
+            k: int(v) if isinstance(v, float) and v.is_integer() else v
+            for k, v in cfg.as_table().items()
+            if base.get(k) != v
+        }
         if changed:
             out[rule_id] = changed
     return out
