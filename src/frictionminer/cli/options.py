@@ -122,6 +122,15 @@ EncodingOpt = Annotated[
     typer.Option("--encoding", help="CSV encoding (default: detect).", rich_help_panel=_READ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")]
+ShardsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--shards",
+        min=1,
+        help="Analyse a Parquet log in this many case-partitioned shards to bound memory "
+        "(default: automatic above 20M events; 1 = in memory).",
+    ),
+]
 _MORE = "More tables"
 SourceOpt = Annotated[
     list[str] | None,

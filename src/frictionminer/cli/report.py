@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from frictionminer.cli.options import LogArg, QuietOpt, handle_errors, load_log, with_log_options
+from frictionminer.cli.options import LogArg, QuietOpt, ShardsOpt, handle_errors, with_log_options
 from frictionminer.settings import Settings
 
 
@@ -61,6 +61,7 @@ def report(
         ),
     ] = None,
     quiet: QuietOpt = False,
+    shards: ShardsOpt = None,
 ) -> None:
     """A self-contained HTML report for consultants: summary, key figures, causes with
     charts, process map, top cases as the customer lived them, remedies, methods."""
@@ -74,7 +75,7 @@ def report(
     from frictionminer.engine.pipeline import analyze
     from frictionminer.report.html import render_html
 
-    result = analyze(load_log(log, settings), settings)
+    result = analyze(log, settings, shards=shards)
     pseudo: Any = None
     if pseudonymize:
         from frictionminer.report.pseudonymize import (
