@@ -28,9 +28,7 @@ def test_parts_give_the_serial_rows(scenario: str, workers: int) -> None:
     log = load(log_file, settings)
     serial, parts = Serial(log, settings.measures), ThreadParts(log, settings.measures, workers)
     assert serial.lifecycle == parts.lifecycle
-    stage = functools.partial(
-        case_stage, settings=settings, transition=serial.lifecycle.transition
-    )
+    stage = functools.partial(case_stage, settings=settings, transition=serial.lifecycle.transition)
     (whole,) = serial.map_cases(stage).parts
     run = parts.map_cases(stage)
     assert len(run.parts) == workers and run.log is log
