@@ -349,8 +349,18 @@ STAGES = """
 from pathlib import Path
 from frictionminer.engine.pipeline import score_and_flag_scored
 from frictionminer.engine.result import Result
-try:
-    from frictionminer.engine.pipeline import measure_cases_parallel
+try:  # the per-case stage as analyze() maps it over case-hash parts
+    from functools import partial
+    from frictionminer.engine.pipeline import case_stage
+    from frictionminer.scale.executors import executor_for
+    import polars as pl
+
+    def measure_cases_parallel(log, settings):
+        executor = executor_for(log, settings)
+        transition = executor.lifecycle.transition
+        run = executor.map_cases(partial(case_stage, settings=settings, transition=transition))
+        return (pl.concat([p.events for p in run.parts], rechunk=False),
+                pl.concat([p.measures for p in run.parts], rechunk=False).sort("case_id"))
 except ImportError:
     measure_cases_parallel = None
 from frictionminer.engine.causes import find_causes
@@ -377,7 +387,7 @@ if measure_cases_parallel is None:  # before the per-case stage ran in parallel 
 else:  # as analyze() runs it; classify is timed on its own first (and runs again inside)
     classify(instances, settings.roles)
     stage("classify")
-    events, measures = measure_cases_parallel(instances, settings)
+    events, measures = measure_cases_parallel(log, settings)
     stage("measure_cases_parallel")
 NOTES["measure_cases"] = "serial" if measure_cases_parallel is None else "parallel"
 scored = score_cases(measures, settings)

@@ -1,4 +1,4 @@
-"""Sharded analysis (shards.py) gives exactly the in-memory result, whatever the shard count.
+"""Sharded analysis gives exactly the in-memory result, whatever the shard count.
 
 The per-case stage is a pure function of whole cases (DESIGN §5); these tests hold the
 implementation to it on a real log and on a simulated one, for several ``K``.  The log
@@ -10,8 +10,6 @@ on failure.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -24,7 +22,7 @@ from frictionminer.engine.result import Result
 from frictionminer.errors import UsageError
 from frictionminer.io import load, read_raw
 from frictionminer.scale.plan import ShardPlan
-from frictionminer.scale.shards import analyze_path, choose_shards, plan, split
+from frictionminer.scale.shards import choose_shards, plan, split
 from frictionminer.settings import Settings
 from frictionminer.settings.load import load_settings
 from frictionminer.simulate import simulate
@@ -48,7 +46,7 @@ def bpic2013(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings, 
     source = shared_log("bpic2013/BPI_Challenge_2013_incidents.xes.gz")
     path = tmp_path_factory.mktemp("bpic") / "incidents.parquet"
     read_raw(source, settings).frame.collect().write_parquet(path)
-    return path, settings, analyze(load(path, settings), settings)
+    return path, settings, analyze(path, settings, shards=1)
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +59,13 @@ def warranty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Settings, 
     path = folder / "warranty.parquet"
     # Shuffle the rows: shards must not depend on the input order.
     simulate("warranty", 3000, 1).sample(fraction=1.0, shuffle=True, seed=7).write_parquet(path)
-    return path, settings, analyze(load(path, settings), settings)
+    return path, settings, analyze(path, settings, shards=1)
 
 
 @pytest.mark.parametrize("k", [2, 3, 7])
 def test_bpic2013_sharded_equals_memory(bpic2013: tuple[Path, Settings, Result], k: int) -> None:
     path, settings, memory = bpic2013
-    sharded = analyze_path(path, settings, shards=k)
+    sharded = analyze(path, settings, shards=k)
     assert sharded.sharded is not None and sharded.sharded.shards == k
     _same(sharded, memory)
 
@@ -79,13 +77,13 @@ def test_simulated_sharded_equals_memory(
 ) -> None:
     """Shards measured one after the other or two at a time (threads): same result."""
     path, settings, memory = warranty
-    _same(analyze_path(path, settings, shards=k, workers=workers), memory)
+    _same(analyze(path, settings, shards=k, workers=workers), memory)
 
 
 def test_shard_count_does_not_change_results(warranty: tuple[Path, Settings, Result]) -> None:
     """A property over K: every K gives one and the same cases and flags table."""
     path, settings, _ = warranty
-    results = [analyze_path(path, settings, shards=k) for k in (2, 4, 9, 64)]
+    results = [analyze(path, settings, shards=k) for k in (2, 4, 9, 64)]
     for other in results[1:]:
         assert_frame_equal(other.cases, results[0].cases, check_exact=True)
         assert_frame_equal(other.flags, results[0].flags)
@@ -93,7 +91,7 @@ def test_shard_count_does_not_change_results(warranty: tuple[Path, Settings, Res
 
 def test_explain_rereads_the_case(warranty: tuple[Path, Settings, Result]) -> None:
     path, settings, memory = warranty
-    sharded = analyze_path(path, settings, shards=3)
+    sharded = analyze(path, settings, shards=3)
     case_id = memory.cases["case_id"][0]
     events, row, flags = sharded.case(case_id)
     want_events, want_row, want_flags = memory.case(case_id)
@@ -104,7 +102,7 @@ def test_explain_rereads_the_case(warranty: tuple[Path, Settings, Result]) -> No
 
 def test_json_output_is_the_same(warranty: tuple[Path, Settings, Result]) -> None:
     path, settings, memory = warranty
-    sharded = analyze_path(path, settings, shards=4)
+    sharded = analyze(path, settings, shards=4)
     assert json.loads(sharded.as_json()) == json.loads(memory.as_json())
 
 
@@ -176,7 +174,7 @@ def test_shard_files_are_removed(warranty: tuple[Path, Settings, Result], tmp_pa
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(shards, "split", spy)
-        _same(analyze_path(path, settings, shards=3, workdir=tmp_path), memory)
+        _same(analyze(path, settings, shards=3, workdir=tmp_path), memory)
     assert seen and len(seen[0]) == 3
     assert not any(f.exists() for f in seen[0])
     assert list(tmp_path.iterdir()) == []
@@ -189,7 +187,7 @@ def test_shard_files_are_removed_on_failure(
 
     path, settings, _ = warranty
     calls = 0
-    real = analysis.measure_cases
+    real = analysis.case_stage
 
     def fail_on_second_shard(*args: object, **kwargs: object) -> object:
         nonlocal calls
@@ -198,9 +196,9 @@ def test_shard_files_are_removed_on_failure(
             raise RuntimeError("shard failed")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(analysis, "measure_cases", fail_on_second_shard)
+    monkeypatch.setattr(analysis, "case_stage", fail_on_second_shard)
     with pytest.raises(RuntimeError, match="shard failed"):
-        analyze_path(path, settings, shards=8, workdir=tmp_path, workers=2)
+        analyze(path, settings, shards=8, workdir=tmp_path, workers=2)
     assert calls >= 2
     assert list(tmp_path.iterdir()) == []
 
@@ -215,7 +213,7 @@ def test_empty_log_is_a_usage_error(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     with pytest.raises(UsageError, match="empty"):
-        analyze_path(path, settings, shards=2, workdir=work)
+        analyze(path, settings, shards=2, workdir=work)
     assert list(work.iterdir()) == []
 
 
@@ -225,28 +223,16 @@ def test_split_without_partitioned_sink(
     """polars without ``PartitionBy`` (< 2): one filtered sink per shard, same result."""
     path, settings, memory = warranty
     monkeypatch.delattr(pl, "PartitionBy")
-    _same(analyze_path(path, settings, shards=3), memory)
-
-
-def test_analysis_does_not_import_shards() -> None:
-    """No cycle: analysis names ShardPlan from shardplan; shards imports analysis."""
-    code = (
-        "import sys, frictionminer.engine.pipeline, frictionminer.scale.plan;"
-        "print('frictionminer.scale.shards' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-    import frictionminer.scale.shards as shards
-
-    assert shards.ShardPlan is ShardPlan
+    _same(analyze(path, settings, shards=3), memory)
 
 
 def test_plan_carries_its_case_reader(warranty: tuple[Path, Settings, Result]) -> None:
-    """``Result.case`` re-reads through the plan; a plan without a reader says so."""
+    """``Result.case`` re-reads through the plan the pipeline returns; a plan without a
+    reader (as :func:`plan` makes it) says so."""
     import dataclasses
 
     path, settings, _ = warranty
-    shard_plan = plan(path, settings, shards=2)
+    shard_plan = analyze(path, settings, shards=2).sharded
     assert shard_plan is not None and shard_plan.reread is not None
     bare = dataclasses.replace(shard_plan, reread=None)
     assert bare == shard_plan  # the reader is not part of the plan's identity

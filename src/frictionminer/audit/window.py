@@ -18,10 +18,6 @@ if TYPE_CHECKING:
     from frictionminer.settings import Settings
 
 
-WINDOW_END_ACTIVITY = "(window end)"
-_SYNTHETIC = "_audit_window_end"
-
-
 # ====================================================================== windows
 
 
@@ -274,19 +270,15 @@ def analyze_window(
 ) -> tuple[Result, WindowReport]:
     """Analyse the events of ``window`` with open cases censored at the window's end.
 
-    The same pipeline as :func:`frictionminer.engine.pipeline.analyze` (classify, paths, measures,
-    score, flags), with one step between classify and paths: each case without a
-    resolution gets a role-less event at the window's end, so its waits run to the end.
+    Only the window is chosen here (its span, the cohort, what it leaves out); the
+    analysis is :func:`frictionminer.engine.pipeline.analyze` with ``censor_at`` the
+    window's end: each case without a resolution gets a role-less event there, so its
+    waits run to the end.  The open cases are those the result counts as unresolved.
     """
     import polars as pl
 
     from frictionminer import schema as S
-    from frictionminer.engine.classify import ROLE_COLUMNS, classify
-    from frictionminer.engine.measures import case_measures
-    from frictionminer.engine.paths import annotate, select_instances
-    from frictionminer.engine.result import Result
-    from frictionminer.engine.rules import evaluate_flags
-    from frictionminer.engine.score import score_cases
+    from frictionminer.engine.pipeline import analyze
 
     events = log.events
     if events.height == 0:
@@ -328,49 +320,8 @@ def analyze_window(
         earlier = events.filter(ts < since).select(S.CASE).unique()
         carried_in = windowed.select(S.CASE).unique().join(earlier, on=S.CASE).height
 
-    instances, described = select_instances(windowed, settings.measures)
-    classified = classify(instances, settings.roles).with_columns(pl.lit(False).alias(_SYNTHETIC))
-    resolution = ROLE_COLUMNS["resolution"]
-    open_ids = classified.group_by(S.CASE).agg(pl.col(resolution).any().alias("_resolved"))
-    open_ids = open_ids.filter(~pl.col("_resolved")).select(S.CASE)
-    if open_ids.height:
-        start_index = int(classified[S.EVENT_INDEX].max() or 0) + 1  # type: ignore[arg-type]
-        tail = (
-            classified.join(open_ids, on=S.CASE)
-            .sort(S.CASE, S.TIMESTAMP, S.EVENT_INDEX)
-            .group_by(S.CASE, maintain_order=True)
-            .last()
-            .select(classified.columns)
-        )
-        tail = tail.with_columns(
-            pl.lit(end).cast(S.TIMESTAMP_DTYPE).alias(S.TIMESTAMP),
-            (pl.int_range(pl.len(), dtype=pl.Int64) + start_index).alias(S.EVENT_INDEX),
-            pl.lit(WINDOW_END_ACTIVITY).alias(S.ACTIVITY),
-            *[pl.lit(False).alias(c) for c in ROLE_COLUMNS.values()],
-            pl.lit(True).alias(_SYNTHETIC),
-        )
-        classified = pl.concat([classified, tail.select(classified.columns)])
-    annotated = annotate(classified, settings)
-    measures = case_measures(annotated, settings)
-    synthetic = annotated.group_by(S.CASE).agg(pl.col(_SYNTHETIC).sum().cast(pl.Int64).alias("_s"))
-    measures = (
-        measures.join(synthetic, on=S.CASE, how="left")
-        .with_columns((pl.col("events") - pl.col("_s")).alias("events"))
-        .drop("_s")
-    )
-    scored = score_cases(measures, settings).sort(
-        ["friction_score", S.CASE], descending=[True, False]
-    )
-    flags = evaluate_flags(scored, settings)
-    real_events = annotated.filter(~pl.col(_SYNTHETIC)).drop(_SYNTHETIC)
-    result = Result(
-        log=dataclasses.replace(log, events=windowed),
-        settings=settings,
-        events=real_events,
-        cases=scored,
-        flags=flags,
-        instances=described,
-    )
+    result = analyze(dataclasses.replace(log, events=windowed), settings, censor_at=end)
+    open_cases = result.cases.select((~pl.col("resolved")).sum()).item()
     report = WindowReport(
         since=since,
         until=until,
@@ -380,9 +331,9 @@ def analyze_window(
         events=windowed.height,
         events_before=int(counts["before"]),
         events_after=int(counts["after"]),
-        cases=scored.height,
+        cases=result.cases.height,
         cohort=window.cases,
-        open_cases=open_ids.height,
+        open_cases=int(open_cases),
         carried_in=carried_in,
     )
     return result, report

@@ -12,9 +12,9 @@ from frictionminer.cli.options import (
     OutputOpt,
     PseudoKeyOpt,
     PseudoOpt,
+    ShardsOpt,
     emit,
     handle_errors,
-    load_log,
     pseudonymized,
     with_log_options,
 )
@@ -33,14 +33,13 @@ def explain(
     output: OutputOpt = None,
     pseudonymize: PseudoOpt = False,
     pseudonym_key: PseudoKeyOpt = None,
+    shards: ShardsOpt = None,
 ) -> None:
     """The case as the customer lived it: each step, the waits, the handoffs, the flags."""
     from frictionminer.engine.pipeline import analyze
     from frictionminer.report import explain as explain_report
 
-    result, key = pseudonymized(
-        analyze(load_log(log, settings), settings), pseudonymize, pseudonym_key
-    )
+    result, key = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
     if key is not None and case_id not in set(result.cases["case_id"].to_list()):
         from frictionminer.report.pseudonymize import Pseudonymizer
 

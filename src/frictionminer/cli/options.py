@@ -22,7 +22,11 @@ from frictionminer.errors import EXIT_USAGE, FrictionminerError
 from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
+    import polars as pl
+
+    from frictionminer.engine.result import Result
     from frictionminer.io import EventLog
+    from frictionminer.scale.plan import ShardPlan
 
 state: dict[str, bool] = {"debug": False, "quiet": False}
 
@@ -122,6 +126,15 @@ EncodingOpt = Annotated[
     typer.Option("--encoding", help="CSV encoding (default: detect).", rich_help_panel=_READ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")]
+ShardsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--shards",
+        min=1,
+        help="Analyse a Parquet log in this many case-partitioned shards to bound memory "
+        "(default: automatic above 20M events; 1 = in memory).",
+    ),
+]
 _MORE = "More tables"
 SourceOpt = Annotated[
     list[str] | None,
@@ -326,7 +339,39 @@ def pseudonymized(result: Any, enabled: bool, key_opt: str | None) -> tuple[Any,
     """The result with identifiers replaced when asked, and the key used."""
     if not enabled:
         return result, None
-    from frictionminer.report.pseudonymize import pseudonymize_result, resolve_key
+    from frictionminer.report.pseudonymize import resolve_key
 
     key, _stable = resolve_key(key_opt)
-    return pseudonymize_result(result, key), key
+    return hide_identities(result, key), key
+
+
+def hide_identities(result: Result, key: bytes, columns: list[str] | None = None) -> Result:
+    """:func:`~frictionminer.report.pseudonymize.pseudonymize_result`, also for a sharded
+    result, whose cases are re-read from the source by their real id.
+
+    The pseudonymised case table keeps the order of the original, so row by row it maps
+    each pseudonym back to its case; the re-read events get the same keyed pseudonyms.
+    """
+    import dataclasses
+
+    from frictionminer import schema as S
+    from frictionminer.report.pseudonymize import (
+        identifying_columns,
+        pseudonymize_frames,
+        pseudonymize_result,
+    )
+
+    columns = identifying_columns(result.events) if columns is None else columns
+    hidden = pseudonymize_result(result, key, columns)
+    plan = result.sharded
+    if plan is None or plan.reread is None:
+        return hidden
+    reread = plan.reread
+    real = dict(zip(hidden.cases[S.CASE].to_list(), result.cases[S.CASE].to_list(), strict=True))
+    wanted = [S.CASE, *columns]
+
+    def reread_hidden(plan: ShardPlan, settings: Settings, case_id: str) -> pl.DataFrame:
+        events = reread(plan, settings, real.get(case_id, case_id))
+        return pseudonymize_frames({"events": events}, key, wanted)["events"]
+
+    return dataclasses.replace(hidden, sharded=dataclasses.replace(plan, reread=reread_hidden))

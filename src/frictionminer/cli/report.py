@@ -13,7 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from frictionminer.cli.options import LogArg, QuietOpt, handle_errors, load_log, with_log_options
+from frictionminer.cli.options import (
+    LogArg,
+    QuietOpt,
+    ShardsOpt,
+    handle_errors,
+    hide_identities,
+    with_log_options,
+)
 from frictionminer.settings import Settings
 
 
@@ -61,6 +68,7 @@ def report(
         ),
     ] = None,
     quiet: QuietOpt = False,
+    shards: ShardsOpt = None,
 ) -> None:
     """A self-contained HTML report for consultants: summary, key figures, causes with
     charts, process map, top cases as the customer lived them, remedies, methods."""
@@ -74,18 +82,14 @@ def report(
     from frictionminer.engine.pipeline import analyze
     from frictionminer.report.html import render_html
 
-    result = analyze(load_log(log, settings), settings)
+    result = analyze(log, settings, shards=shards)
     pseudo: Any = None
     if pseudonymize:
-        from frictionminer.report.pseudonymize import (
-            identifying_columns,
-            pseudonymize_result,
-            resolve_key,
-        )
+        from frictionminer.report.pseudonymize import identifying_columns, resolve_key
 
         key, stable = resolve_key(pseudonym_key)
         columns = identifying_columns(result.events)
-        result = pseudonymize_result(result, key, columns)
+        result = hide_identities(result, key, columns)
         pseudo = (["case_id", *columns], stable)
         if not stable and not quiet:
             sys.stderr.write(

@@ -13,6 +13,7 @@ from frictionminer.cli.options import (
     PseudoKeyOpt,
     PseudoOpt,
     QuietOpt,
+    ShardsOpt,
     handle_errors,
     pseudonymized,
     with_log_options,
@@ -53,15 +54,7 @@ def score(
     quiet: QuietOpt = False,
     pseudonymize: PseudoOpt = False,
     pseudonym_key: PseudoKeyOpt = None,
-    shards: Annotated[
-        int | None,
-        typer.Option(
-            "--shards",
-            min=1,
-            help="Analyse a Parquet log in this many case-partitioned shards to bound memory "
-            "(default: automatic above 20M events; 1 = in memory).",
-        ),
-    ] = None,
+    shards: ShardsOpt = None,
 ) -> None:
     """Score every case by the customer's burden and flag the disproportionate ones."""
     from frictionminer.report.score import WRITERS, infer_format
@@ -71,9 +64,7 @@ def score(
         from frictionminer.io.outputs import check_writable
 
         check_writable(output)
-    from frictionminer.scale.shards import analyze_path
+    from frictionminer.engine.pipeline import analyze
 
-    result, _ = pseudonymized(
-        analyze_path(log, settings, shards=shards), pseudonymize, pseudonym_key
-    )
+    result, _ = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
     WRITERS[chosen](result, top=top, output=output, quiet=quiet)

@@ -10,12 +10,11 @@ column cost about 1 s each, the scans a few hundredths.  The order the scans rel
 is the frame's own row order after an explicit sort, never an order assumed from a
 ``group_by`` or from the input.
 
-Instances (:func:`select_instances`)
+Instances
     Where a log records lifecycle transitions, one activity instance is several events;
-    measures count instances.  ``lifecycle = "auto"`` keeps the events whose lifecycle
-    is ``complete`` (case-insensitive) when the log has any, else every event; ``"all"``
-    keeps every event; any other value keeps that transition (case-insensitive).
-    Events without a lifecycle value (null or blank) are always kept.
+    measures count instances.  Which events are kept is a whole-log decision, taken
+    before the per-case stage (:class:`frictionminer.scale.plan.Lifecycle`;
+    :func:`select_instances` for a log in memory, re-exported here).
 
 Order
     Events of a case are ordered by ``timestamp`` then ``event_index`` (input order), so
@@ -74,7 +73,10 @@ import polars as pl
 from frictionminer import schema as S
 from frictionminer.engine.classify import ROLE_COLUMNS
 from frictionminer.errors import SchemaError
-from frictionminer.settings import MeasureSettings, Settings
+from frictionminer.scale.plan import select_instances
+from frictionminer.settings import Settings
+
+__all__ = ["ANNOTATIONS", "SEQ", "WAITING_ON", "annotate", "in_path_order", "select_instances"]
 
 SEQ = "seq"
 WAITING_ON = pl.Enum(["company", "customer"])
@@ -99,62 +101,6 @@ ANNOTATIONS: tuple[str, ...] = (
 """Columns :func:`annotate` adds, in order."""
 
 _US_PER_HOUR = 3_600_000_000.0
-
-
-def select_instances(events: pl.DataFrame, measures: MeasureSettings) -> tuple[pl.DataFrame, str]:
-    """Keep one event per activity instance (see the module docstring); say which.
-
-    Returns the kept events (input order) and a one-line description for ``info`` and
-    the summary.
-    """
-    has_column = S.LIFECYCLE in events.columns
-    any_complete = has_column and bool(events.select(_IS_COMPLETE.any()).item())
-    wanted = instance_transition(measures.lifecycle, has_column, any_complete)
-    kept = keep_instances(events, wanted)
-    return kept, describe_instances(
-        measures.lifecycle, has_column, any_complete, kept.height, events.height
-    )
-
-
-_LIFE = pl.col(S.LIFECYCLE).cast(pl.String).str.strip_chars()
-_IS_COMPLETE = _LIFE.str.to_lowercase() == "complete"
-
-
-def instance_transition(choice: str, has_column: bool, any_complete: bool) -> str | None:
-    """The lifecycle transition whose events count as instances; None for every event.
-
-    Split from :func:`select_instances` so that a sharded run can decide once for the
-    whole log (whether *any* event is ``complete``) and apply the same choice to every
-    shard: deciding per shard could keep different events than the in-memory run.
-    """
-    if not has_column or choice.lower() == "all":
-        return None
-    if choice.lower() == "auto":
-        return "complete" if any_complete else None
-    return choice.lower()
-
-
-def keep_instances(events: pl.DataFrame, wanted: str | None) -> pl.DataFrame:
-    """``events`` restricted to the ``wanted`` transition (events without one are kept)."""
-    if wanted is None:
-        return events
-    unset = _LIFE.is_null() | (_LIFE == "")
-    return events.filter(unset | (_LIFE.str.to_lowercase() == wanted))
-
-
-def describe_instances(
-    choice: str, has_column: bool, any_complete: bool, kept: int, total: int
-) -> str:
-    """The one-line description :func:`select_instances` returns (counts for the log)."""
-    if not has_column:
-        return "every event (the log has no lifecycle column)"
-    if choice.lower() == "all":
-        return "every event (measures.lifecycle = 'all')"
-    wanted = instance_transition(choice, has_column, any_complete)
-    if wanted is None:
-        return "every event (no lifecycle transition is 'complete')"
-    return f"'{wanted}' events only ({kept} of {total} events; measures.lifecycle = {choice!r})"
-
 
 _ROW, _START, _STOP, _CASE_NO = "_row", "_start", "_stop", "_case_no"
 _FIRST, _LAST, _END = "_first", "_last", "_end"

@@ -1,97 +1,264 @@
-"""The whole friction pipeline behind every command: one call, one result.
+"""The one friction pipeline behind every command: one call, one result.
 
-``analyze(log, settings)`` runs classify -> paths -> measures -> score -> flags and
-returns a :class:`~frictionminer.engine.result.Result` that every output reads and none
-recomputes.
+``analyze(source, settings)`` returns a :class:`~frictionminer.engine.result.Result` that
+every output reads and none recomputes; ``score``, ``explain``, ``report`` and ``audit``
+all go through it.  It runs in three stages (DESIGN §5):
+
+1. **Whole-log decisions**, taken once by the strategy chosen for the source
+   (:func:`frictionminer.scale.executors.executor_for`): column roles, the lifecycle
+   choice and, for shards, the timestamp format.
+2. **The per-case stage** (:func:`case_stage`): instances → classify → censoring (only
+   with ``censor_at``) → annotate → case measures, plus the facts causes and reports
+   need.  A pure function of the events of whole cases, so the strategy maps it over
+   case-hash parts: the whole log in memory, parts in threads, or shard files two at a
+   time (:mod:`frictionminer.scale.executors`).
+3. **The gathered stage**: the parts' per-case tables concatenated and sorted by case
+   id (the order of the serial table, so float aggregates see the same order), scored
+   against their peers, ranked, flagged; the parts' facts combined.
+
+Whatever the strategy, the cases, flags and facts are the same, row for row
+(tests/test_parallel.py, tests/test_shards.py).
 """
 
 from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from frictionminer import schema as S
 from frictionminer.engine.result import Result
-from frictionminer.io.normalize import EventLog
+from frictionminer.scale.executors import Source, executor_for
+from frictionminer.scale.plan import ShardPlan, keep_instances
 from frictionminer.settings import Settings
 
-PARALLEL_MIN_EVENTS = 1_000_000
-"""Logs with at least this many instance events are measured in parallel parts."""
-MAX_WORKERS = 4
+if TYPE_CHECKING:
+    from frictionminer.engine.facts import Facts
+
 FLAG_CHUNK = 1_000_000
 """Cases whose flags are evaluated per step (bounds the rules' intermediate columns)."""
+WINDOW_END_ACTIVITY = "(window end)"
+"""Activity of the synthetic event that censors an open case at ``censor_at``."""
+_SYNTHETIC = "_window_end"
 
 
-def analyze(log: EventLog, settings: Settings) -> Result:
-    """Classify, reconstruct paths, measure, score and flag every case of ``log``."""
-    from frictionminer.engine.paths import select_instances
+def analyze(
+    source: Source,
+    settings: Settings,
+    *,
+    censor_at: datetime | None = None,
+    shards: int | None = None,
+    workdir: str | Path | None = None,
+    workers: int | None = None,
+) -> Result:
+    """Classify, reconstruct paths, measure, score and flag every case of ``source``.
 
-    instances, described = select_instances(log.events, settings.measures)
-    events, measures = measure_cases_parallel(instances, settings)
-    scored, flags = score_and_flag(measures, settings)
+    ``source`` is a log in memory or a path (file, folder or glob; read with
+    :func:`frictionminer.io.load`, or in shards when it is a large Parquet log).
+    ``censor_at`` ends the waits of every case without a resolution at that moment, as
+    if it were observed up to then (``audit``'s window end; see :func:`case_stage`).
+    ``shards`` forces ``K`` case-hash shard files (1: in memory), ``workdir`` is where
+    they are written, ``workers`` how many parts or shards are measured at once
+    (:mod:`frictionminer.scale.executors`).
+    """
+    from frictionminer.engine.facts import combine_facts
+    from frictionminer.engine.score import score_cases
+
+    executor = executor_for(source, settings, shards=shards, workdir=workdir, workers=workers)
+    lifecycle = executor.lifecycle
+    stage = functools.partial(
+        case_stage,
+        settings=settings,
+        transition=lifecycle.transition,
+        censor_at=censor_at,
+        keep_events=executor.keeps_events,
+    )
+    run = executor.map_cases(stage)
+    parts, run.parts = run.parts, []
+    kept = sum(part.kept for part in parts)
+    facts = combine_facts([part.facts for part in parts])
+    if run.sample is None:
+        events = _concat([part.events for part in parts if part.events is not None])
+    else:  # the events are not kept: an empty table with the columns they would have
+        sample = case_stage(run.sample, settings).events
+        assert sample is not None
+        events = sample.clear()
+    tables = [part.measures for part in parts]
+    del parts
+    # The gathered stage holds only per-case tables; each step releases its input
+    # before the next (no second copy of the table at a sort), which is what bounds
+    # the peak at 100M events (11.5M cases).
+    measures = _concat(tables)
+    tables.clear()
+    if not measures.get_column(S.CASE).is_sorted():
+        measures = _sort_draining(measures, [S.CASE], [False])
+    scored = score_cases(measures, settings)
+    del measures
+    ranked, flags = _rank_and_flag_draining(scored, settings)
+    plan = run.plan
+    if plan is not None:
+        plan = replace(plan, reread=functools.partial(_reread_case, censor_at=censor_at))
+    total = run.log.events.height if run.events is None else run.events
     return Result(
-        log=log, settings=settings, events=events, cases=scored, flags=flags, instances=described
+        log=run.log,
+        settings=settings,
+        events=events,
+        cases=ranked,
+        flags=flags,
+        instances=lifecycle.describe(kept, total),
+        n_events=run.events,
+        sharded=plan,
+        facts=facts,
     )
 
 
-def measure_cases(instances: pl.DataFrame, settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The per-case stage: instance events → (annotated events, one row of measures per case).
+@dataclass(frozen=True)
+class CaseTables:
+    """What the per-case stage leaves of one part of the log (whole cases)."""
 
-    A pure function of the events of whole cases (DESIGN §5): run on all events, or on
-    each case-partitioned shard with the per-case tables concatenated (shards.py), it
-    gives the same rows.
+    events: pl.DataFrame | None
+    """Annotated instance events in path order; None when the strategy does not keep
+    them (shards: they do not fit in memory)."""
+    measures: pl.DataFrame
+    """One row of measures per case, sorted by case id."""
+    facts: Facts
+    """The small tables causes and reports need (:mod:`frictionminer.engine.facts`)."""
+    kept: int
+    """Events kept as activity instances."""
+
+
+def case_stage(
+    events: pl.DataFrame,
+    settings: Settings,
+    *,
+    transition: str | None = None,
+    censor_at: datetime | None = None,
+    keep_events: bool = True,
+) -> CaseTables:
+    """The per-case stage: normalised events of whole cases → :class:`CaseTables`.
+
+    ``transition`` is the whole log's lifecycle choice
+    (:attr:`frictionminer.scale.plan.Lifecycle.transition`).  With ``censor_at``, each
+    case without a resolution event gets one role-less event at that moment (activity
+    :data:`WINDOW_END_ACTIVITY`) before its path is annotated, so its waits run to
+    ``censor_at``; those events are not counted in the ``events`` measure and are
+    dropped from the annotated events.  Each step drops its input when done, so a part
+    handed over by its only holder is released early.
     """
     from frictionminer.engine.classify import classify
+    from frictionminer.engine.facts import gather_facts
     from frictionminer.engine.measures import case_measures
     from frictionminer.engine.paths import annotate
 
-    events = annotate(classify(instances, settings.roles), settings)
-    return events, case_measures(events, settings)
+    instances = keep_instances(events, transition)
+    del events
+    kept = instances.height
+    classified = classify(instances, settings.roles)
+    del instances
+    if censor_at is not None:
+        classified = _censored(classified, censor_at)
+    annotated = annotate(classified, settings)
+    del classified
+    measures = case_measures(annotated, settings)
+    if censor_at is not None:
+        measures, annotated = _uncensored(measures, annotated)
+    facts = gather_facts(annotated, settings)
+    return CaseTables(annotated if keep_events else None, measures, facts, kept)
 
 
-def measure_cases_parallel(
-    instances: pl.DataFrame, settings: Settings, workers: int | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """:func:`measure_cases` over case-hash parts of ``instances`` in parallel threads.
+def _censored(classified: pl.DataFrame, end: datetime) -> pl.DataFrame:
+    """``classified`` with a role-less event at ``end`` for each case without a resolution.
 
-    Most of the per-case stage is a chain of segmented scans that polars runs on one
-    core; the stage is a pure function of whole cases (shards.py relies on the same
-    fact), so ``workers`` parts, each with every event of its cases, are measured at
-    once (polars releases the GIL) and concatenated.  The rows equal the serial result
-    up to order: events stay together per case, in time order.  Below
-    :data:`PARALLEL_MIN_EVENTS`, or with one CPU, it is :func:`measure_cases`.
+    The synthetic event copies the case's last event (same attributes), then takes the
+    time ``end``, the activity :data:`WINDOW_END_ACTIVITY`, no role, and an
+    ``event_index`` after every real one of the part, one per open case in case-id order
+    (it only has to sort after the case's own events when times tie).  A column marks
+    the synthetic events for :func:`_uncensored`.
     """
-    import os
-    from concurrent.futures import ThreadPoolExecutor
+    from frictionminer.engine.classify import ROLE_COLUMNS
 
-    if workers is None:
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        workers = min(cpus or 1, MAX_WORKERS)
-    if workers < 2 or instances.height < PARALLEL_MIN_EVENTS:
-        return measure_cases(instances, settings)
-    part = (pl.col(S.CASE).cast(pl.String).hash(seed=0) % workers).alias("_part")
-    parts = instances.with_columns(part).partition_by("_part", include_key=False)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        measured = list(pool.map(lambda p: measure_cases(p, settings), parts))
-    del parts
-    events = pl.concat([e for e, _ in measured], rechunk=False)
-    measures = pl.concat([m for _, m in measured], rechunk=False)
-    return events, measures
+    classified = classified.with_columns(pl.lit(False).alias(_SYNTHETIC))
+    resolution = ROLE_COLUMNS["resolution"]
+    open_ids = classified.group_by(S.CASE).agg(pl.col(resolution).any().alias("_resolved"))
+    open_ids = open_ids.filter(~pl.col("_resolved")).select(S.CASE)
+    if open_ids.height == 0:
+        return classified
+    start_index = int(classified[S.EVENT_INDEX].max() or 0) + 1  # type: ignore[arg-type]
+    tail = (
+        classified.join(open_ids, on=S.CASE)
+        .sort(S.CASE, S.TIMESTAMP, S.EVENT_INDEX)
+        .group_by(S.CASE, maintain_order=True)
+        .last()
+        .select(classified.columns)
+    )
+    tail = tail.with_columns(
+        pl.lit(end).cast(S.TIMESTAMP_DTYPE).alias(S.TIMESTAMP),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + start_index).alias(S.EVENT_INDEX),
+        pl.lit(WINDOW_END_ACTIVITY).alias(S.ACTIVITY),
+        *[pl.lit(False).alias(c) for c in ROLE_COLUMNS.values()],
+        pl.lit(True).alias(_SYNTHETIC),
+    )
+    return pl.concat([classified, tail.select(classified.columns)])
 
 
-def score_and_flag(measures: pl.DataFrame, settings: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The gathered stage: peers, score and ranking, then flags, over all cases at once."""
-    from frictionminer.engine.score import score_cases
+def _uncensored(
+    measures: pl.DataFrame, annotated: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The synthetic events of :func:`_censored` taken out of the ``events`` measure and
+    of the annotated events (the waits they ended stay as measured)."""
+    synthetic = annotated.group_by(S.CASE).agg(pl.col(_SYNTHETIC).sum().cast(pl.Int64).alias("_s"))
+    measures = (
+        measures.join(synthetic, on=S.CASE, how="left", maintain_order="left")
+        .with_columns((pl.col("events") - pl.col("_s")).alias("events"))
+        .drop("_s")
+    )
+    return measures, annotated.filter(~pl.col(_SYNTHETIC)).drop(_SYNTHETIC)
 
-    return score_and_flag_scored(score_cases(measures, settings), settings)
+
+def _reread_case(
+    plan: ShardPlan, settings: Settings, case_id: str, *, censor_at: datetime | None
+) -> pl.DataFrame:
+    """One case of a sharded run re-read from its source and run through the same
+    per-case stage (the :attr:`ShardPlan.reread` of a sharded Result)."""
+    from frictionminer.scale.shards import case_rows
+
+    rows = case_rows(plan, settings, case_id)
+    if rows.height == 0:
+        return rows
+    part = case_stage(rows, settings, transition=plan.lifecycle.transition, censor_at=censor_at)
+    assert part.events is not None
+    return part.events
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The parts' tables one after the other, without copying (one part: itself)."""
+    if len(frames) == 1:
+        return frames[0]
+    return pl.concat(frames, how="vertical_relaxed", rechunk=False)
 
 
 def score_and_flag_scored(
     scored: pl.DataFrame, settings: Settings
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rank ``scored`` (emptying it, see :func:`sort_in_place`) and evaluate the flags."""
+    """The scored cases ranked (by friction score, then case id) and their flags.
+
+    ``scored`` is left as it is: the ranking drains a shallow copy of it.
+    """
+    return _rank_and_flag_draining(scored.clone(), settings)
+
+
+def _rank_and_flag_draining(
+    scored: pl.DataFrame, settings: Settings
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`score_and_flag_scored` for a table its caller owns: ``scored`` is emptied
+    (:func:`_sort_draining`), so that the ranked copy never coexists with it."""
     from frictionminer.engine.rules import evaluate_flags
 
-    ranked = sort_in_place(scored, ["friction_score", S.CASE], descending=[True, False])
+    ranked = _sort_draining(scored, ["friction_score", S.CASE], descending=[True, False])
     if ranked.height <= FLAG_CHUNK:
         return ranked, evaluate_flags(ranked, settings)
     # A flag depends only on its case's row, so the rules can run over slices of the
@@ -105,15 +272,15 @@ def score_and_flag_scored(
     return ranked, pl.concat(parts)
 
 
-def sort_in_place(frame: pl.DataFrame, by: list[str], descending: list[bool]) -> pl.DataFrame:
-    """``frame.sort(by, descending=...)`` for a total order, column by column.
+def _sort_draining(frame: pl.DataFrame, by: list[str], descending: list[bool]) -> pl.DataFrame:
+    """``frame.sort(by, descending=...)`` for a total order, column by column; ``frame``
+    is emptied.
 
     ``DataFrame.sort`` builds the sorted copy while the original is alive, which doubles
     the memory of the (at 100M events, multi-GB) per-case table.  Here the order is
     computed once and each column is gathered and its original released from ``frame``
-    (which is emptied) before the next, so the extra memory is one column.  The keys
-    must make the order total (they end with the unique case id), so the result equals
-    ``sort``'s.
+    before the next, so the extra memory is one column.  The keys must make the order
+    total (they end with the unique case id), so the result equals ``sort``'s.
     """
     order = frame.select(pl.arg_sort_by(by, descending=descending)).to_series()
     columns = [frame.drop_in_place(name).gather(order) for name in list(frame.columns)]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
+    from frictionminer.engine.facts import Facts
     from frictionminer.scale.plan import ShardPlan
 
 import polars as pl
@@ -51,6 +52,10 @@ class Result:
     """Events of the log (after normalisation); None means ``log.events.height``."""
     sharded: ShardPlan | None = None
     """How the log was split when it was analysed in shards (None: in memory)."""
+    facts: Facts | None = None
+    """The small tables causes and reports need, gathered per part by the per-case stage
+    and combined (:mod:`frictionminer.engine.facts`), so that a sharded result, which
+    holds no events, can feed them too.  None for a result not built by the pipeline."""
 
     @property
     def event_count(self) -> int:

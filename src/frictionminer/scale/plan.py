@@ -1,27 +1,138 @@
-"""The shard plan: how a large log is split, as data (no analysis code here).
+"""Whole-log decisions, taken once before the per-case stage runs on any part.
 
-:class:`ShardPlan` is what a sharded :class:`~frictionminer.engine.result.Result` carries in
-``Result.sharded``.  It lives apart from :mod:`frictionminer.scale.shards` (which runs the
-analysis and so imports :mod:`frictionminer.engine.pipeline`) so that ``analysis`` can name the
-type without importing ``shards``: the dependency goes one way only,
-``shards → analysis → shardplan``.
+The per-case stage (DESIGN §5) is a pure function of the events of whole cases, so a log
+can be measured in one piece, in case-hash parts or in case-hash shard files with the
+same rows -- as long as everything that depends on the *whole* log is decided first and
+shipped to every part.  This module holds those decisions as data, and no analysis code:
 
-A sharded result no longer holds its events, so ``Result.case`` (``explain``) has to
-re-read the one case it is asked for.  How to do that is the sharding code's business:
-:func:`frictionminer.scale.shards.plan` puts its re-reader into the plan
-(:attr:`ShardPlan.reread`), and :meth:`ShardPlan.case_events` calls it.
+* :class:`Lifecycle`: which events count as activity instances (``measures.lifecycle =
+  "auto"`` asks whether *any* event of the log is ``complete``; deciding per part could
+  keep different events than the whole log would);
+* :func:`case_part`: which part a case belongs to (a hash of its id, so every case
+  lands whole in exactly one part);
+* :func:`available_cpus`: how many parts can run at once;
+* :class:`ShardPlan`: how a large Parquet log is split into shard files (roles resolved
+  on the whole source's schema, the lifecycle choice, the timestamp format).
+
+A sharded :class:`~frictionminer.engine.result.Result` carries its :class:`ShardPlan` in
+``Result.sharded``.  It no longer holds its events, so ``Result.case`` (``explain``) has
+to re-read the one case it is asked for: the pipeline puts its re-reader into the plan
+(:attr:`ShardPlan.reread`) and :meth:`ShardPlan.case_events` calls it, so that the
+result never imports the code that runs the analysis.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import polars as pl
+import polars as pl
 
-    from frictionminer.settings import ColumnSettings, Settings
+from frictionminer import schema as S
+
+if TYPE_CHECKING:
+    from frictionminer.settings import ColumnSettings, MeasureSettings, Settings
+
+SEED = 0x5EED
+"""Seed of the case-id hash; fixed, so that a case is always in the same part."""
+
+
+def case_part(case: pl.Expr, parts: int) -> pl.Expr:
+    """The part of each row: ``hash(case id) % parts`` -- a whole case, one part.
+
+    The one place where cases are assigned to parts, for the in-memory parts and for the
+    shard files alike.
+    """
+    return case.hash(seed=SEED) % parts
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def _life(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.String).str.strip_chars()
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Which events count as activity instances, decided once for the whole log.
+
+    Where a log records lifecycle transitions, one activity instance is several events
+    and measures count instances.  ``choice`` is ``measures.lifecycle``: ``"auto"`` keeps
+    the ``complete`` events (case-insensitive) when the log has any, else every event;
+    ``"all"`` keeps every event; any other value keeps that transition.  Events without a
+    lifecycle value (null or blank) are always kept.
+    """
+
+    choice: str
+    has_column: bool
+    """The log has a lifecycle column."""
+    any_complete: bool = False
+    """Some event of the whole log is ``complete`` (only asked when ``choice`` is auto)."""
+
+    @classmethod
+    def decide(
+        cls, frame: pl.DataFrame | pl.LazyFrame, column: str | None, choice: str
+    ) -> Lifecycle:
+        """The decision for ``frame`` (a whole log, in memory or as a lazy scan): one
+        order-free query over the lifecycle ``column`` (None: the log has none)."""
+        if column is None or choice.lower() != "auto":
+            return cls(choice, column is not None)
+        query = frame.select((_life(column).str.to_lowercase() == "complete").any())
+        found = query.collect() if isinstance(query, pl.LazyFrame) else query
+        return cls(choice, True, bool(found.item()))
+
+    @property
+    def transition(self) -> str | None:
+        """The lifecycle transition whose events count as instances; None for every event."""
+        if not self.has_column or self.choice.lower() == "all":
+            return None
+        if self.choice.lower() == "auto":
+            return "complete" if self.any_complete else None
+        return self.choice.lower()
+
+    def describe(self, kept: int, total: int) -> str:
+        """One line for ``info`` and the summary: which events were kept, of how many."""
+        if not self.has_column:
+            return "every event (the log has no lifecycle column)"
+        if self.choice.lower() == "all":
+            return "every event (measures.lifecycle = 'all')"
+        wanted = self.transition
+        if wanted is None:
+            return "every event (no lifecycle transition is 'complete')"
+        return (
+            f"'{wanted}' events only ({kept} of {total} events; "
+            f"measures.lifecycle = {self.choice!r})"
+        )
+
+
+def keep_instances(events: pl.DataFrame, wanted: str | None) -> pl.DataFrame:
+    """``events`` restricted to the ``wanted`` transition (events without one are kept).
+
+    A row filter, so it gives the same rows on the whole log or on any of its parts.
+    """
+    if wanted is None:
+        return events
+    life = _life(S.LIFECYCLE)
+    return events.filter(life.is_null() | (life == "") | (life.str.to_lowercase() == wanted))
+
+
+def select_instances(events: pl.DataFrame, measures: MeasureSettings) -> tuple[pl.DataFrame, str]:
+    """Keep one event per activity instance of a whole log in memory; say which.
+
+    Returns the kept events (input order) and :meth:`Lifecycle.describe`'s line.
+    """
+    column = S.LIFECYCLE if S.LIFECYCLE in events.columns else None
+    lifecycle = Lifecycle.decide(events, column, measures.lifecycle)
+    kept = keep_instances(events, lifecycle.transition)
+    return kept, lifecycle.describe(kept.height, events.height)
+
 
 CaseReader = Callable[["ShardPlan", "Settings", str], "pl.DataFrame"]
 """``reread(plan, settings, case_id)``: the annotated events of one case of the log."""
@@ -39,14 +150,14 @@ class ShardPlan:
     """The roles resolved on the whole source's schema (nothing left to detect)."""
     scan: tuple[str, ...]
     """Source columns read (the mapped roles plus category, value and organisation)."""
-    instances: str | None
-    """Lifecycle transition kept as instances, for all shards; None: every event."""
+    lifecycle: Lifecycle
+    """Which events are kept as instances, for all shards."""
     detected: tuple[str, ...] = ()
     """Roles that were detected from column names rather than given."""
     timestamp_format: str | None = None
     """Format detected on the first shard, imposed on the rest (None: typed column)."""
     reread: CaseReader | None = field(default=None, compare=False, repr=False)
-    """Re-reads one case's events from :attr:`path` (set by ``shards.plan``)."""
+    """Re-reads one case's events from :attr:`path` (set by the pipeline that ran it)."""
 
     def case_events(self, settings: Settings, case_id: str) -> pl.DataFrame:
         """The annotated events of ``case_id``, re-read from the source (see :attr:`reread`)."""
