@@ -177,26 +177,20 @@ def _pipeline(
     workdir: PathArg | None,
     workers: int | None,
 ) -> Result:
-    """The one route into the analysis, given a log, a path or a frame.
-
-    Until :func:`frictionminer.engine.pipeline.analyze` takes paths itself (with
-    ``shards``, ``workdir`` and ``workers``), a path goes through
-    :func:`frictionminer.scale.shards.analyze_path` as ``score`` does; then this becomes
-    ``pipeline.analyze(source, settings, shards=..., workdir=..., workers=...)``.
-    """
+    """The one route into the analysis (:func:`frictionminer.engine.pipeline.analyze`),
+    given a log, a path (read by the pipeline itself: in shards when large) or a frame."""
     from frictionminer.engine.pipeline import analyze as run
 
-    if isinstance(source, str | PathLike):
-        from frictionminer.scale.shards import analyze_path
-
-        return analyze_path(
-            fspath(source),
-            settings,
-            shards=shards,
-            workdir=fspath(workdir) if workdir is not None else None,
-            workers=workers,
-        )
-    return run(_log(source, settings), settings)
+    log: EventLog | str = (
+        fspath(source) if isinstance(source, str | PathLike) else _log(source, settings)
+    )
+    return run(
+        log,
+        settings,
+        shards=shards,
+        workdir=fspath(workdir) if workdir is not None else None,
+        workers=workers,
+    )
 
 
 class Explanation(Story):

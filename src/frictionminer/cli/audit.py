@@ -104,23 +104,17 @@ def audit(
     LOG may be a file, a directory or a glob of weekly exports (quote the glob).
     $GITHUB_STEP_SUMMARY, when set, receives a Markdown summary.
     """
-    from frictionminer.audit.baseline import load_baseline
-    from frictionminer.audit.baseline import save_baseline as write_baseline
-    from frictionminer.audit.gates import run_audit
-    from frictionminer.audit.window import Window, load_logs
+    from frictionminer.api import audit as run_audit
+    from frictionminer.audit.window import Window
     from frictionminer.errors import EXIT_BREACH, EXIT_OK
     from frictionminer.io.outputs import check_writable, write_text
     from frictionminer.report.audit import WRITERS, infer_format, render_markdown
-    from frictionminer.settings.audit import audit_settings
 
     chosen = fmt.value if fmt is not None else infer_format(output)
     span = Window.parse(since, until, window, cases)
-    cfg = audit_settings(settings)
-    for path in (output, save_baseline):
-        if path is not None:
-            check_writable(path)
-    base = load_baseline(baseline) if baseline is not None else None
-    result = run_audit(load_logs(log, settings, span), settings, base, span, cfg)
+    if output is not None:
+        check_writable(output)
+    result = run_audit(log, settings, baseline, span, save_baseline=save_baseline)
 
     text = WRITERS[chosen](result)
     if output is None:
@@ -129,10 +123,8 @@ def audit(
         write_text(output, text)
         if not quiet:
             sys.stderr.write(f"wrote {output} ({chosen})\n")
-    if save_baseline is not None:
-        write_baseline(result.current, save_baseline)
-        if not quiet:
-            sys.stderr.write(f"wrote baseline {save_baseline}\n")
+    if save_baseline is not None and not quiet:
+        sys.stderr.write(f"wrote baseline {save_baseline}\n")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         _append(Path(summary_file), render_markdown(result))

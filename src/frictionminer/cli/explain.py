@@ -36,7 +36,7 @@ def explain(
     shards: ShardsOpt = None,
 ) -> None:
     """The case as the customer lived it: each step, the waits, the handoffs, the flags."""
-    from frictionminer.engine.pipeline import analyze
+    from frictionminer.api import analyze, explain
     from frictionminer.report import explain as explain_report
 
     result, key = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
@@ -44,7 +44,7 @@ def explain(
         from frictionminer.report.pseudonymize import Pseudonymizer
 
         case_id = Pseudonymizer(key).case_id(case_id)  # the original id was given
-    story = explain_report.build_story(result, case_id)
+    story = explain(result, case_id)
     if fmt is InfoFormat.json:
         emit(explain_report.render_json(story), output)
     elif output is None:

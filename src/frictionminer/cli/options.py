@@ -22,11 +22,7 @@ from frictionminer.errors import EXIT_USAGE, FrictionminerError
 from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
-    import polars as pl
-
-    from frictionminer.engine.result import Result
     from frictionminer.io import EventLog
-    from frictionminer.scale.plan import ShardPlan
 
 state: dict[str, bool] = {"debug": False, "quiet": False}
 
@@ -339,39 +335,7 @@ def pseudonymized(result: Any, enabled: bool, key_opt: str | None) -> tuple[Any,
     """The result with identifiers replaced when asked, and the key used."""
     if not enabled:
         return result, None
-    from frictionminer.report.pseudonymize import resolve_key
+    from frictionminer.report.pseudonymize import pseudonymize_result, resolve_key
 
     key, _stable = resolve_key(key_opt)
-    return hide_identities(result, key), key
-
-
-def hide_identities(result: Result, key: bytes, columns: list[str] | None = None) -> Result:
-    """:func:`~frictionminer.report.pseudonymize.pseudonymize_result`, also for a sharded
-    result, whose cases are re-read from the source by their real id.
-
-    The pseudonymised case table keeps the order of the original, so row by row it maps
-    each pseudonym back to its case; the re-read events get the same keyed pseudonyms.
-    """
-    import dataclasses
-
-    from frictionminer import schema as S
-    from frictionminer.report.pseudonymize import (
-        identifying_columns,
-        pseudonymize_frames,
-        pseudonymize_result,
-    )
-
-    columns = identifying_columns(result.events) if columns is None else columns
-    hidden = pseudonymize_result(result, key, columns)
-    plan = result.sharded
-    if plan is None or plan.reread is None:
-        return hidden
-    reread = plan.reread
-    real = dict(zip(hidden.cases[S.CASE].to_list(), result.cases[S.CASE].to_list(), strict=True))
-    wanted = [S.CASE, *columns]
-
-    def reread_hidden(plan: ShardPlan, settings: Settings, case_id: str) -> pl.DataFrame:
-        events = reread(plan, settings, real.get(case_id, case_id))
-        return pseudonymize_frames({"events": events}, key, wanted)["events"]
-
-    return dataclasses.replace(hidden, sharded=dataclasses.replace(plan, reread=reread_hidden))
+    return pseudonymize_result(result, key), key

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -18,7 +18,6 @@ from frictionminer.cli.options import (
     QuietOpt,
     ShardsOpt,
     handle_errors,
-    hide_identities,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -74,39 +73,28 @@ def report(
     charts, process map, top cases as the customer lived them, remedies, methods."""
     import time
 
-    from frictionminer.io.outputs import check_writable, write_text
+    from frictionminer.api import analyze
+    from frictionminer.api import report as write_report
+    from frictionminer.io.outputs import check_writable
 
     started = time.perf_counter()
     check_writable(output)
-    from frictionminer.engine.causes import find_causes
-    from frictionminer.engine.pipeline import analyze
-    from frictionminer.report.html import render_html
-
+    if pseudonymize and pseudonym_key is None and not quiet:
+        sys.stderr.write(
+            "note: pseudonyms use a random key and differ between runs "
+            "(set --pseudonym-key or FRICTIONMINER_PSEUDONYM_KEY for stable ones)\n"
+        )
     result = analyze(log, settings, shards=shards)
-    pseudo: Any = None
-    if pseudonymize:
-        from frictionminer.report.pseudonymize import identifying_columns, resolve_key
-
-        key, stable = resolve_key(pseudonym_key)
-        columns = identifying_columns(result.events)
-        result = hide_identities(result, key, columns)
-        pseudo = (["case_id", *columns], stable)
-        if not stable and not quiet:
-            sys.stderr.write(
-                "note: pseudonyms use a random key and differ between runs "
-                "(set --pseudonym-key or FRICTIONMINER_PSEUDONYM_KEY for stable ones)\n"
-            )
-    causes = find_causes(result, settings)
-    html = render_html(
+    html = write_report(
         result,
-        causes,
+        output,
         lang=lang.value,
         title=title,
         top=top,
         timelines=timelines,
-        pseudonymized=pseudo,
+        pseudonymize=pseudonymize,
+        pseudonym_key=pseudonym_key,
     )
-    write_text(output, html)
     if not quiet:
         size = len(html.encode("utf-8"))
         sys.stderr.write(

@@ -64,7 +64,7 @@ def score(
         from frictionminer.io.outputs import check_writable
 
         check_writable(output)
-    from frictionminer.engine.pipeline import analyze
+    from frictionminer.api import analyze
 
     result, _ = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
     WRITERS[chosen](result, top=top, output=output, quiet=quiet)

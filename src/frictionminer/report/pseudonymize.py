@@ -35,6 +35,8 @@ from frictionminer import schema as S
 
 if TYPE_CHECKING:
     from frictionminer.engine.result import Result
+    from frictionminer.scale.plan import ShardPlan
+    from frictionminer.settings import Settings
 
 KEY_ENV = "FRICTIONMINER_PSEUDONYM_KEY"
 """Environment variable read for the key when none is given."""
@@ -135,6 +137,9 @@ def pseudonymize_result(
     ``columns`` defaults to :func:`identifying_columns` of the events.  The ranking, the
     measures and the flags are unchanged (the case table keeps its order); flag messages
     quote measures and peer groups, never case ids or resources, so they stay as they are.
+    A sharded result re-reads a case's events from the source by its real id: the
+    pseudonymised case table keeps the order of the original, so row by row it maps each
+    pseudonym back to its case, and the re-read events get the same keyed pseudonyms.
     """
     raw_key = key.encode("utf-8") if isinstance(key, str) else key
     wanted = [S.CASE, *(identifying_columns(result.events) if columns is None else columns)]
@@ -150,6 +155,17 @@ def pseudonymize_result(
         wanted,
     )
     log = dataclasses.replace(result.log, events=frames["log"])
-    return dataclasses.replace(
+    hidden = dataclasses.replace(
         result, log=log, events=frames["events"], cases=frames["cases"], flags=frames["flags"]
     )
+    plan = result.sharded
+    if plan is None or plan.reread is None:
+        return hidden
+    reread = plan.reread
+    real = dict(zip(hidden.cases[S.CASE].to_list(), result.cases[S.CASE].to_list(), strict=True))
+
+    def reread_hidden(plan: ShardPlan, settings: Settings, case_id: str) -> pl.DataFrame:
+        events = reread(plan, settings, real.get(case_id, case_id))
+        return pseudonymize_frames({"events": events}, raw_key, wanted)["events"]
+
+    return dataclasses.replace(hidden, sharded=dataclasses.replace(plan, reread=reread_hidden))
