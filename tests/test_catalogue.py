@@ -81,12 +81,9 @@ def test_every_wait_has_words(on: WaitingOn) -> None:
 
 
 def test_page_and_remedies_in_both_languages() -> None:
-    assert C.PAGE["en"].keys() == C.PAGE["de"].keys()
-    for key, text in C.PAGE["en"].items():
-        assert _fields(text) == _fields(C.PAGE["de"][key]), key
     for remedy in REMEDIES:
-        assert all(C.PAGE[lang][f"remedy_{remedy}"] for lang in C.LANGS)
-    for table in (C.EXPLAIN, C.MARKDOWN):
+        _complete(C.PAGE[f"remedy_{remedy}"])
+    for table in (C.PAGE, C.EXPLAIN, C.MARKDOWN):
         for words in table.values():
             _complete(words)
 

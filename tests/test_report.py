@@ -126,7 +126,7 @@ def test_both_languages_render(tmp_path: Path, lang: Lang) -> None:
     assert f'<html lang="{lang}">' in page
     other: Lang = "de" if lang == "en" else "en"
     for key in ("exec", "causes", "map", "methods", "remedy_automation"):
-        assert C.PAGE[lang][key] in page and C.PAGE[other][key] not in page, key
+        assert C.PAGE[key][lang] in page and C.PAGE[key][other] not in page, key
     # the timelines are told in the page's language, from the same catalogue
     task = C.STEPS[StepKind.CUSTOMER_TASK]
     assert task[lang] in page and task[other] not in page

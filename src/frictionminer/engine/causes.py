@@ -221,23 +221,13 @@ class Causes:
 def median_of_multiset(values: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Per ``keys``, the median of a multiset given as ``hours`` (a value) and ``n``.
 
-    The median of N values is the mean of the values at sorted positions ⌊(N-1)/2⌋ and
-    ⌊N/2⌋; taking it with polars' own ``median`` over those two gives the very float a
-    ``median`` over all N values gives.
+    Each group's values are repeated ``n`` times and handed to polars' own ``median``: the
+    very float a median over the events gives, whatever order the facts came in.  The
+    repeated values exist one group at a time (a float per event of the group).
     """
-    ranked = values.sort([*keys, "hours"]).with_columns(
-        pl.col("n").cum_sum().over(keys).alias("_above"), pl.col("n").sum().over(keys).alias("_n")
+    return values.group_by(keys).agg(
+        pl.col("hours").repeat_by("n").explode().median().alias("median")
     )
-
-    def at(position: pl.Expr, name: str) -> pl.DataFrame:
-        return (
-            ranked.filter(pl.col("_above") > position)
-            .group_by(keys)
-            .agg(pl.col("hours").min().alias(name))
-        )
-
-    middle = at((pl.col("_n") - 1) // 2, "_lo").join(at(pl.col("_n") // 2, "_hi"), on=keys)
-    return middle.select(*keys, pl.concat_list("_lo", "_hi").list.median().alias("median"))
 
 
 def _summed_hours(values: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -271,10 +261,10 @@ def _activity_table(facts: Facts, n_cases: int) -> pl.DataFrame:
             on=S.ACTIVITY,
         )
     )
-    waits = (
-        facts["waits"].group_by(pl.col("source").alias(S.ACTIVITY), "hours").agg(pl.col("n").sum())
+    # The waits after a step are those on every pair it starts.
+    after = median_of_multiset(facts["waits"], ["source"]).select(
+        pl.col("source").alias(S.ACTIVITY), pl.col("median").alias("median_wait_after_hours")
     )
-    after = median_of_multiset(waits, [S.ACTIVITY]).rename({"median": "median_wait_after_hours"})
     return (
         facts["activities"]
         .join(silent, on=S.ACTIVITY, how="left")

@@ -22,9 +22,9 @@ Exact by construction.  Every table is one of two sorts:
 
 What does not add up — medians, means and sums of durations — is kept as a multiset of
 values (a value and how often it occurs: ``silences``, ``waits``) and aggregated only
-after combining, by :mod:`~frictionminer.engine.causes`.  Each table is sorted by its keys,
-so ``combine_facts([gather_facts(a), gather_facts(b)])`` equals ``gather_facts(a ∪ b)``
-frame for frame.
+after combining, by :mod:`~frictionminer.engine.causes`, in a way that does not depend on
+row order.  So ``combine_facts([gather_facts(a), gather_facts(b)])`` equals
+``gather_facts(a ∪ b)`` table for table, up to the order of rows (:meth:`Facts.sorted`).
 
 The tables (``team`` is a non-empty ``group``; ``silent`` means a silence of at least
 :func:`silent_wait_hours`):
@@ -49,7 +49,12 @@ The tables (``team`` is a non-empty ``group``; ``silent`` means a silence of at 
 ========================  ==========================================================
 
 The one table that can grow with the events is ``waits``: exact medians need every
-distinct value.  It holds three narrow columns and one row per distinct (pair, wait).
+distinct value.  It holds one row per distinct (pair, wait), four narrow columns (about
+half as many rows as events in a simulated 1.2M-event log with times to the second).
+
+``paths`` and ``case_teams`` carry case ids: whoever replaces the case ids of a result
+(pseudonymisation) replaces them here too; facts that do not match the result's cases are
+not used (:func:`~frictionminer.engine.causes.result_facts`).
 """
 
 from __future__ import annotations
@@ -95,6 +100,9 @@ PER_CASE: dict[str, tuple[str, ...]] = {
 """Per-case tables and their keys: parts are concatenated."""
 
 _COUNT = pl.Int64
+_NO = "_case_no"
+"""A number per case within the part (events are in path order: a case's events are
+together): counting and grouping on it is several times cheaper than on the case id."""
 _TASK, _CONTACT = "role_customer_task", "role_contact"
 
 
@@ -111,6 +119,16 @@ class Facts:
 
     def __getitem__(self, name: str) -> pl.DataFrame:
         return self.tables[name]
+
+    def sorted(self) -> Facts:
+        """The same facts with every table sorted by its keys: equal facts, equal frames.
+
+        Nothing needs the order (causes sort what they show); it is for comparing facts.
+        """
+        return Facts(
+            {n: df.sort(list(SUMMED.get(n) or PER_CASE[n])) for n, df in self.tables.items()},
+            self.silent_hours,
+        )
 
     @property
     def cases(self) -> int:
@@ -153,6 +171,7 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
     silent_hours = silent_wait_hours(settings)
     ev = events.select(
         S.CASE,
+        pl.col(S.CASE).rle_id().alias(_NO),
         S.ACTIVITY,
         non_empty_group(events).alias("team"),
         pl.col(_TASK).alias("task"),
@@ -178,7 +197,7 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
         "handoff_pairs": hand.group_by("from", "to").agg(
             pl.len().cast(_COUNT).alias("handoffs"),
             pl.col("ping_pong").sum().cast(_COUNT).alias("ping_pongs"),
-            pl.col(S.CASE).n_unique().cast(_COUNT).alias("cases"),
+            pl.col(_NO).n_unique().cast(_COUNT).alias("cases"),
         ),
         "ping_pong_pairs": hand.filter(pl.col("ping_pong"))
         .group_by(
@@ -187,23 +206,27 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
         )
         .agg(
             pl.len().cast(_COUNT).alias("returns"),
-            pl.col(S.CASE).n_unique().cast(_COUNT).alias("cases"),
+            pl.col(_NO).n_unique().cast(_COUNT).alias("cases"),
         ),
         **_flows(ev),
-        "paths": ev.group_by(S.CASE).agg(
+        "paths": ev.group_by(_NO)
+        .agg(
+            pl.col(S.CASE).first(),
             pl.col(S.ACTIVITY).str.join(ARROW).alias("variant"),
             pl.len().cast(_COUNT).alias("steps"),
-        ),
+        )
+        .drop(_NO),
         "case_teams": ev.filter(pl.col("team").is_not_null())
-        .group_by(S.CASE, "team")
-        .agg(pl.len().cast(_COUNT).alias("events")),
+        .group_by(_NO, "team")
+        .agg(pl.col(S.CASE).first(), pl.len().cast(_COUNT).alias("events"))
+        .select(S.CASE, "team", "events"),
     }
-    return Facts({name: _canonical(name, df) for name, df in tables.items()}, silent_hours)
+    return Facts(tables, silent_hours)
 
 
 def _activities(ev: pl.DataFrame) -> pl.DataFrame:
     task, silent, repeat = pl.col("task"), pl.col("silent"), pl.col("repeat_request")
-    case = pl.col(S.CASE)
+    case = pl.col(_NO)
     piecemeal = task & pl.col("_piecemeal")
 
     def count(expr: pl.Expr) -> pl.Expr:
@@ -213,7 +236,7 @@ def _activities(ev: pl.DataFrame) -> pl.DataFrame:
         return case.filter(expr).n_unique().cast(_COUNT)
 
     # The case's task count over all its events (not within the activity's group).
-    tasks_of_case = ev.with_columns((task.sum().over(S.CASE) >= 2).alias("_piecemeal"))
+    tasks_of_case = ev.with_columns((task.sum().over(_NO) >= 2).alias("_piecemeal"))
     return tasks_of_case.group_by(S.ACTIVITY).agg(
         pl.len().cast(_COUNT).alias("events"),
         case.n_unique().cast(_COUNT).alias("cases"),
@@ -230,13 +253,13 @@ def _activities(ev: pl.DataFrame) -> pl.DataFrame:
 
 def _handoffs(ev: pl.DataFrame) -> pl.DataFrame:
     """One row per handoff: case, from team, to team, whether it was a ping-pong return."""
-    case = pl.col(S.CASE)
-    g = ev.select(S.CASE, pl.col("team").alias("to"), "handoff", "ping_pong").filter(
+    case = pl.col(_NO)
+    g = ev.select(_NO, pl.col("team").alias("to"), "handoff", "ping_pong").filter(
         pl.col("to").is_not_null()
     )
     g = g.with_columns(pl.when(case == case.shift(1)).then(pl.col("to").shift(1)).alias("from"))
     return g.filter(pl.col("handoff") & pl.col("from").is_not_null()).select(
-        S.CASE, "from", "to", "ping_pong"
+        _NO, "from", "to", "ping_pong"
     )
 
 
@@ -246,14 +269,14 @@ def _teams(ev: pl.DataFrame, hand: pl.DataFrame) -> pl.DataFrame:
         .group_by("team")
         .agg(
             pl.len().cast(_COUNT).alias("events"),
-            pl.col(S.CASE).n_unique().cast(_COUNT).alias("cases"),
+            pl.col(_NO).n_unique().cast(_COUNT).alias("cases"),
             pl.col("task").sum().cast(_COUNT).alias("task_events"),
             pl.col("silent").sum().cast(_COUNT).alias("silent_starts"),
         )
     )
     out = hand.group_by(pl.col("from").alias("team")).agg(
         pl.len().cast(_COUNT).alias("handoffs_out"),
-        pl.col(S.CASE).n_unique().cast(_COUNT).alias("cases_handed_on"),
+        pl.col(_NO).n_unique().cast(_COUNT).alias("cases_handed_on"),
     )
     into = hand.group_by(pl.col("to").alias("team")).agg(
         pl.len().cast(_COUNT).alias("handoffs_in"),
@@ -269,18 +292,18 @@ def _teams(ev: pl.DataFrame, hand: pl.DataFrame) -> pl.DataFrame:
 
 def _flows(ev: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """Directly-follows pairs with START/END edges, and the multiset of waits on them."""
-    case = pl.col(S.CASE)
+    case = pl.col(_NO)
     first = case.ne_missing(case.shift(1))
     last = case.ne_missing(case.shift(-1))
     steps = ev.select(
-        S.CASE,
+        _NO,
         pl.col(S.ACTIVITY).alias("source"),
         pl.when(last).then(pl.lit(END)).otherwise(pl.col(S.ACTIVITY).shift(-1)).alias("target"),
         pl.when(~last).then(pl.col("gap_hours")).alias("hours"),
         "on_company",
     )
     starts = ev.filter(first).select(
-        S.CASE,
+        _NO,
         pl.lit(START).alias("source"),
         pl.col(S.ACTIVITY).alias("target"),
         pl.lit(None, dtype=pl.Float64).alias("hours"),
@@ -298,13 +321,6 @@ def _flows(ev: pl.DataFrame) -> dict[str, pl.DataFrame]:
         .agg(pl.len().cast(_COUNT).alias("n"))
     )
     return {"flows": flows, "waits": waits}
-
-
-def _canonical(name: str, df: pl.DataFrame) -> pl.DataFrame:
-    """``df`` sorted by its keys (a total order: keys are unique), so that equal facts are
-    equal frames however the cases were split into parts."""
-    keys = SUMMED.get(name) or PER_CASE[name]
-    return df.sort(list(keys), nulls_last=True)
 
 
 # ------------------------------------------------------------------------------ combine
@@ -330,5 +346,5 @@ def combine_facts(parts: Sequence[Facts]) -> Facts:
             keys = list(SUMMED[name])
             counts = [c for c in frames.columns if c not in keys]
             frames = frames.group_by(keys).agg(pl.col(c).sum() for c in counts)
-        tables[name] = _canonical(name, frames)
+        tables[name] = frames
     return Facts(tables, parts[0].silent_hours)

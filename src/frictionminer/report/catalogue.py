@@ -6,7 +6,8 @@ the HTML report, ``score --format markdown``, ``explain`` and the timelines of t
 all render through this module, so rewording a phrase is one edit and a German reader
 gets the same sentence wherever it appears.
 
-The tables are keyed by what the code already names — a measure by its column
+Every entry is :class:`Words` — the English and the German text side by side, so neither
+can be forgotten — and the tables are keyed by what the code already names — a measure by its column
 (:data:`~frictionminer.engine.measures.MEASURES`), a rule by its id
 (:data:`~frictionminer.engine.rules.RULES`), a finding by its
 :class:`~frictionminer.engine.causes.FindingKind` and
@@ -46,368 +47,292 @@ class Words:
         return self.de if lang == "de" else self.en
 
 
-PAGE: dict[Lang, dict[str, str]] = {
-    "en": {
-        "title": "Customer friction report",
-        "generated": "Generated",
-        "source": "Event log",
-        "contents": "Contents",
-        "exec": "Executive summary",
-        "exec_intro": (
+PAGE: dict[str, Words] = {
+    "title": Words("Customer friction report", "Bericht zur Kundenreibung"),
+    "generated": Words("Generated", "Erstellt"),
+    "source": Words("Event log", "Ereignisprotokoll"),
+    "contents": Words("Contents", "Inhalt"),
+    "exec": Words("Executive summary", "Zusammenfassung"),
+    "exec_intro": Words(
+        (
             "Of {cases} cases, {flagged} ({flagged_share}) were flagged for customer friction. "
-            "The median case cost the customer {effort} minutes of their own time and "
-            "{wait} waiting on the company; one case in ten waited more than {wait90}."
+            "The median case cost the customer {effort} minutes of their own time and {wait} "
+            "waiting on the company; one case in ten waited more than {wait90}."
         ),
-        "exec_top": "The largest sources of friction, by the friction points they account for:",
-        "teams_involved": "Teams involved",
-        "points": "{share} of all friction points",
-        "kpis": "Key figures",
-        "kpi_cases": "cases",
-        "kpi_flagged": "cases flagged",
-        "kpi_resolved": "resolved",
-        "kpi_effort": "median customer effort",
-        "kpi_wait": "median wait on the company",
-        "kpi_silence": "cases with a silent wait",
-        "flags_title": "Cases flagged per rule",
-        "flags_x": "share of cases",
-        "rule": "Rule",
-        "name": "Name",
-        "cases": "Cases",
-        "share": "Share",
-        "remedy": "Remedy type",
-        "measures_title": "Measures per case",
-        "measure": "Measure",
-        "median": "median",
-        "p90": "p90",
-        "dist_title": "Distribution of measures per case",
-        "n_cases": "cases",
-        "causes": "Causes of friction",
-        "by_activity": "By activity",
-        "activity_intro": (
-            "Which steps push tasks onto customers, ask again, or start a wait of {days} days "
-            "or more without news."
+        (
+            "Von {cases} Fällen wurden {flagged} ({flagged_share}) wegen Kundenreibung markiert. "
+            "Der mittlere Fall kostete den Kunden {effort} Minuten eigener Zeit und {wait} Warten "
+            "auf das Unternehmen; jeder zehnte Fall wartete länger als {wait90}."
         ),
-        "act_chart": "Burden by activity",
-        "act_series_task": "tasks pushed to the customer",
-        "act_series_repeat": "repeated requests",
-        "act_series_silent": "silent waits started",
-        "events": "events",
-        "activity": "Activity",
-        "tasks": "Tasks",
-        "task_cases": "Cases with task",
-        "piecemeal": "Asked more than once",
-        "repeats": "Repeats",
-        "silent": "Silent waits",
-        "silent_median": "Median silence",
-        "teams": "Teams",
-        "by_team": "By team",
-        "team_intro": (
-            "Handoffs out of each team, returns into it (ping-pong), and the pairs of teams "
-            "that pass cases back and forth."
+    ),
+    "exec_top": Words(
+        "The largest sources of friction, by the friction points they account for:",
+        "Die größten Reibungsquellen, nach ihrem Anteil an den Reibungspunkten:",
+    ),
+    "teams_involved": Words("Teams involved", "Beteiligte Teams"),
+    "points": Words("{share} of all friction points", "{share} aller Reibungspunkte"),
+    "kpis": Words("Key figures", "Kennzahlen"),
+    "kpi_cases": Words("cases", "Fälle"),
+    "kpi_flagged": Words("cases flagged", "markierte Fälle"),
+    "kpi_resolved": Words("resolved", "gelöst"),
+    "kpi_effort": Words("median customer effort", "mittlerer Kundenaufwand"),
+    "kpi_wait": Words("median wait on the company", "mittleres Warten auf das Unternehmen"),
+    "kpi_silence": Words("cases with a silent wait", "Fälle mit Warten ohne Nachricht"),
+    "flags_title": Words("Cases flagged per rule", "Markierte Fälle je Regel"),
+    "flags_x": Words("share of cases", "Anteil der Fälle"),
+    "rule": Words("Rule", "Regel"),
+    "name": Words("Name", "Name"),
+    "cases": Words("Cases", "Fälle"),
+    "share": Words("Share", "Anteil"),
+    "remedy": Words("Remedy type", "Abhilfe"),
+    "measures_title": Words("Measures per case", "Kennzahlen je Fall"),
+    "measure": Words("Measure", "Kennzahl"),
+    "median": Words("median", "Median"),
+    "p90": Words("p90", "p90"),
+    "dist_title": Words("Distribution of measures per case", "Verteilung der Kennzahlen je Fall"),
+    "n_cases": Words("cases", "Fälle"),
+    "causes": Words("Causes of friction", "Ursachen der Reibung"),
+    "by_activity": Words("By activity", "Nach Aktivität"),
+    "activity_intro": Words(
+        (
+            "Which steps push tasks onto customers, ask again, or start a wait of {days} days or "
+            "more without news."
         ),
-        "team_chart": "Handoffs by team",
-        "team_series_out": "handoffs out",
-        "team_series_pp": "ping-pong returns in",
-        "heatmap": "Ping-pong between teams (returns from row team to column team)",
-        "from_team": "from team",
-        "to_team": "to team",
-        "team": "Team",
-        "handoffs_out": "Handoffs out",
-        "handed_on": "Cases handed on",
-        "pp_in": "Returns in",
-        "pair": "Team pair",
-        "returns": "Returns",
-        "no_teams": "The log has no team column (or no handoffs): no team analysis.",
-        "by_variant": "By path (variant)",
-        "variant_intro": (
-            "Paths through the process ranked by the friction points they carry in total; "
-            "their share of cases and average friction per case."
+        (
+            "Welche Schritte dem Kunden Aufgaben übertragen, erneut nachfragen oder ein Warten "
+            "von {days} Tagen oder mehr ohne Nachricht auslösen."
         ),
-        "variant_chart": "Paths ranked by friction",
-        "variant_x": "friction points (all cases on the path)",
-        "variant_note": "{cases:,} cases ({share:.1%}) · ⌀ {mean:.1f}",
-        "path": "Path",
-        "mean_score": "⌀ friction",
-        "total_score": "Σ friction",
-        "tasks_pc": "Tasks / case",
-        "handoffs_pc": "Handoffs / case",
-        "by_category": "By category",
-        "category_chart": "Friction by category",
-        "category_x": "friction points (all cases in the category)",
-        "category_note": "{cases:,} cases · ⌀ {mean:.1f}",
-        "category": "Category",
-        "top_rule": "Most frequent flag",
-        "map": "Process map",
-        "map_intro": (
+    ),
+    "act_chart": Words("Burden by activity", "Belastung nach Aktivität"),
+    "act_series_task": Words("tasks pushed to the customer", "Aufgaben an den Kunden"),
+    "act_series_repeat": Words("repeated requests", "wiederholte Anfragen"),
+    "act_series_silent": Words("silent waits started", "Warten ohne Nachricht"),
+    "events": Words("events", "Ereignisse"),
+    "activity": Words("Activity", "Aktivität"),
+    "tasks": Words("Tasks", "Aufgaben"),
+    "task_cases": Words("Cases with task", "Fälle mit Aufgabe"),
+    "piecemeal": Words("Asked more than once", "Mehrfach gefragt"),
+    "repeats": Words("Repeats", "Wiederholungen"),
+    "silent": Words("Silent waits", "Stilles Warten"),
+    "silent_median": Words("Median silence", "Median Stille"),
+    "teams": Words("Teams", "Teams"),
+    "by_team": Words("By team", "Nach Team"),
+    "team_intro": Words(
+        (
+            "Handoffs out of each team, returns into it (ping-pong), and the pairs of teams that "
+            "pass cases back and forth."
+        ),
+        (
+            "Übergaben aus jedem Team, Rückgaben an es (Ping-Pong) und die Teampaare, die Fälle "
+            "hin und her schieben."
+        ),
+    ),
+    "team_chart": Words("Handoffs by team", "Übergaben nach Team"),
+    "team_series_out": Words("handoffs out", "Übergaben hinaus"),
+    "team_series_pp": Words("ping-pong returns in", "Ping-Pong-Rückgaben hinein"),
+    "heatmap": Words(
+        "Ping-pong between teams (returns from row team to column team)",
+        "Ping-Pong zwischen Teams (Rückgaben vom Zeilen- an das Spaltenteam)",
+    ),
+    "from_team": Words("from team", "von Team"),
+    "to_team": Words("to team", "an Team"),
+    "team": Words("Team", "Team"),
+    "handoffs_out": Words("Handoffs out", "Übergaben hinaus"),
+    "handed_on": Words("Cases handed on", "Weitergegebene Fälle"),
+    "pp_in": Words("Returns in", "Rückgaben hinein"),
+    "pair": Words("Team pair", "Teampaar"),
+    "returns": Words("Returns", "Rückgaben"),
+    "no_teams": Words(
+        "The log has no team column (or no handoffs): no team analysis.",
+        "Das Protokoll hat keine Team-Spalte (oder keine Übergaben): keine Team-Analyse.",
+    ),
+    "by_variant": Words("By path (variant)", "Nach Pfad (Variante)"),
+    "variant_intro": Words(
+        (
+            "Paths through the process ranked by the friction points they carry in total; their "
+            "share of cases and average friction per case."
+        ),
+        (
+            "Pfade durch den Prozess, geordnet nach ihren Reibungspunkten insgesamt; mit ihrem "
+            "Anteil an den Fällen und der mittleren Reibung je Fall."
+        ),
+    ),
+    "variant_chart": Words("Paths ranked by friction", "Pfade nach Reibung"),
+    "variant_x": Words(
+        "friction points (all cases on the path)",
+        "Reibungspunkte (alle Fälle des Pfads)",
+    ),
+    "variant_note": Words(
+        "{cases:,} cases ({share:.1%}) · ⌀ {mean:.1f}",
+        "{cases:,} Fälle ({share:.1%}) · ⌀ {mean:.1f}",
+    ),
+    "path": Words("Path", "Pfad"),
+    "mean_score": Words("⌀ friction", "⌀ Reibung"),
+    "total_score": Words("Σ friction", "Σ Reibung"),
+    "tasks_pc": Words("Tasks / case", "Aufgaben / Fall"),
+    "handoffs_pc": Words("Handoffs / case", "Übergaben / Fall"),
+    "by_category": Words("By category", "Nach Kategorie"),
+    "category_chart": Words("Friction by category", "Reibung nach Kategorie"),
+    "category_x": Words(
+        "friction points (all cases in the category)",
+        "Reibungspunkte (alle Fälle der Kategorie)",
+    ),
+    "category_note": Words("{cases:,} cases · ⌀ {mean:.1f}", "{cases:,} Fälle · ⌀ {mean:.1f}"),
+    "category": Words("Category", "Kategorie"),
+    "top_rule": Words("Most frequent flag", "Häufigste Markierung"),
+    "map": Words("Process map", "Prozesslandkarte"),
+    "map_intro": Words(
+        (
             "The main flows (directly-follows graph, the {nodes} busiest steps). Edge labels: "
-            "transitions · median time to the next step; thicker = more frequent, redder = "
-            "longer wait. Orange steps push tasks onto the customer."
+            "transitions · median time to the next step; thicker = more frequent, redder = longer "
+            "wait. Orange steps push tasks onto the customer."
         ),
-        "map_nodot": (
-            "Graphviz (`dot`) is not installed on the machine that produced this report, so "
-            "the process map is shown as a table of the main flows. Install Graphviz "
-            "(e.g. `apt-get install graphviz`) and run the report again for the drawing."
+        (
+            "Die Hauptflüsse (Direkt-Folge-Graph, die {nodes} häufigsten Schritte). "
+            "Kantenbeschriftung: Übergänge · Median der Zeit bis zum nächsten Schritt; dicker = "
+            "häufiger, röter = längeres Warten. Orange Schritte übertragen dem Kunden Aufgaben."
         ),
-        "from": "From",
-        "to": "To",
-        "transitions": "Transitions",
-        "median_wait": "Median time to next",
-        "company_share": "Waiting on company",
-        "top_cases": "Top friction cases",
-        "top_cases_intro": (
+    ),
+    "map_nodot": Words(
+        (
+            "Graphviz (`dot`) is not installed on the machine that produced this report, so the "
+            "process map is shown as a table of the main flows. Install Graphviz (e.g. `apt-get "
+            "install graphviz`) and run the report again for the drawing."
+        ),
+        (
+            "Graphviz (`dot`) ist auf dem Rechner, der diesen Bericht erstellt hat, nicht "
+            "installiert; die Prozesslandkarte wird daher als Tabelle der Hauptflüsse gezeigt. "
+            "Graphviz installieren (z. B. `apt-get install graphviz`) und den Bericht erneut "
+            "erstellen, um die Zeichnung zu erhalten."
+        ),
+    ),
+    "from": Words("From", "Von"),
+    "to": Words("To", "Nach"),
+    "transitions": Words("Transitions", "Übergänge"),
+    "median_wait": Words("Median time to next", "Median bis zum nächsten"),
+    "company_share": Words("Waiting on company", "Warten auf Unternehmen"),
+    "top_cases": Words("Top friction cases", "Fälle mit der größten Reibung"),
+    "top_cases_intro": Words(
+        (
             "The {n} cases with the highest friction score, and the first {k} as the customer "
             "lived them."
         ),
-        "rank": "#",
-        "case": "Case",
-        "score": "Score",
-        "contacts": "Contacts",
-        "cust_tasks": "Tasks",
-        "waiting": "Waiting",
-        "longest_silence": "Longest silence",
-        "handoffs": "Handoffs",
-        "ping_pong": "Ping-pong",
-        "flags": "Flags",
-        "timeline": "As the customer lived it",
-        "when": "When ({clock})",
-        "what": "What happened",
-        "who": "Who",
-        "channel": "Channel",
-        "for_customer": "For the customer",
-        "more_steps": "… {n} more steps not shown",
-        "case_head": "Case {case} — friction score {score}, rank {rank} of {cases}",
-        "by_remedy": "Findings by remedy type",
-        "remedy_intro": "Every finding, sorted into the remedy types of the friction model.",
-        "impact": "Impact",
-        "suggestion": "Suggestion",
-        "finding": "Finding",
-        "none": "none",
-        "methods": "Methods",
-        "methods_data": "Data",
-        "instances": "Events counted",
-        "reader": "Read as",
-        "dq": "Data-quality findings from ingest",
-        "dq_none": "No data-quality findings: no rows were dropped or repaired.",
-        "definitions": "Definitions",
-        "config": "Configuration used",
-        "config_source": "Config file",
-        "builtin": "built-in defaults",
-        "pseudo": "Pseudonymisation",
-        "pseudo_on": (
-            "Case ids, resources and identifying attributes ({columns}) are replaced by "
-            "keyed HMAC-SHA256 pseudonyms. {stable}"
+        (
+            "Die {n} Fälle mit dem höchsten Reibungswert, die ersten {k} so, wie der Kunde sie "
+            "erlebt hat."
         ),
-        "pseudo_stable": (
-            "The key is held by the company: the same key gives the same pseudonyms in every "
-            "report."
+    ),
+    "rank": Words("#", "Nr."),
+    "case": Words("Case", "Fall"),
+    "score": Words("Score", "Wert"),
+    "contacts": Words("Contacts", "Kontakte"),
+    "cust_tasks": Words("Tasks", "Aufgaben"),
+    "waiting": Words("Waiting", "Warten"),
+    "longest_silence": Words("Longest silence", "Längste Stille"),
+    "handoffs": Words("Handoffs", "Übergaben"),
+    "ping_pong": Words("Ping-pong", "Ping-Pong"),
+    "flags": Words("Flags", "Markierungen"),
+    "timeline": Words("As the customer lived it", "So hat der Kunde es erlebt"),
+    "when": Words("When ({clock})", "Wann ({clock})"),
+    "what": Words("What happened", "Was geschah"),
+    "who": Words("Who", "Wer"),
+    "channel": Words("Channel", "Kanal"),
+    "for_customer": Words("For the customer", "Für den Kunden"),
+    "more_steps": Words("… {n} more steps not shown", "… {n} weitere Schritte nicht gezeigt"),
+    "case_head": Words(
+        "Case {case} — friction score {score}, rank {rank} of {cases}",
+        "Fall {case} — Reibungswert {score}, Rang {rank} von {cases}",
+    ),
+    "by_remedy": Words("Findings by remedy type", "Befunde nach Art der Abhilfe"),
+    "remedy_intro": Words(
+        "Every finding, sorted into the remedy types of the friction model.",
+        "Alle Befunde, geordnet nach den Abhilfearten des Reibungsmodells.",
+    ),
+    "impact": Words("Impact", "Gewicht"),
+    "suggestion": Words("Suggestion", "Vorschlag"),
+    "finding": Words("Finding", "Befund"),
+    "none": Words("none", "keine"),
+    "methods": Words("Methods", "Methodik"),
+    "methods_data": Words("Data", "Daten"),
+    "instances": Words("Events counted", "Gezählte Ereignisse"),
+    "reader": Words("Read as", "Gelesen als"),
+    "dq": Words("Data-quality findings from ingest", "Datenqualität beim Einlesen"),
+    "dq_none": Words(
+        "No data-quality findings: no rows were dropped or repaired.",
+        "Keine Auffälligkeiten: keine Zeilen verworfen oder repariert.",
+    ),
+    "definitions": Words("Definitions", "Definitionen"),
+    "config": Words("Configuration used", "Verwendete Konfiguration"),
+    "config_source": Words("Config file", "Konfigurationsdatei"),
+    "builtin": Words("built-in defaults", "eingebaute Voreinstellungen"),
+    "pseudo": Words("Pseudonymisation", "Pseudonymisierung"),
+    "pseudo_on": Words(
+        (
+            "Case ids, resources and identifying attributes ({columns}) are replaced by keyed "
+            "HMAC-SHA256 pseudonyms. {stable}"
         ),
-        "pseudo_random": (
+        (
+            "Fallnummern, Bearbeiter und identifizierende Attribute ({columns}) sind durch "
+            "verschlüsselte HMAC-SHA256-Pseudonyme ersetzt. {stable}"
+        ),
+    ),
+    "pseudo_stable": Words(
+        ("The key is held by the company: the same key gives the same pseudonyms in every report."),
+        (
+            "Der Schlüssel liegt beim Unternehmen: derselbe Schlüssel ergibt in jedem Bericht "
+            "dieselben Pseudonyme."
+        ),
+    ),
+    "pseudo_random": Words(
+        (
             "A random key was used for this report only: its pseudonyms cannot be linked to any "
             "other report."
         ),
-        "pseudo_off": (
-            "Not pseudonymised: the report shows case ids and names as they are in the log."
+        (
+            "Für diesen Bericht wurde ein Zufallsschlüssel verwendet: seine Pseudonyme lassen "
+            "sich mit keinem anderen Bericht verknüpfen."
         ),
-        "score_def": (
+    ),
+    "pseudo_off": Words(
+        "Not pseudonymised: the report shows case ids and names as they are in the log.",
+        "Nicht pseudonymisiert: der Bericht zeigt Fallnummern und Namen wie im Protokoll.",
+    ),
+    "score_def": Words(
+        (
             "Friction score: the sum of weighted contributions (interactions, tasks, repeated "
             "requests, waiting and silent days, handoffs, ping-pong, external handoffs, channel "
             "switches, unresolved, disproportion to peers and value). Impact of a finding: the "
             "friction points it accounts for (its task events × task weight, silent days × "
             "silence weight, …), as a share of all friction points of the log."
         ),
-        "footer": (
-            "frictionminer {version} · all times UTC, calendar time (customers wait through "
-            "nights and weekends)"
-        ),
-        "remedy_operational": "Immediate operational fix",
-        "remedy_automation": "Automation or self-service",
-        "remedy_redesign": "Process redesign and documentation",
-        "remedy_qualification": "Qualification",
-        "map_tasks": "tasks",
-    },
-    "de": {
-        "title": "Bericht zur Kundenreibung",
-        "generated": "Erstellt",
-        "source": "Ereignisprotokoll",
-        "contents": "Inhalt",
-        "exec": "Zusammenfassung",
-        "exec_intro": (
-            "Von {cases} Fällen wurden {flagged} ({flagged_share}) wegen Kundenreibung markiert. "
-            "Der mittlere Fall kostete den Kunden {effort} Minuten eigener Zeit und {wait} "
-            "Warten auf das Unternehmen; jeder zehnte Fall wartete länger als {wait90}."
-        ),
-        "exec_top": "Die größten Reibungsquellen, nach ihrem Anteil an den Reibungspunkten:",
-        "teams_involved": "Beteiligte Teams",
-        "points": "{share} aller Reibungspunkte",
-        "kpis": "Kennzahlen",
-        "kpi_cases": "Fälle",
-        "kpi_flagged": "markierte Fälle",
-        "kpi_resolved": "gelöst",
-        "kpi_effort": "mittlerer Kundenaufwand",
-        "kpi_wait": "mittleres Warten auf das Unternehmen",
-        "kpi_silence": "Fälle mit Warten ohne Nachricht",
-        "flags_title": "Markierte Fälle je Regel",
-        "flags_x": "Anteil der Fälle",
-        "rule": "Regel",
-        "name": "Name",
-        "cases": "Fälle",
-        "share": "Anteil",
-        "remedy": "Abhilfe",
-        "measures_title": "Kennzahlen je Fall",
-        "measure": "Kennzahl",
-        "median": "Median",
-        "p90": "p90",
-        "dist_title": "Verteilung der Kennzahlen je Fall",
-        "n_cases": "Fälle",
-        "causes": "Ursachen der Reibung",
-        "by_activity": "Nach Aktivität",
-        "activity_intro": (
-            "Welche Schritte dem Kunden Aufgaben übertragen, erneut nachfragen oder ein Warten "
-            "von {days} Tagen oder mehr ohne Nachricht auslösen."
-        ),
-        "act_chart": "Belastung nach Aktivität",
-        "act_series_task": "Aufgaben an den Kunden",
-        "act_series_repeat": "wiederholte Anfragen",
-        "act_series_silent": "Warten ohne Nachricht",
-        "events": "Ereignisse",
-        "activity": "Aktivität",
-        "tasks": "Aufgaben",
-        "task_cases": "Fälle mit Aufgabe",
-        "piecemeal": "Mehrfach gefragt",
-        "repeats": "Wiederholungen",
-        "silent": "Stilles Warten",
-        "silent_median": "Median Stille",
-        "teams": "Teams",
-        "by_team": "Nach Team",
-        "team_intro": (
-            "Übergaben aus jedem Team, Rückgaben an es (Ping-Pong) und die Teampaare, die Fälle "
-            "hin und her schieben."
-        ),
-        "team_chart": "Übergaben nach Team",
-        "team_series_out": "Übergaben hinaus",
-        "team_series_pp": "Ping-Pong-Rückgaben hinein",
-        "heatmap": "Ping-Pong zwischen Teams (Rückgaben vom Zeilen- an das Spaltenteam)",
-        "from_team": "von Team",
-        "to_team": "an Team",
-        "team": "Team",
-        "handoffs_out": "Übergaben hinaus",
-        "handed_on": "Weitergegebene Fälle",
-        "pp_in": "Rückgaben hinein",
-        "pair": "Teampaar",
-        "returns": "Rückgaben",
-        "no_teams": (
-            "Das Protokoll hat keine Team-Spalte (oder keine Übergaben): keine Team-Analyse."
-        ),
-        "by_variant": "Nach Pfad (Variante)",
-        "variant_intro": (
-            "Pfade durch den Prozess, geordnet nach ihren Reibungspunkten insgesamt; mit ihrem "
-            "Anteil an den Fällen und der mittleren Reibung je Fall."
-        ),
-        "variant_chart": "Pfade nach Reibung",
-        "variant_x": "Reibungspunkte (alle Fälle des Pfads)",
-        "variant_note": "{cases:,} Fälle ({share:.1%}) · ⌀ {mean:.1f}",
-        "path": "Pfad",
-        "mean_score": "⌀ Reibung",
-        "total_score": "Σ Reibung",
-        "tasks_pc": "Aufgaben / Fall",
-        "handoffs_pc": "Übergaben / Fall",
-        "by_category": "Nach Kategorie",
-        "category_chart": "Reibung nach Kategorie",
-        "category_x": "Reibungspunkte (alle Fälle der Kategorie)",
-        "category_note": "{cases:,} Fälle · ⌀ {mean:.1f}",
-        "category": "Kategorie",
-        "top_rule": "Häufigste Markierung",
-        "map": "Prozesslandkarte",
-        "map_intro": (
-            "Die Hauptflüsse (Direkt-Folge-Graph, die {nodes} häufigsten Schritte). "
-            "Kantenbeschriftung: Übergänge · Median der Zeit bis zum nächsten Schritt; dicker = "
-            "häufiger, röter = längeres Warten. Orange Schritte übertragen dem Kunden Aufgaben."
-        ),
-        "map_nodot": (
-            "Graphviz (`dot`) ist auf dem Rechner, der diesen Bericht erstellt hat, nicht "
-            "installiert; die Prozesslandkarte wird daher als Tabelle der Hauptflüsse gezeigt. "
-            "Graphviz installieren (z. B. `apt-get install graphviz`) und den Bericht erneut "
-            "erstellen, um die Zeichnung zu erhalten."
-        ),
-        "from": "Von",
-        "to": "Nach",
-        "transitions": "Übergänge",
-        "median_wait": "Median bis zum nächsten",
-        "company_share": "Warten auf Unternehmen",
-        "top_cases": "Fälle mit der größten Reibung",
-        "top_cases_intro": (
-            "Die {n} Fälle mit dem höchsten Reibungswert, die ersten {k} so, wie der Kunde sie "
-            "erlebt hat."
-        ),
-        "rank": "Nr.",
-        "case": "Fall",
-        "score": "Wert",
-        "contacts": "Kontakte",
-        "cust_tasks": "Aufgaben",
-        "waiting": "Warten",
-        "longest_silence": "Längste Stille",
-        "handoffs": "Übergaben",
-        "ping_pong": "Ping-Pong",
-        "flags": "Markierungen",
-        "timeline": "So hat der Kunde es erlebt",
-        "when": "Wann ({clock})",
-        "what": "Was geschah",
-        "who": "Wer",
-        "channel": "Kanal",
-        "for_customer": "Für den Kunden",
-        "more_steps": "… {n} weitere Schritte nicht gezeigt",
-        "case_head": "Fall {case} — Reibungswert {score}, Rang {rank} von {cases}",
-        "by_remedy": "Befunde nach Art der Abhilfe",
-        "remedy_intro": "Alle Befunde, geordnet nach den Abhilfearten des Reibungsmodells.",
-        "impact": "Gewicht",
-        "suggestion": "Vorschlag",
-        "finding": "Befund",
-        "none": "keine",
-        "methods": "Methodik",
-        "methods_data": "Daten",
-        "instances": "Gezählte Ereignisse",
-        "reader": "Gelesen als",
-        "dq": "Datenqualität beim Einlesen",
-        "dq_none": "Keine Auffälligkeiten: keine Zeilen verworfen oder repariert.",
-        "definitions": "Definitionen",
-        "config": "Verwendete Konfiguration",
-        "config_source": "Konfigurationsdatei",
-        "builtin": "eingebaute Voreinstellungen",
-        "pseudo": "Pseudonymisierung",
-        "pseudo_on": (
-            "Fallnummern, Bearbeiter und identifizierende Attribute ({columns}) sind durch "
-            "verschlüsselte HMAC-SHA256-Pseudonyme ersetzt. {stable}"
-        ),
-        "pseudo_stable": (
-            "Der Schlüssel liegt beim Unternehmen: derselbe Schlüssel ergibt in jedem Bericht "
-            "dieselben Pseudonyme."
-        ),
-        "pseudo_random": (
-            "Für diesen Bericht wurde ein Zufallsschlüssel verwendet: seine Pseudonyme lassen "
-            "sich mit keinem anderen Bericht verknüpfen."
-        ),
-        "pseudo_off": (
-            "Nicht pseudonymisiert: der Bericht zeigt Fallnummern und Namen wie im Protokoll."
-        ),
-        "score_def": (
+        (
             "Reibungswert: Summe gewichteter Beiträge (Kontakte, Aufgaben, wiederholte Anfragen, "
             "Warte- und Stilletage, Übergaben, Ping-Pong, externe Übergaben, Kanalwechsel, "
             "ungelöst, Unverhältnismäßigkeit gegenüber Vergleichsfällen und Wert). Gewicht eines "
             "Befunds: die Reibungspunkte, die er erklärt (Aufgaben × Aufgabengewicht, Stilletage "
             "× Stillegewicht, …), als Anteil aller Reibungspunkte des Protokolls."
         ),
-        "footer": (
+    ),
+    "footer": Words(
+        (
+            "frictionminer {version} · all times UTC, calendar time (customers wait through "
+            "nights and weekends)"
+        ),
+        (
             "frictionminer {version} · alle Zeiten UTC, Kalenderzeit (Kunden warten auch nachts "
             "und am Wochenende)"
         ),
-        "remedy_operational": "Sofortmaßnahme im Betrieb",
-        "remedy_automation": "Automatisierung oder Self-Service",
-        "remedy_redesign": "Prozessgestaltung und Dokumentation",
-        "remedy_qualification": "Qualifizierung",
-        "map_tasks": "Aufgaben",
-    },
+    ),
+    "remedy_operational": Words("Immediate operational fix", "Sofortmaßnahme im Betrieb"),
+    "remedy_automation": Words("Automation or self-service", "Automatisierung oder Self-Service"),
+    "remedy_redesign": Words(
+        "Process redesign and documentation",
+        "Prozessgestaltung und Dokumentation",
+    ),
+    "remedy_qualification": Words("Qualification", "Qualifizierung"),
+    "map_tasks": Words("tasks", "Aufgaben"),
 }
-"""The report page's own words (headings, column names, notes), by key, per language."""
+"""The report page's own words (headings, column names, notes), by key."""
 
 
 # --------------------------------------------------------------------------- measures, rules

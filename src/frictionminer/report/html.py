@@ -199,7 +199,7 @@ def render_html(
 
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
-    t = C.PAGE[lang]
+    t = {key: words[lang] for key, words in C.PAGE.items()}
     ml = {m: words[lang] for m, words in C.MEASURE_LABELS.items()}
     rl = {rid: words[lang] for rid, words in C.RULE_LABELS.items()}
     summary = result.summary()

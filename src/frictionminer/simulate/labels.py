@@ -3,11 +3,11 @@
 A label is the rule's **documented** definition (docs/rules.md, default thresholds from
 the rule table) applied to the **ground truth** the generator kept while building the case
 (:class:`~frictionminer.simulate.engine.Truth`): the counts it put into the case, with
-the roles it declared for its activities.  The engine is never run to make a label, so a
-detector that misreads a log loses precision or recall here.
-
-The definition is the rule's own condition (``Rule.when``) on the truth's measures, so
-every rule of :data:`~frictionminer.engine.rules.RULES` is labelled without a list here.
+the roles it declared for its activities.  The engine's measures and peer comparison are
+never run to make a label, so a detector that misreads a log loses precision or recall
+here.  The definition is the rule's own condition (``Rule.when``) applied to those true
+measures, so every rule of :data:`~frictionminer.engine.rules.RULES` is labelled without
+a list of rules here.
 
 Only cases with injected friction carry labels; clean cases are built so that none of the
 definitions holds for them (the test suite checks this on the ground truth).
