@@ -1,48 +1,350 @@
 """The small facts of whole cases that causes and reports need, gathered per part.
 
 The per-case stage (classify → annotate → measures) runs on the events of whole cases, in
-memory, in parallel parts or in shards.  What :mod:`frictionminer.engine.causes` and the
-report need from the events is gathered in the same stage, per part, as small tables (per
-activity, per team, per handoff pair, per case path, directly-follows counts, …) and the
-parts are combined by :func:`combine_facts`; nothing later goes back to the events.
+memory, in parallel parts or in shards.  What :mod:`frictionminer.engine.causes` needs
+from the events is gathered in the same stage, per part, as small tables, and the parts are
+combined by :func:`combine_facts`; nothing later goes back to the events, so causes and the
+report work on a sharded result, which holds no events.
 
-Interface (stable; the tables are :mod:`frictionminer.engine.causes`' business):
+Interface:
 
 * ``gather_facts(events, settings) -> Facts``: from the annotated events of whole cases;
 * ``combine_facts(parts) -> Facts``: the facts of the union of the parts' cases (the
   parts hold disjoint sets of whole cases).
+
+Exact by construction.  Every table is one of two sorts:
+
+* **counts** (:data:`SUMMED`): key columns and integer counts.  A count of distinct cases
+  is a count too, because the parts hold disjoint sets of whole cases: a case is counted in
+  exactly one part.  Combining sums the counts per key.
+* **per case** (:data:`PER_CASE`): one row per case (or per case and team).  Combining
+  concatenates.
+
+What does not add up — medians, means and sums of durations — is kept as a multiset of
+values (a value and how often it occurs: ``silences``, ``waits``) and aggregated only
+after combining, by :mod:`~frictionminer.engine.causes`, in a way that does not depend on
+row order.  So ``combine_facts([gather_facts(a), gather_facts(b)])`` equals
+``gather_facts(a ∪ b)`` table for table, up to the order of rows (:meth:`Facts.sorted`).
+
+The tables (``team`` is a non-empty ``group``; ``silent`` means a silence of at least
+:func:`silent_wait_hours`):
+
+========================  ==========================================================
+``activities``            per activity: events, cases, contacts, task events and cases,
+                          cases with two or more tasks (piecemeal), repeated requests,
+                          silent waits started and their cases
+``activity_teams``        events per activity and team
+``silences``              per activity, the silent waits that start there: hours → n
+``teams``                 per team: events, cases, task events, silent waits started,
+                          handoffs out (and cases handed on), handoffs and ping-pong
+                          returns in
+``handoff_pairs``         per directed pair of teams: handoffs, ping-pong returns, cases
+``ping_pong_pairs``       per unordered pair (``team_a`` < ``team_b``): returns, cases
+``flows``                 per directly-follows pair (with :data:`START`/:data:`END`):
+                          transitions, cases, transitions waiting on the company
+``waits``                 per directly-follows pair, the time to the next step: hours → n
+``paths``                 per case: its path (``variant``, activities joined with " → ")
+                          and its number of steps, built once per case
+``case_teams``            events per case and team ("teams involved" in a set of cases)
+========================  ==========================================================
+
+The one table that can grow with the events is ``waits``: exact medians need every
+distinct value.  It holds one row per distinct (pair, wait), four narrow columns (about
+half as many rows as events in a simulated 1.2M-event log with times to the second).
+
+``paths`` and ``case_teams`` carry case ids: whoever replaces the case ids of a result
+(pseudonymisation) replaces them here too; facts that do not match the result's cases are
+not used (:func:`~frictionminer.engine.causes.result_facts`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+from frictionminer import schema as S
 from frictionminer.settings import Settings
+
+if TYPE_CHECKING:
+    from frictionminer.engine.rules import Rule
+
+START, END = "▶ start", "■ end"
+"""Pseudo-activities for the start and end of every case in the ``flows`` table."""
+
+ARROW = " → "
+"""Separator of the activities of a path (``variant``)."""
+
+SILENT_KEYWORD = "min_silent_hours"
+"""The rule keyword that says how long a wait without news must be to count as silent."""
+DEFAULT_SILENT_HOURS = 72.0
+
+SUMMED: dict[str, tuple[str, ...]] = {
+    "activities": (S.ACTIVITY,),
+    "activity_teams": (S.ACTIVITY, "team"),
+    "silences": (S.ACTIVITY, "hours"),
+    "teams": ("team",),
+    "handoff_pairs": ("from", "to"),
+    "ping_pong_pairs": ("team_a", "team_b"),
+    "flows": ("source", "target"),
+    "waits": ("source", "target", "hours"),
+}
+"""Count tables and their keys: every other column is a count, summed over parts."""
+
+PER_CASE: dict[str, tuple[str, ...]] = {
+    "paths": (S.CASE,),
+    "case_teams": (S.CASE, "team"),
+}
+"""Per-case tables and their keys: parts are concatenated."""
+
+_COUNT = pl.Int64
+_NO = "_case_no"
+"""A number per case within the part (events are in path order: a case's events are
+together): counting and grouping on it is several times cheaper than on the case id."""
+_TASK, _CONTACT = "role_customer_task", "role_contact"
 
 
 @dataclass(frozen=True)
 class Facts:
-    """Named small tables gathered from the annotated events of whole cases."""
+    """Named small tables gathered from the annotated events of whole cases.
+
+    ``silent_hours`` is the threshold the silent-wait counts were gathered with: facts
+    gathered with another threshold answer another question.
+    """
 
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    silent_hours: float = DEFAULT_SILENT_HOURS
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        return self.tables[name]
+
+    def sorted(self) -> Facts:
+        """The same facts with every table sorted by its keys: equal facts, equal frames.
+
+        Nothing needs the order (causes sort what they show); it is for comparing facts.
+        """
+        return Facts(
+            {n: df.sort(list(SUMMED.get(n) or PER_CASE[n])) for n, df in self.tables.items()},
+            self.silent_hours,
+        )
+
+    @property
+    def cases(self) -> int:
+        """Cases the facts were gathered from."""
+        return self.tables["paths"].height if "paths" in self.tables else 0
+
+
+def silent_wait_rule() -> Rule | None:
+    """The rule that defines a silent wait: the one with the keyword :data:`SILENT_KEYWORD`."""
+    from frictionminer.engine.rules import RULES
+
+    return next((r for r in RULES.values() if SILENT_KEYWORD in r.defaults), None)
+
+
+def silent_wait_hours(settings: Settings) -> float:
+    """How long a wait without news must last to count as silent (the rule's effective value)."""
+    from frictionminer.engine.rules import effective_params
+
+    rule = silent_wait_rule()
+    if rule is None:
+        return DEFAULT_SILENT_HOURS
+    return float(effective_params(rule, settings.rules).get(SILENT_KEYWORD, DEFAULT_SILENT_HOURS))
+
+
+def non_empty_group(events: pl.DataFrame) -> pl.Expr:
+    """The event's team: its ``group`` unless blank (null when the log has no groups)."""
+    if S.GROUP not in events.columns:
+        return pl.lit(None, dtype=pl.String)
+    g = pl.col(S.GROUP).cast(pl.String)
+    return pl.when(g.str.strip_chars() != "").then(g)
+
+
+# ------------------------------------------------------------------------------- gather
 
 
 def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
-    """The facts of the cases in ``events`` (annotated events of whole cases)."""
-    return Facts()
+    """The facts of the cases in ``events``: annotated events of whole cases, in path order
+    (each case's events together, in time order), as :func:`~frictionminer.engine.paths.annotate`
+    leaves them."""
+    silent_hours = silent_wait_hours(settings)
+    ev = events.select(
+        S.CASE,
+        pl.col(S.CASE).rle_id().alias(_NO),
+        S.ACTIVITY,
+        non_empty_group(events).alias("team"),
+        pl.col(_TASK).alias("task"),
+        pl.col(_CONTACT).alias("contact"),
+        "repeat_request",
+        "silence_hours",
+        "gap_hours",
+        "handoff",
+        "ping_pong",
+        (pl.col("waiting_on").cast(pl.String) == "company").alias("on_company"),
+        (pl.col("silence_hours").fill_null(0.0) >= silent_hours).alias("silent"),
+    )
+    hand = _handoffs(ev)
+    tables = {
+        "activities": _activities(ev),
+        "activity_teams": ev.filter(pl.col("team").is_not_null())
+        .group_by(S.ACTIVITY, "team")
+        .agg(pl.len().cast(_COUNT).alias("events")),
+        "silences": ev.filter(pl.col("silent") & pl.col("silence_hours").is_not_null())
+        .group_by(S.ACTIVITY, pl.col("silence_hours").alias("hours"))
+        .agg(pl.len().cast(_COUNT).alias("n")),
+        "teams": _teams(ev, hand),
+        "handoff_pairs": hand.group_by("from", "to").agg(
+            pl.len().cast(_COUNT).alias("handoffs"),
+            pl.col("ping_pong").sum().cast(_COUNT).alias("ping_pongs"),
+            pl.col(_NO).n_unique().cast(_COUNT).alias("cases"),
+        ),
+        "ping_pong_pairs": hand.filter(pl.col("ping_pong"))
+        .group_by(
+            pl.min_horizontal("from", "to").alias("team_a"),
+            pl.max_horizontal("from", "to").alias("team_b"),
+        )
+        .agg(
+            pl.len().cast(_COUNT).alias("returns"),
+            pl.col(_NO).n_unique().cast(_COUNT).alias("cases"),
+        ),
+        **_flows(ev),
+        "paths": ev.group_by(_NO)
+        .agg(
+            pl.col(S.CASE).first(),
+            pl.col(S.ACTIVITY).str.join(ARROW).alias("variant"),
+            pl.len().cast(_COUNT).alias("steps"),
+        )
+        .drop(_NO),
+        "case_teams": ev.filter(pl.col("team").is_not_null())
+        .group_by(_NO, "team")
+        .agg(pl.col(S.CASE).first(), pl.len().cast(_COUNT).alias("events"))
+        .select(S.CASE, "team", "events"),
+    }
+    return Facts(tables, silent_hours)
+
+
+def _activities(ev: pl.DataFrame) -> pl.DataFrame:
+    task, silent, repeat = pl.col("task"), pl.col("silent"), pl.col("repeat_request")
+    case = pl.col(_NO)
+    piecemeal = task & pl.col("_piecemeal")
+
+    def count(expr: pl.Expr) -> pl.Expr:
+        return expr.sum().cast(_COUNT)
+
+    def cases(expr: pl.Expr) -> pl.Expr:
+        return case.filter(expr).n_unique().cast(_COUNT)
+
+    # The case's task count over all its events (not within the activity's group).
+    tasks_of_case = ev.with_columns((task.sum().over(_NO) >= 2).alias("_piecemeal"))
+    return tasks_of_case.group_by(S.ACTIVITY).agg(
+        pl.len().cast(_COUNT).alias("events"),
+        case.n_unique().cast(_COUNT).alias("cases"),
+        count(pl.col("contact")).alias("contacts"),
+        count(task).alias("task_events"),
+        cases(task).alias("task_cases"),
+        cases(piecemeal).alias("piecemeal_cases"),
+        count(repeat).alias("repeat_events"),
+        cases(repeat).alias("repeat_cases"),
+        count(silent).alias("silent_starts"),
+        cases(silent).alias("silent_cases"),
+    )
+
+
+def _handoffs(ev: pl.DataFrame) -> pl.DataFrame:
+    """One row per handoff: case, from team, to team, whether it was a ping-pong return."""
+    case = pl.col(_NO)
+    g = ev.select(_NO, pl.col("team").alias("to"), "handoff", "ping_pong").filter(
+        pl.col("to").is_not_null()
+    )
+    g = g.with_columns(pl.when(case == case.shift(1)).then(pl.col("to").shift(1)).alias("from"))
+    return g.filter(pl.col("handoff") & pl.col("from").is_not_null()).select(
+        _NO, "from", "to", "ping_pong"
+    )
+
+
+def _teams(ev: pl.DataFrame, hand: pl.DataFrame) -> pl.DataFrame:
+    held = (
+        ev.filter(pl.col("team").is_not_null())
+        .group_by("team")
+        .agg(
+            pl.len().cast(_COUNT).alias("events"),
+            pl.col(_NO).n_unique().cast(_COUNT).alias("cases"),
+            pl.col("task").sum().cast(_COUNT).alias("task_events"),
+            pl.col("silent").sum().cast(_COUNT).alias("silent_starts"),
+        )
+    )
+    out = hand.group_by(pl.col("from").alias("team")).agg(
+        pl.len().cast(_COUNT).alias("handoffs_out"),
+        pl.col(_NO).n_unique().cast(_COUNT).alias("cases_handed_on"),
+    )
+    into = hand.group_by(pl.col("to").alias("team")).agg(
+        pl.len().cast(_COUNT).alias("handoffs_in"),
+        pl.col("ping_pong").sum().cast(_COUNT).alias("ping_pong_in"),
+    )
+    added = ("handoffs_out", "cases_handed_on", "handoffs_in", "ping_pong_in")
+    return (
+        held.join(out, on="team", how="left")
+        .join(into, on="team", how="left")
+        .with_columns(pl.col(c).fill_null(0) for c in added)
+    )
+
+
+def _flows(ev: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Directly-follows pairs with START/END edges, and the multiset of waits on them."""
+    case = pl.col(_NO)
+    first = case.ne_missing(case.shift(1))
+    last = case.ne_missing(case.shift(-1))
+    steps = ev.select(
+        _NO,
+        pl.col(S.ACTIVITY).alias("source"),
+        pl.when(last).then(pl.lit(END)).otherwise(pl.col(S.ACTIVITY).shift(-1)).alias("target"),
+        pl.when(~last).then(pl.col("gap_hours")).alias("hours"),
+        "on_company",
+    )
+    starts = ev.filter(first).select(
+        _NO,
+        pl.lit(START).alias("source"),
+        pl.col(S.ACTIVITY).alias("target"),
+        pl.lit(None, dtype=pl.Float64).alias("hours"),
+        pl.lit(False).alias("on_company"),
+    )
+    edges = pl.concat([starts, steps])
+    flows = edges.group_by("source", "target").agg(
+        pl.len().cast(_COUNT).alias("transitions"),
+        case.n_unique().cast(_COUNT).alias("cases"),
+        pl.col("on_company").sum().cast(_COUNT).alias("company_transitions"),
+    )
+    waits = (
+        edges.filter(pl.col("hours").is_not_null())
+        .group_by("source", "target", "hours")
+        .agg(pl.len().cast(_COUNT).alias("n"))
+    )
+    return {"flows": flows, "waits": waits}
+
+
+# ------------------------------------------------------------------------------ combine
 
 
 def combine_facts(parts: Sequence[Facts]) -> Facts:
-    """The facts of all the parts' cases together."""
-    names = {name for part in parts for name in part.tables}
-    return Facts(
-        {
-            name: pl.concat(
-                [p.tables[name] for p in parts if name in p.tables], how="vertical_relaxed"
-            )
-            for name in sorted(names)
-        }
-    )
+    """The facts of all the parts' cases together (parts hold disjoint sets of whole cases).
+
+    Count tables are summed per key, per-case tables concatenated; see the module docstring.
+    """
+    parts = [p for p in parts if p.tables]
+    if not parts:
+        return Facts()
+    thresholds = {p.silent_hours for p in parts}
+    if len(thresholds) > 1:
+        raise ValueError(f"facts gathered with different silent-wait thresholds: {thresholds}")
+    if len(parts) == 1:
+        return parts[0]
+    tables: dict[str, pl.DataFrame] = {}
+    for name in parts[0].tables:
+        frames = pl.concat([p.tables[name] for p in parts], how="vertical_relaxed")
+        if name in SUMMED:
+            keys = list(SUMMED[name])
+            counts = [c for c in frames.columns if c not in keys]
+            frames = frames.group_by(keys).agg(pl.col(c).sum() for c in counts)
+        tables[name] = frames
+    return Facts(tables, parts[0].silent_hours)

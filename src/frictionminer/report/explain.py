@@ -1,4 +1,12 @@
-"""``explain``: one case told as the customer lived it."""
+"""``explain``: one case told as the customer lived it.
+
+:func:`build_story` makes a :class:`Story` of structured data: each step's meanings are
+:class:`Meaning` codes (a :class:`StepKind` and the team, channel or ordinal it names),
+the wait after it a :class:`Wait` (whose turn, :class:`WaitingOn`, and how many hours).
+Words come only from :mod:`frictionminer.report.catalogue`, at rendering: the terminal
+table, ``--format json`` (English) and the German timelines of the report read the same
+story.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from frictionminer.engine.result import Result
+from frictionminer.report import catalogue as C
 from frictionminer.report.units import hours
 
 _HALF_DAY = timedelta(hours=12)
@@ -22,23 +32,89 @@ _MIN_GAP_HOURS = 1.0
 """Waits shorter than this are not worth a line of their own."""
 
 
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+class StepKind(StrEnum):
+    """What an event means for the customer (one event can mean several things)."""
+
+    AFTER_END = "after_end"
+    HANDOFF = "handoff"
+    PING_PONG = "ping_pong"
+    EXTERNAL_HANDOFF = "external_handoff"
+    CUSTOMER_TASK = "customer_task"
+    REPEAT_TASK = "repeat_task"
+    CUSTOMER_ACTION = "customer_action"
+    NOTICE = "notice"
+    CHANNEL_CONTACT = "channel_contact"
+    CONTACT = "contact"
+    CHANNEL_SWITCH = "channel_switch"
+    REEXPLANATION = "reexplanation"
+    RESOLUTION = "resolution"
+    INTERNAL = "internal"
+
+
+TASK_KINDS = frozenset({StepKind.CUSTOMER_TASK, StepKind.REPEAT_TASK})
+"""Steps that push a task onto the customer."""
+
+
+class WaitingOn(StrEnum):
+    """Whose turn it is during a wait."""
+
+    COMPANY = "company"
+    CUSTOMER = "customer"
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """One thing a step means for the customer, with what it names."""
+
+    kind: StepKind
+    team: str | None = None
+    """The team a handoff or ping-pong goes to (as the log names it)."""
+    ordinal: int | None = None
+    """Handoffs: this is the case's n-th team."""
+    channel: str | None = None
+    """Contacts and channel switches: the channel (as the log names it)."""
+
+    def text(self, lang: C.Lang = "en") -> str:
+        ordinal = None if self.ordinal is None else C.ordinal(self.ordinal, lang)
+        return C.step_text(self.kind, lang, team=self.team, channel=self.channel, ordinal=ordinal)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """The wait after a step: on the company (a silence, no news) or on the customer."""
+
+    on: WaitingOn
+    hours: float
+
+    def text(self, lang: C.Lang = "en") -> str:
+        return C.wait_text(self.on, self.hours, lang)
 
 
 @dataclass
 class Step:
     time: str
+    """In the log's clock (:func:`display_clock`)."""
     activity: str
     who: str | None
     team: str | None
     channel: str | None
-    meaning: list[str]
-    wait_after: str | None = None
+    meanings: list[Meaning]
+    wait: Wait | None = None
 
-    def as_record(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+    @property
+    def is_task(self) -> bool:
+        return any(m.kind in TASK_KINDS for m in self.meanings)
+
+    def as_record(self, lang: C.Lang = "en") -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "activity": self.activity,
+            "who": self.who,
+            "team": self.team,
+            "channel": self.channel,
+            "meaning": [m.text(lang) for m in self.meanings],
+            "wait_after": self.wait.text(lang) if self.wait else None,
+        }
 
 
 @dataclass
@@ -56,7 +132,7 @@ class Story:
     contributions: dict[str, float]
     flags: list[dict[str, str]] = field(default_factory=list)
 
-    def as_record(self) -> dict[str, Any]:
+    def as_record(self, lang: C.Lang = "en") -> dict[str, Any]:
         return {
             "case_id": self.case_id,
             "source": self.source,
@@ -65,46 +141,62 @@ class Story:
             "rank": self.rank,
             "cases": self.cases,
             **self.header,
-            "timeline": [s.as_record() for s in self.steps],
+            "timeline": [s.as_record(lang) for s in self.steps],
             "measures": self.measures,
             "contributions": self.contributions,
             "flags": self.flags,
         }
 
 
-def _meaning(ev: dict[str, Any]) -> list[str]:
-    out: list[str] = []
+def _meanings(ev: dict[str, Any]) -> list[Meaning]:
+    out: list[Meaning] = []
     if ev.get("after_end"):
-        out.append("after the end of the customer's case")
+        out.append(Meaning(StepKind.AFTER_END))
     if ev.get("handoff"):
         team = ev.get("group")
         if ev.get("ping_pong"):
-            out.append(f"back to {team}, which had the case before (ping-pong)")
+            out.append(Meaning(StepKind.PING_PONG, team=team))
         else:
-            out.append(f"handed to {team} ({ordinal(int(ev.get('group_ordinal') or 0))} team)")
+            out.append(
+                Meaning(StepKind.HANDOFF, team=team, ordinal=int(ev.get("group_ordinal") or 0))
+            )
     if ev.get("external_handoff"):
-        out.append("passed to another organisation")
+        out.append(Meaning(StepKind.EXTERNAL_HANDOFF))
     if ev.get("role_customer_task"):
-        again = " — asked before" if ev.get("repeat_request") else ""
-        out.append(f"the customer is asked to act{again}")
+        again = ev.get("repeat_request")
+        out.append(Meaning(StepKind.REPEAT_TASK if again else StepKind.CUSTOMER_TASK))
     if ev.get("role_customer_action"):
-        out.append("the customer acts")
+        out.append(Meaning(StepKind.CUSTOMER_ACTION))
     if ev.get("role_notice"):
-        out.append("interim notice: the customer hears how things stand")
+        out.append(Meaning(StepKind.NOTICE))
     if ev.get("role_contact") and not (
         ev.get("role_customer_task") or ev.get("role_customer_action")
     ):
         ch = ev.get("channel")
-        out.append(f"contact by {ch}" if ch else "contact with the customer")
+        out.append(
+            Meaning(StepKind.CHANNEL_CONTACT, channel=ch) if ch else Meaning(StepKind.CONTACT)
+        )
     if ev.get("channel_switch"):
-        out.append(f"the customer has to switch channel (to {ev.get('channel')})")
+        out.append(Meaning(StepKind.CHANNEL_SWITCH, channel=ev.get("channel")))
     if ev.get("reexplanation"):
-        out.append("explains the case again to a new team")
+        out.append(Meaning(StepKind.REEXPLANATION))
     if ev.get("role_resolution"):
-        out.append("solved, as the customer sees it")
+        out.append(Meaning(StepKind.RESOLUTION))
     if not out:
-        out.append("internal step (invisible to the customer)")
+        out.append(Meaning(StepKind.INTERNAL))
     return out
+
+
+def _wait(ev: dict[str, Any]) -> Wait | None:
+    """The wait after the step worth a line: a silence of an hour or more (waiting on the
+    company, no news), else an hour or more of the customer's turn before the end."""
+    silence = ev.get("silence_hours") or 0.0
+    gap = ev.get("gap_hours") or 0.0
+    if silence >= _MIN_GAP_HOURS:
+        return Wait(WaitingOn.COMPANY, silence)
+    if ev.get("waiting_on") == "customer" and gap >= _MIN_GAP_HOURS and not ev.get("after_end"):
+        return Wait(WaitingOn.CUSTOMER, gap)
+    return None
 
 
 def display_clock(result: Result) -> tuple[Callable[[datetime], str], str]:
@@ -139,15 +231,6 @@ def build_story(result: Result, case_id: str) -> Story:
     steps: list[Step] = []
     rows = events.to_dicts()
     for ev in rows:
-        wait: str | None = None
-        silence = ev.get("silence_hours") or 0.0
-        gap = ev.get("gap_hours") or 0.0
-        if silence >= _MIN_GAP_HOURS:
-            wait = f"waiting on the company — {hours(silence)}, no news"
-        elif (
-            ev.get("waiting_on") == "customer" and gap >= _MIN_GAP_HOURS and not ev.get("after_end")
-        ):
-            wait = f"waiting on the customer — {hours(gap)}"
         steps.append(
             Step(
                 time=clock(ev["timestamp"]),
@@ -155,8 +238,8 @@ def build_story(result: Result, case_id: str) -> Story:
                 who=ev.get("resource"),
                 team=ev.get("group"),
                 channel=ev.get("channel"),
-                meaning=_meaning(ev),
-                wait_after=wait,
+                meanings=_meanings(ev),
+                wait=_wait(ev),
             )
         )
     ids = result.cases["case_id"].to_list()
@@ -179,24 +262,24 @@ def build_story(result: Result, case_id: str) -> Story:
     )
 
 
-def render_terminal(story: Story, console: Console) -> None:
-    labels = {"category": "category", "value": "value", "peer_group": "compared with"}
+def render_terminal(story: Story, console: Console, lang: C.Lang = "en") -> None:
+    w = {key: words[lang] for key, words in C.EXPLAIN.items()}
     extra = ", ".join(
-        f"{labels[k]} {v}" for k, v in story.header.items() if v is not None and k in labels
+        f"{w[k]} {v}" for k, v in story.header.items() if v is not None and k in C.EXPLAIN
     )
     console.print(
-        f"[bold]Case {escape(story.case_id)}[/bold]"
+        f"[bold]{escape(w['case'].format(case=story.case_id))}[/bold]"
         + (f" ({escape(extra)})" if extra else "")
-        + f" — friction score {story.score:.1f}, rank {story.rank:,} of {story.cases:,}"
+        + w["rank"].format(score=story.score, rank=story.rank, cases=story.cases)
     )
-    table = Table(show_lines=False, title="As the customer lived it", title_justify="left")
+    table = Table(show_lines=False, title=w["timeline"], title_justify="left")
     for col in (
-        f"when ({story.clock})",
-        "what happened",
-        "who",
-        "team",
-        "channel",
-        "for the customer",
+        w["when"].format(clock=C.clock_label(story.clock, lang)),
+        w["what"],
+        w["who"],
+        w["team"],
+        w["channel"],
+        w["for_customer"],
     ):
         table.add_column(col)
     for s in story.steps:
@@ -206,17 +289,17 @@ def render_terminal(story: Story, console: Console) -> None:
             Text(s.who or ""),
             Text(s.team or ""),
             Text(s.channel or ""),
-            Text("; ".join(s.meaning)),
+            Text("; ".join(m.text(lang) for m in s.meanings)),
         )
-        if s.wait_after:
-            style = "yellow" if "company" in s.wait_after else "dim"
-            table.add_row("", Text(f"   ⋯ {s.wait_after}", style=style), "", "", "", "")
+        if s.wait:
+            style = "yellow" if s.wait.on is WaitingOn.COMPANY else "dim"
+            table.add_row("", Text(f"   ⋯ {s.wait.text(lang)}", style=style), "", "", "", "")
     console.print(table)
 
-    m = Table(title="Measures", title_justify="left")
-    m.add_column("measure")
-    m.add_column("value", justify="right")
-    m.add_column("score points", justify="right")
+    m = Table(title=w["measures"], title_justify="left")
+    m.add_column(w["measure"])
+    m.add_column(w["value"], justify="right")
+    m.add_column(w["points"], justify="right")
     contrib_of = {
         "interactions": "interactions",
         "customer_tasks": "customer_tasks",
@@ -238,25 +321,23 @@ def render_terminal(story: Story, console: Console) -> None:
             else (f"{value:g}" if isinstance(value, float) else str(value))
         )
         m.add_row(name, shown, "" if pts is None else f"{pts:.1f}")
-    m.add_row(
-        "disproportion (vs peers/value)", "", f"{story.contributions.get('disproportion', 0.0):.1f}"
-    )
-    m.add_row("[bold]friction score[/bold]", "", f"[bold]{story.score:.1f}[/bold]")
+    m.add_row(w["disproportion"], "", f"{story.contributions.get('disproportion', 0.0):.1f}")
+    m.add_row(f"[bold]{w['score']}[/bold]", "", f"[bold]{story.score:.1f}[/bold]")
     console.print(m)
     if story.flags:
-        console.print("[bold]Flags[/bold]")
+        console.print(f"[bold]{w['flags']}[/bold]")
         for f in story.flags:
             console.print(
                 Text.assemble(
                     (f"  {f['rule']} ", "bold"),
                     (f"[{f['severity']}] ", "yellow"),
                     f["message"],
-                    (f"  → remedy: {f['remedy']}", "dim"),
+                    (w["remedy"].format(remedy=f["remedy"]), "dim"),
                 )
             )
     else:
-        console.print("[bold]Flags[/bold]: none")
+        console.print(f"[bold]{w['flags']}[/bold]: {w['none']}")
 
 
-def render_json(story: Story) -> str:
-    return json.dumps(story.as_record(), indent=2, ensure_ascii=False, default=str) + "\n"
+def render_json(story: Story, lang: C.Lang = "en") -> str:
+    return json.dumps(story.as_record(lang), indent=2, ensure_ascii=False, default=str) + "\n"

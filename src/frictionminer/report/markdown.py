@@ -1,7 +1,8 @@
 """``score --format markdown``: a short summary for a pull request or a ticket comment.
 
 GitHub-flavoured Markdown: a headline, the share of cases flagged per rule, the top cases
-and, when given, the largest causes.  Only formatting: numbers come from
+and, when given, the largest causes.  Only formatting: words come from
+:mod:`frictionminer.report.catalogue`, numbers from
 ``result.summary()`` and ``result.case_records()`` (the JSON contract), causes from
 :func:`frictionminer.engine.causes.find_causes`.  Text from the log (case ids, activity and team
 names) is escaped so that it cannot break the table or inject markup or mentions.
@@ -12,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from frictionminer.report import catalogue as C
+from frictionminer.report.catalogue import Lang
 from frictionminer.report.units import hours
 
 if TYPE_CHECKING:
@@ -29,42 +32,50 @@ def escape_md(text: object) -> str:
 
 
 def render_score_markdown(
-    result: Result, top: int | None = None, causes: Causes | None = None
+    result: Result, top: int | None = None, causes: Causes | None = None, lang: Lang = "en"
 ) -> str:
     """The summary as Markdown; ``top`` cases (default 10), up to three causes if given."""
-    from frictionminer.engine.rules import RULES
-
+    w = {key: words[lang] for key, words in C.MARKDOWN.items()}
     n_top = top or DEFAULT_TOP
     s = result.summary()
     q = s["measures"]
     lines = [
-        "### Customer friction",
+        w["title"],
         "",
-        f"**{s['cases']:,} cases**, {s['events']:,} events: **{s['flagged_cases']:,} flagged "
-        f"({s['flagged_share']:.1%})**, {s['resolved_share']:.1%} resolved. Median customer "
-        f"effort {q.get('effort_minutes', {}).get('median', 0):g} min, median wait on the "
-        f"company {hours(q.get('customer_wait_hours', {}).get('median'))}.",
+        w["summary"].format(
+            cases=s["cases"],
+            events=s["events"],
+            flagged=s["flagged_cases"],
+            flagged_share=s["flagged_share"],
+            resolved_share=s["resolved_share"],
+            effort=q.get("effort_minutes", {}).get("median", 0),
+            wait=hours(q.get("customer_wait_hours", {}).get("median")),
+        ),
         "",
-        "| rule | name | cases | share |",
+        w["rules_head"],
         "|---|---|--:|--:|",
     ]
     for rid, stats in s["flags"].items():
-        name = RULES[rid].name.removeprefix("friction.").replace("_", " ") if rid in RULES else ""
-        lines.append(f"| {rid} | {name} | {stats['cases']:,} | {stats['share']:.1%} |")
+        lines.append(f"| {rid} | {C.rule_name(rid)} | {stats['cases']:,} | {stats['share']:.1%} |")
     if causes is not None and causes.findings:
-        lines += ["", "**Largest causes**", ""]
+        lines += ["", w["causes"], ""]
         for f in causes.headline(3):
-            teams = f" (teams: {', '.join(escape_md(t) for t in f.teams)})" if f.teams else ""
+            title, suggestion = C.finding_text(f, lang)
+            teams = ", ".join(escape_md(t) for t in f.teams)
             lines.append(
-                f"1. {escape_md(f.title)} — {f.impact_share:.0%} of friction points{teams}. "
-                f"_{escape_md(f.suggestion)}_"
+                w["cause"].format(
+                    title=escape_md(title),
+                    share=f.impact_share,
+                    teams=w["teams"].format(teams=teams) if f.teams else "",
+                    suggestion=escape_md(suggestion),
+                )
             )
     records = result.case_records(n_top)
     lines += [
         "",
-        f"<details><summary>Top {len(records)} cases by friction score</summary>",
+        w["top"].format(n=len(records)),
         "",
-        "| # | case | score | contacts | tasks | waiting | handoffs | flags |",
+        w["cases_head"],
         "|--:|---|--:|--:|--:|--:|--:|---|",
     ]
     for i, c in enumerate(records, start=1):

@@ -92,7 +92,7 @@ def render_terminal(result: Result, console: Console, top: int | None) -> None:
 
 
 def render_summary(summary: dict[str, Any], console: Console) -> None:
-    from frictionminer.engine.rules import RULES
+    from frictionminer.report.catalogue import rule_name
 
     console.print(
         f"[bold]Summary[/bold]: {summary['cases']:,} cases, {summary['events']:,} events; "
@@ -103,8 +103,7 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
     for col in ("rule", "name", "cases", "share"):
         rules.add_column(col, justify="right" if col in ("cases", "share") else "left")
     for rid, stats in summary["flags"].items():
-        name = RULES[rid].name.removeprefix("friction.").replace("_", " ")
-        rules.add_row(rid, name, f"{stats['cases']:,}", f"{stats['share']:.1%}")
+        rules.add_row(rid, rule_name(rid), f"{stats['cases']:,}", f"{stats['share']:.1%}")
     console.print(rules)
     meas = Table(title="Measures per case", title_justify="left")
     for col in ("measure", "median", "p90"):

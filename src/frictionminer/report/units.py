@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 
-def hours(h: float | None) -> str:
-    """A duration in minutes, hours or days: ``45 min``, ``5.2 h``, ``3.1 d``."""
+def hours(h: float | None, day: str = "d") -> str:
+    """A duration in minutes, hours or days: ``45 min``, ``5.2 h``, ``3.1 d``.
+
+    ``day`` is the unit of days (the catalogue's, for a German timeline).
+    """
     if h is None:
         return ""
     if h < 1:
         return f"{h * 60:.0f} min"
     if h < 48:
         return f"{h:.1f} h"
-    return f"{h / 24:.1f} d"
+    return f"{h / 24:.1f} {day}"
 
 
 def short_hours(h: float | None) -> str:

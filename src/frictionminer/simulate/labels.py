@@ -3,8 +3,11 @@
 A label is the rule's **documented** definition (docs/rules.md, default thresholds from
 the rule table) applied to the **ground truth** the generator kept while building the case
 (:class:`~frictionminer.simulate.engine.Truth`): the counts it put into the case, with
-the roles it declared for its activities.  The engine is never run to make a label, so a
-detector that misreads a log loses precision or recall here.
+the roles it declared for its activities.  The engine's measures and peer comparison are
+never run to make a label, so a detector that misreads a log loses precision or recall
+here.  The definition is the rule's own condition (``Rule.when``) applied to those true
+measures, so every rule of :data:`~frictionminer.engine.rules.RULES` is labelled without
+a list of rules here.
 
 Only cases with injected friction carry labels; clean cases are built so that none of the
 definitions holds for them (the test suite checks this on the ground truth).
@@ -67,12 +70,18 @@ def _peer(expr: pl.Expr) -> pl.Expr:
 
 
 def flag_truth(table: pl.DataFrame, reopened: BoolArray) -> pl.DataFrame:
-    """``table`` plus one Boolean column per rule id: its definition holds on the truth."""
+    """``table`` plus one Boolean column per rule id: its definition holds on the truth.
+
+    The definitions are the rules' own conditions (``Rule.when`` with the default
+    keywords) evaluated on the true measures and on peer columns computed here, under the
+    names the rules read (``peer_interactions_median``, ``effort_z``, ``value_ratio``):
+    every rule of the table is labelled, and a new rule whose columns the truth lacks fails
+    loudly instead of going unlabelled.
+    """
     from frictionminer.engine.rules import RULES
     from frictionminer.settings import Settings
 
     settings = Settings()
-    p = {rid: dict(r.defaults) for rid, r in RULES.items()}
     min_peers, cap = settings.proportion.min_peers, settings.proportion.cap
     floor = max(settings.effort.contact, 1.0)
     effort = pl.col("effort_minutes")
@@ -82,7 +91,7 @@ def flag_truth(table: pl.DataFrame, reopened: BoolArray) -> pl.DataFrame:
         pl.Series("reopened", reopened),
     )
     frame = frame.with_columns(
-        _peer(pl.col("interactions").cast(pl.Float64).median()).alias("_imed"),
+        _peer(pl.col("interactions").cast(pl.Float64).median()).alias("peer_interactions_median"),
         _peer(effort.median()).alias("_emed"),
     )
     dev = (effort - pl.col("_emed")).abs()
@@ -97,33 +106,19 @@ def flag_truth(table: pl.DataFrame, reopened: BoolArray) -> pl.DataFrame:
     scale = pl.max_horizontal(spread, pl.lit(floor))
     z = ((effort - pl.col("_emed")) / scale).clip(-cap, cap)
     per_value = pl.when(pl.col("value") > 0).then(effort / pl.col("value"))
-    frame = frame.with_columns(z.alias("_z"), per_value.alias("_epv")).with_columns(
-        (pl.col("_epv") / pl.col("_epv").median()).alias("_ratio")
+    frame = frame.with_columns(z.alias("effort_z"), per_value.alias("_epv")).with_columns(
+        (pl.col("_epv") / pl.col("_epv").median()).alias("value_ratio")
     )
-    n = pl.col("interactions")
-    fm8 = p["FM008"]
-    rules = {
-        "FM001": n.ge(p["FM001"]["min_interactions"])
-        & (n >= pl.col("_imed") * p["FM001"]["peer_factor"]),
-        "FM002": pl.col("customer_tasks").ge(p["FM002"]["min_customer_tasks"]),
-        "FM003": pl.col("repeat_requests").ge(p["FM003"]["min_repeat_requests"]),
-        "FM004": pl.col("silent_wait_max_hours").ge(p["FM004"]["min_silent_hours"]),
-        "FM005": pl.col("ping_pongs").ge(p["FM005"]["min_ping_pongs"]),
-        "FM006": pl.col("handoffs").ge(p["FM006"]["min_handoffs"]),
-        "FM007": pl.col("channel_switches").ge(p["FM007"]["min_channel_switches"]),
-        "FM008": effort.ge(fm8["min_effort_minutes"])
-        & (
-            pl.col("_z").ge(fm8["min_effort_z"])
-            | pl.col("_ratio").ge(fm8["min_value_ratio"]).fill_null(False)
-        ),
-        "FM009": pl.col("resolved").not_() | pl.col("reopened"),
-    }
-    return frame.with_columns(expr.fill_null(False).alias(rid) for rid, expr in rules.items())
+    return frame.with_columns(
+        rule.when(rule.defaults).fill_null(False).alias(rid) for rid, rule in RULES.items()
+    )
 
 
 def label_column(flagged: pl.DataFrame, injected: BoolArray) -> pl.Series:
     """``;``-joined ids of the rules that hold, for cases with injected friction; else ''."""
-    ids = [c for c in flagged.columns if c.startswith("FM")]
+    from frictionminer.engine.rules import RULES
+
+    ids = [c for c in flagged.columns if c in RULES]
     joined = flagged.select(
         pl.concat_str(
             [pl.when(pl.col(r)).then(pl.lit(r)) for r in ids], separator=";", ignore_nulls=True
