@@ -221,7 +221,7 @@ def test_facts_over_parts_give_the_same_causes_helpdesk() -> None:
 def test_eventless_result_without_facts_is_refused(tmp_path: Path) -> None:
     result = _tiny(tmp_path)
     with pytest.raises(ValueError, match="no events"):
-        find_causes(dataclasses.replace(result, events=result.events.clear()))
+        find_causes(dataclasses.replace(result, events=result.events.clear(), facts=None))
 
 
 def test_facts_of_other_case_ids_are_gathered_again(shoelace: Result) -> None:

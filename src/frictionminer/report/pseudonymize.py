@@ -144,12 +144,15 @@ def pseudonymize_result(
     raw_key = key.encode("utf-8") if isinstance(key, str) else key
     wanted = [S.CASE, *(identifying_columns(result.events) if columns is None else columns)]
     wanted = list(dict.fromkeys(wanted))
+    facts = result.facts
+    fact_tables = {} if facts is None else {f"facts/{n}": df for n, df in facts.tables.items()}
     frames = pseudonymize_frames(
         {
             "events": result.events,
             "cases": result.cases,
             "flags": result.flags,
             "log": result.log.events,
+            **fact_tables,
         },
         raw_key,
         wanted,
@@ -158,6 +161,9 @@ def pseudonymize_result(
     hidden = dataclasses.replace(
         result, log=log, events=frames["events"], cases=frames["cases"], flags=frames["flags"]
     )
+    if facts is not None:
+        tables = {n: frames[f"facts/{n}"] for n in facts.tables}
+        hidden = dataclasses.replace(hidden, facts=dataclasses.replace(facts, tables=tables))
     plan = result.sharded
     if plan is None or plan.reread is None:
         return hidden
