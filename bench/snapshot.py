@@ -10,7 +10,8 @@ installed CLI, as a user would:
 
 * ``score --format json``  (every case: measures, contributions, flags, summary)
 * ``audit --format json``  (gates, window, summary)
-* ``report -o FILE.html``  (the whole HTML, numbers, texts and charts)
+* ``report -o FILE.html``  (the whole HTML, numbers, texts and charts; its
+  "Configuration used" appendix hashed apart, since it lists settings, not results)
 * ``explain CASE --format json`` for the case each case study explains
 
 and stores, per run, the exit code, the first line of stderr, a SHA-256 of the output
@@ -41,6 +42,8 @@ SUFFIXES = (".xes", ".xes.gz", ".csv", ".csv.gz", ".parquet")
 _NOW = re.compile(
     r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?(\+00:00|Z| UTC)?|\d\d?\.\d\d?\.\d{4},? \d\d:\d\d( UTC)?"
 )
+_APPENDIX = re.compile(r'<pre class="config">.*?</pre>', re.S)
+"""The report's "Configuration used" appendix: hashed on its own (settings, not results)."""
 _CREATED = re.compile(r'"(created|generated|frictionminer_version|version)": "[^"]*"')
 
 
@@ -113,6 +116,11 @@ def run_one(name: str, argv: list[str], work: Path) -> dict[str, Any]:
         text = written.read_text(encoding="utf-8", errors="replace")
         written.unlink()
     text = _normalise(text)
+    appendix = None
+    if name.endswith(":: report"):
+        found = _APPENDIX.search(text)
+        appendix = hashlib.sha256(found.group(0).encode()).hexdigest() if found else None
+        text = _APPENDIX.sub("<appendix>", text)
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error")]
     record: dict[str, Any] = {
         "argv": [a.replace(str(REPO.parent), "..") for a in argv],
@@ -120,6 +128,8 @@ def run_one(name: str, argv: list[str], work: Path) -> dict[str, Any]:
         "error": errors[0] if errors else None,
         "sha256": hashlib.sha256(text.encode()).hexdigest() if text else None,
     }
+    if appendix is not None:
+        record["appendix_sha256"] = appendix
     if proc.returncode != 0 and errors == []:
         record["stderr_tail"] = proc.stderr.strip().splitlines()[-1:]
     if name.endswith(":: score") and text.startswith("{"):
@@ -141,7 +151,7 @@ def record(folder: Path, jobs: int) -> None:
 def compare(before: Path, after: Path) -> int:
     a = json.loads((before / "snapshot.json").read_text())
     b = json.loads((after / "snapshot.json").read_text())
-    differ = 0
+    differ = appendices = 0
     for name in sorted(set(a) | set(b)):
         if name not in a or name not in b:
             print(f"only in {'after' if name in b else 'before'}: {name}")
@@ -149,13 +159,19 @@ def compare(before: Path, after: Path) -> int:
             continue
         x, y = a[name], b[name]
         keys = [k for k in ("exit", "error", "sha256", "summary") if x.get(k) != y.get(k)]
+        if x.get("appendix_sha256") != y.get("appendix_sha256"):
+            appendices += 1
+            print(f"appendix {name}: the report's configuration appendix differs")
         if keys:
             differ += 1
             print(f"DIFFERS {name}: {', '.join(keys)}")
             for k in keys:
                 if k != "summary":
                     print(f"    before {k}: {x.get(k)}\n    after  {k}: {y.get(k)}")
-    print(f"{len(set(a) & set(b))} runs compared, {differ} differ")
+    print(
+        f"{len(set(a) & set(b))} runs compared, {differ} differ "
+        f"(and {appendices} reports' configuration appendix)"
+    )
     return 1 if differ else 0
 
 

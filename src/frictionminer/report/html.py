@@ -132,18 +132,41 @@ def page_record(f: Finding) -> dict[str, Any]:
 
 
 def _settings_toml(settings: Any) -> str:
-    """The effective settings as TOML-like text for the methods appendix."""
+    """The effective settings as TOML-like text for the methods appendix.
+
+    Every table as it was in effect, the rules' thresholds and the audit's gates included
+    (a reader of the report sees which limits the flags used, not only what a project
+    changed)."""
     lines: list[str] = []
-    for name, table in dataclasses.asdict(settings).items():
-        if not isinstance(table, dict):
+
+    def line(key: str, value: Any) -> None:
+        lines.append(f"{key} = {json.dumps(value, ensure_ascii=False, default=str)}")
+
+    for f in dataclasses.fields(settings):
+        table = getattr(settings, f.name)
+        if f.name == "rules":
+            lines.append("[rules]")
+            for rule_id, rule in table.items():
+                for key, value in rule.as_table().items():
+                    line(f"{rule_id}.{key}", value)
+        elif f.name == "audit":
+            lines.append("[audit]")
+            line("alpha", table.alpha)
+            line("significance", table.significance)
+            for gate in table.gates:
+                line(gate.name, gate.limit.text())
+            for key, value in dataclasses.asdict(table.baseline).items():
+                line(f"baseline.{key}", value)
+        elif dataclasses.is_dataclass(table):
+            lines.append(f"[{f.name}]")
+            for key, value in dataclasses.asdict(table).items():  # type: ignore[arg-type]
+                if isinstance(value, dict) and value:
+                    for sub, v in value.items():
+                        line(f"{key}.{sub}", v)
+                else:
+                    line(key, value)
+        else:
             continue
-        lines.append(f"[{name}]")
-        for key, value in table.items():
-            if isinstance(value, dict) and value:
-                for sub, v in value.items():
-                    lines.append(f"{key}.{sub} = {json.dumps(v, ensure_ascii=False, default=str)}")
-            else:
-                lines.append(f"{key} = {json.dumps(value, ensure_ascii=False, default=str)}")
         lines.append("")
     return "\n".join(lines).strip()
 
