@@ -35,8 +35,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
+# Two workers (pytest-xdist; CI has 2 cores). --dist loadgroup keeps the tests marked
+# xdist_group("road_traffic_fines") on one worker, which parses that log once for all of them.
+# PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 
 test: lint typecheck pytest ## lint, type-check and run the whole test suite
 

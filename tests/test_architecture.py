@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import module_map
 from conftest import REPO
 
 SRC = REPO / "src"
@@ -271,6 +272,42 @@ def test_no_private_names_across_modules() -> None:
 def test_settings_import_only_errors_and_schema() -> None:
     found = settings_imports()
     assert found == [], "settings/ imports beyond errors and schema:\n" + report(found)
+
+
+# --------------------------------------------------------------------------- the map
+
+
+def mapped_paths(block: str) -> set[str]:
+    """Module paths (relative to src/frictionminer) named by the folder map's lines."""
+    found: set[str] = set()
+    folders: list[str] = []
+    for line in block.splitlines()[3:]:  # marker, fence, "src/frictionminer/"
+        if not line.startswith("  "):
+            continue
+        depth = (len(line) - len(line.lstrip())) // 2
+        name = line.split()[0]
+        folders = folders[: depth - 1]
+        if name.endswith("/"):
+            folders.append(name.rstrip("/"))
+        else:
+            found.add("/".join([*folders, name]))
+    return found
+
+
+def test_every_module_is_in_the_folder_map() -> None:
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    listed = mapped_paths(module_map.current_block(page))
+    actual = {str(p.relative_to(SRC / PACKAGE)) for p in modules().values()}
+    assert sorted(actual - listed) == [], "run: python tests/module_map.py --write"
+    assert sorted(listed - actual) == [], (
+        "modules that are gone: python tests/module_map.py --write"
+    )
+
+
+def test_folder_map_is_current() -> None:
+    """The map says what the docstrings say (regenerate: python tests/module_map.py --write)."""
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert module_map.current_block(page) == module_map.block()
 
 
 # --------------------------------------------------------------------------- dependencies

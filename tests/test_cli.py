@@ -16,6 +16,7 @@ from frictionminer.cli import app
 
 runner = CliRunner()
 SHOELACE = str(SAMPLES / "shoelace.csv")
+STORIES = str(SAMPLES / "stories.toml")
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -32,6 +33,38 @@ def test_cli_start_up_imports_no_heavy_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_no_command_imports_pm4py(tmp_path: Path) -> None:
+    """pm4py is for tests and benchmarks only (AGPL, ~2 s, a banner on import): every
+    command runs to the end without loading it."""
+    commands = [
+        ["info", SHOELACE],
+        ["score", SHOELACE, "--config", STORIES, "-o", str(tmp_path / "s.json")],
+        ["explain", SHOELACE, "W-1001", "--config", STORIES],
+        ["rules"],
+        ["classify", SHOELACE, "--suggest"],
+        ["convert", SHOELACE, "-o", str(tmp_path / "s.xes")],
+        ["report", SHOELACE, "--config", STORIES, "-o", str(tmp_path / "r.html"), "-q"],
+        ["simulate", "loan", "-n", "50", "-o", str(tmp_path / "l.csv"), "-q"],
+        ["audit", SHOELACE, "--config", STORIES],
+    ]
+    code = (
+        "import json, sys\n"
+        "from typer.testing import CliRunner\n"
+        "from frictionminer.cli import app\n"
+        "codes = [CliRunner().invoke(app, a).exit_code for a in json.loads(sys.argv[1])]\n"
+        "print(json.dumps([codes, 'pm4py' in sys.modules]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(commands)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    codes, imported = json.loads(out.stdout)
+    assert codes == [0] * len(commands)
+    assert imported is False
 
 
 def test_python_dash_m_works() -> None:
@@ -191,8 +224,6 @@ def test_convert_keeps_other_attributes_in_parquet(tmp_path: Path) -> None:
 
 
 # --- the friction engine through the CLI --------------------------------------------
-
-STORIES = str(SAMPLES / "stories.toml")
 
 
 def test_score_ranks_the_shoelace_first_with_its_reasons() -> None:
