@@ -21,6 +21,7 @@ import typer
 import typer.main
 from typer.testing import CliRunner
 
+import module_map
 from conftest import REPO, SHARED_LOGS
 from frictionminer.cli import app
 
@@ -144,8 +145,15 @@ def test_every_command_is_in_using_it(name: str) -> None:
     assert re.search(rf"(?m)^frictionminer {name}\b", using), f"README's 'Using it': {name}"
 
 
+def _prose(page: Path) -> str:
+    """The page without architecture.md's folder map: the map quotes the cli modules'
+    docstrings (`frictionminer info`), which document nothing for a user."""
+    text = page.read_text(encoding="utf-8")
+    return text.replace(module_map.current_block(text), "") if module_map.START in text else text
+
+
 def _in_docs(name: str) -> bool:
-    return any(re.search(rf"\bfrictionminer {name}\b", p.read_text("utf-8")) for p in DOCS)
+    return any(re.search(rf"\bfrictionminer {name}\b", _prose(p)) for p in DOCS)
 
 
 @pytest.mark.parametrize(
