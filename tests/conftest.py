@@ -29,7 +29,8 @@ SHARED_LOGS = Path(os.environ.get("FRICTIONMINER_SHARED_LOGS", REPO.parent / "sh
 SAMPLES = REPO / "sample_logs"
 
 ROAD_TRAFFIC_FINES = "road_traffic_fines/Road_Traffic_Fine_Management_Process.xes.gz"
-"""The largest real log (150k cases, 561k events): parsed once for the four tests on it."""
+"""The largest real log (150k cases, 561k events), read by four tests: test_real_logs (two),
+test_ingest_xes and test_case_studies share one parse through ``parsed_logs``."""
 
 
 def shared_log(relative: str) -> Path:
@@ -131,9 +132,3 @@ def shared_parses(parsed_logs: ParsedLogs, monkeypatch: pytest.MonkeyPatch) -> P
 
     monkeypatch.setattr(io, "read_raw", read_raw)
     return parsed_logs
-
-
-@pytest.fixture(scope="session")
-def road_traffic_fines(parsed_logs: ParsedLogs) -> RawLog:
-    """Road Traffic Fines as read from its XES file, once per session."""
-    return parsed_logs.xes(ROAD_TRAFFIC_FINES)
