@@ -2,7 +2,8 @@
 
 Each test runs every ``frictionminer`` command of a page on the real log (``-o`` goes to a
 temporary folder), then checks the headline numbers against the JSON output, and checks
-that the page states them.
+that the page states them.  A page's commands share one parse of its log (conftest's
+``shared_parses``); only normalisation and analysis run per command.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPO, shared_log
+from conftest import REPO, ROAD_TRAFFIC_FINES, shared_log
 from frictionminer.cli import app
 
+pytestmark = pytest.mark.usefixtures("shared_parses")
 runner = CliRunner()
 PAGES = REPO / "docs" / "case-studies"
 
@@ -286,13 +288,9 @@ def test_bpic2020_domestic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     states(page, "9,618 declarations (92.9%)", "173 hours", "12.3%", "227 days")
 
 
+@pytest.mark.xdist_group("road_traffic_fines")
 def test_road_traffic_fines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rec, out, page = run_page(
-        "road-traffic-fines",
-        "road_traffic_fines/Road_Traffic_Fine_Management_Process.xes.gz",
-        tmp_path,
-        monkeypatch,
-    )
+    rec, out, page = run_page("road-traffic-fines", ROAD_TRAFFIC_FINES, tmp_path, monkeypatch)
     cases = rec["cases"]
     assert (rec["summary"]["cases"], rec["summary"]["events"]) == (150_370, 561_470)
     resolved = sum(1 for c in cases if c["measures"]["resolved"])

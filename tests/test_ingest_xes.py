@@ -13,12 +13,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from conftest import ROAD_TRAFFIC_FINES, SHARED_LOGS, ParsedLogs
 from frictionminer.errors import InputError
 from frictionminer.io.base import RawLog
 from frictionminer.io.xes import read_xes
 from frictionminer.io.xes_write import write_xes
 
-LOGS = Path("/work/shared/logs")
+LOGS = SHARED_LOGS
 MALFORMED = LOGS / "pm4py-tests" / "xes_importer_tests"
 DATA = Path(__file__).parent / "data" / "xes"
 
@@ -38,7 +39,7 @@ MAIN_LOGS = [
     ("bpic2020/PrepaidTravelCost_cleaned.xes.gz", 2_007, 17_507),
     ("bpic2020/RequestForPayment_cleaned.xes.gz", 6_760, 36_072),
     ("helpdesk/helpdesk.xes.gz", 4_580, 21_348),
-    ("road_traffic_fines/Road_Traffic_Fine_Management_Process.xes.gz", 150_370, 561_470),
+    (ROAD_TRAFFIC_FINES, 150_370, 561_470),
     ("receipt_wabo/receipt.xes.gz", 1_434, 8_577),
     ("sepsis/Sepsis_Cases-Event_Log.xes.gz", 1_050, 15_214),
     ("other/ConsultaDataMining201618.xes.gz", 954, 13_740),
@@ -46,9 +47,21 @@ MAIN_LOGS = [
 
 
 @needs_logs
-@pytest.mark.parametrize(("name", "cases", "events"), MAIN_LOGS, ids=[m[0] for m in MAIN_LOGS])
-def test_real_log_counts(name: str, cases: int, events: int) -> None:
-    raw = read_xes(LOGS / name)
+@pytest.mark.parametrize(
+    ("name", "cases", "events"),
+    [
+        pytest.param(
+            *m,
+            id=m[0],
+            marks=[pytest.mark.xdist_group("road_traffic_fines")]
+            if m[0] == ROAD_TRAFFIC_FINES
+            else [],
+        )
+        for m in MAIN_LOGS
+    ],
+)
+def test_real_log_counts(parsed_logs: ParsedLogs, name: str, cases: int, events: int) -> None:
+    raw = parsed_logs.xes(name)  # read_xes(path), parsed once per session
     frame = raw.frame.collect()
     assert raw.format == "xes"
     assert raw.details["reader"] == "rustxes"  # every real log passes the fast-path guards
@@ -253,9 +266,12 @@ def test_malformed_corpus_table_or_input_error(
         assert REFUSED[path.name] in str(info.value)
         assert str(path) in str(info.value)
     else:
-        raw = read_xes(path)
+        # a table, and the one the streaming lxml parser (precise, no fast path) reads
+        raw, precise = read_xes(path), read_xes(path, reader="lxml")
         frame = raw.frame.collect()
         assert "case:concept:name" in frame.columns
+        assert_frame_equal(frame, precise.frame.collect())
+        assert [f.as_record() for f in raw.findings] == [f.as_record() for f in precise.findings]
     assert capfd.readouterr().err == ""
 
 

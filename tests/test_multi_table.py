@@ -14,6 +14,7 @@ from frictionminer.errors import ConfigError
 from frictionminer.io import load
 from frictionminer.settings.load import load_settings
 
+pytestmark = pytest.mark.usefixtures("shared_parses")  # real logs parsed once
 runner = CliRunner()
 
 

@@ -38,6 +38,7 @@ from frictionminer.engine.result import Result
 from frictionminer.io import load
 from frictionminer.settings.load import load_settings
 
+pytestmark = pytest.mark.usefixtures("shared_parses")  # real logs parsed once
 HERE = Path(__file__).resolve().parent
 TOL_HOURS = 1e-6
 PM4PY_COLUMNS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -224,15 +225,28 @@ def test_every_scenario_has_a_sample_log_and_config() -> None:
         assert (SAMPLES / f"{stem}.toml").read_text() == scenario_config(scenario)
 
 
+def _counted(log: Path) -> tuple[int, int]:
+    """(cases, events) of a sample, counted without frictionminer."""
+    if log.suffix == ".xes":
+        text = log.read_text(encoding="utf-8")
+        return text.count("<trace>"), text.count("<event>")
+    df = pl.read_csv(log) if log.suffix == ".csv" else pl.read_parquet(log)
+    return df["case_id"].n_unique(), df.height
+
+
 @pytest.mark.parametrize("log", _sample_logs(), ids=lambda p: p.name)
 def test_every_sample_log_is_read_by_info_and_scored(log: Path) -> None:
     config = _config_for(log)
-    code, out, err = run("info", str(log), "--config", str(config))
+    cases, events = _counted(log)
+    assert cases >= 3
+    code, out, err = run("info", str(log), "--config", str(config), "--format", "json")
     assert code == 0, err
-    assert "cases" in out
+    assert (json.loads(out)["cases"], json.loads(out)["events"]) == (cases, events)
     code, out, err = run("score", str(log), "--config", str(config), "--format", "json")
     assert code == 0, err
-    assert '"cases"' in out
+    record = json.loads(out)
+    assert (record["summary"]["cases"], record["summary"]["events"]) == (cases, events)
+    assert len(record["cases"]) == cases
 
 
 @pytest.mark.parametrize("name", ["sim_warranty.csv", "sim_sales.csv"])

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from conftest import REPO, shared_log
@@ -13,6 +14,7 @@ from frictionminer.cli import app
 from frictionminer.io import load
 from frictionminer.settings.load import load_settings
 
+pytestmark = pytest.mark.usefixtures("shared_parses")  # real logs parsed once
 runner = CliRunner()
 BPIC13_CONFIG = REPO / "docs" / "examples" / "bpic2013.toml"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import SAMPLES, shared_log
+from conftest import ParsedLogs, shared_log
 from frictionminer.errors import InputError
 from frictionminer.io.convert import convert
 from frictionminer.io.xes import NotStreamable, split_xes, stream_xes
@@ -34,15 +34,26 @@ def test_streamed_equals_in_memory(tmp_path: Path, relative: str) -> None:
     memory, streamed = _both(shared_log(relative), tmp_path, chunk_events=1500)
     assert streamed.schema == memory.schema
     assert streamed.equals(memory)
+    assert memory.height == {"helpdesk": 21_348, "bpic2013": 6_660}[relative.split("/")[0]]
 
 
-def test_globals_are_not_filled_in_chunks(tmp_path: Path) -> None:
-    """Permit's header declares <global> defaults; every chunk is read without them."""
-    log = shared_log("bpic2020/PermitLog_cleaned.xes.gz")
-    streamed = stream_xes(log, tmp_path, chunk_events=20_000, workers=0)
+def test_globals_are_not_filled_in_chunks(tmp_path: Path, parsed_logs: ParsedLogs) -> None:
+    """Permit's header declares <global> defaults ("string" for every (case)_… attribute);
+    every chunk is read without them: a missing attribute stays missing, as in one read."""
+    name = "bpic2020/PermitLog_cleaned.xes.gz"
+    streamed = stream_xes(shared_log(name), tmp_path, chunk_events=20_000, workers=0)
     assert len(streamed.chunks) >= 4
     assert {c.reader for c in streamed.chunks} == {"rustxes"}
     assert sum(c.events for c in streamed.chunks) == 81_092
+    parts = [pl.read_parquet(c.part) for c in streamed.chunks]
+    chunked = pl.concat(parts, how="diagonal_relaxed")
+    whole = parsed_logs.xes(name).frame.collect()
+    column = "(case)_Activity_0"  # declared with the default "string" in <global>
+    assert chunked[column].null_count() == whole[column].null_count() == 57_005
+    filled = [
+        c for c, t in chunked.schema.items() if t == pl.String and (chunked[c] == "string").any()
+    ]
+    assert filled == []
 
 
 def _xes(traces: list[str]) -> str:
@@ -117,11 +128,12 @@ def test_comments_in_the_body_fall_back_to_memory(tmp_path: Path) -> None:
 
 
 def test_worker_processes_give_the_same_table(tmp_path: Path) -> None:
-    log = SAMPLES.parent / "sample_logs" / "shoelace.csv"
-    assert log.exists()
     helpdesk = shared_log("helpdesk/helpdesk.xes.gz")
     settings = load_settings(None)
     a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
     convert(str(helpdesk), a, settings, stream=True, chunk_events=5000, workers=0)
-    convert(str(helpdesk), b, settings, stream=True, chunk_events=5000, workers=2)
-    assert pl.read_parquet(a).equals(pl.read_parquet(b))
+    summary = convert(str(helpdesk), b, settings, stream=True, chunk_events=5000, workers=2)
+    assert summary.streamed and summary.chunks == 5  # 21,348 events in chunks of 5,000
+    in_process, in_workers = pl.read_parquet(a), pl.read_parquet(b)
+    assert in_workers.height == 21_348 and in_workers["case_id"].n_unique() == 4_580
+    assert in_workers.equals(in_process)
