@@ -369,8 +369,8 @@ from frictionminer.io import load
 from frictionminer.engine.measures import case_measures
 from frictionminer.io.outputs import write_text
 from frictionminer.engine.paths import annotate, select_instances
-from frictionminer.report.html import render_html
-from frictionminer.report.score import WRITERS
+from frictionminer.reporting.html import render_html
+from frictionminer.reporting.score import WRITERS
 from frictionminer.engine.score import score_cases
 from frictionminer.settings.load import load_settings
 settings = load_settings()

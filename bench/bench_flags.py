@@ -16,8 +16,8 @@ import time
 
 import polars as pl
 
-from frictionminer.simulate import SCENARIOS, simulate
-from frictionminer.simulate.quality import RULE_IDS, flag_quality
+from frictionminer.simulation import SCENARIOS, simulate
+from frictionminer.simulation.quality import RULE_IDS, flag_quality
 
 
 def quality_table(cases: int, seed: int) -> pl.DataFrame:

@@ -219,7 +219,7 @@ from frictionminer.engine.classify import classify
 from frictionminer.io import load
 from frictionminer.engine.measures import case_measures
 from frictionminer.engine.paths import annotate, select_instances
-from frictionminer.report.score import WRITERS
+from frictionminer.reporting.score import WRITERS
 from frictionminer.engine.rules import evaluate_flags
 from frictionminer.engine.score import score_cases
 from frictionminer.settings.load import load_settings

@@ -20,15 +20,15 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import shared_log
-from frictionminer.audit.baseline import load_baseline, save_baseline
-from frictionminer.audit.gates import run_audit
-from frictionminer.audit.statistics import binom_sf, compare_proportions, holm
-from frictionminer.audit.window import Window, load_logs
+from frictionminer.auditing.baseline import load_baseline, save_baseline
+from frictionminer.auditing.gates import run_audit
+from frictionminer.auditing.statistics import binom_sf, compare_proportions, holm
+from frictionminer.auditing.window import Window, load_logs
 from frictionminer.cli import app
 from frictionminer.errors import EXIT_BREACH, EXIT_OK, EXIT_USAGE, ConfigError, InputError
 from frictionminer.errors import UsageError as FMUsageError
 from frictionminer.io import load
-from frictionminer.report.audit import WRITERS, infer_format
+from frictionminer.reporting.audit import WRITERS, infer_format
 from frictionminer.settings.audit import AuditSettings, parse_audit_settings
 from frictionminer.settings.load import load_settings
 

@@ -18,15 +18,15 @@ from frictionminer.engine.pipeline import analyze
 from frictionminer.engine.result import Result
 from frictionminer.engine.rules import REMEDIES, RULES
 from frictionminer.io import load
-from frictionminer.report import catalogue as C
-from frictionminer.report.explain import (
+from frictionminer.reporting import catalogue as C
+from frictionminer.reporting.explain import (
     Meaning,
     StepKind,
     Wait,
     WaitingOn,
     build_story,
 )
-from frictionminer.report.html import PAGE_FINDING_FIELDS, page_record
+from frictionminer.reporting.html import PAGE_FINDING_FIELDS, page_record
 from frictionminer.settings.load import load_settings
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"

@@ -31,7 +31,7 @@ from frictionminer.engine.result import Result
 from frictionminer.engine.rules import RULES
 from frictionminer.engine.score import SCORE_TERMS
 from frictionminer.io import load
-from frictionminer.report.pseudonymize import (
+from frictionminer.reporting.pseudonymize import (
     Pseudonymizer,
     identifying_columns,
     pseudonymize_result,

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from conftest import shared_log
 from frictionminer import schema as S
-from frictionminer.audit.gates import run_audit
-from frictionminer.audit.window import Window, load_logs
+from frictionminer.auditing.gates import run_audit
+from frictionminer.auditing.window import Window, load_logs
 from frictionminer.cli import app
 from frictionminer.io import load
 from frictionminer.io.partitions import MANIFEST, read_manifest

@@ -21,8 +21,8 @@ from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from conftest import REPO, SAMPLES, shared_log
-from frictionminer.audit.gates import run_audit
-from frictionminer.audit.window import Window
+from frictionminer.auditing.gates import run_audit
+from frictionminer.auditing.window import Window
 from frictionminer.cli import app
 from frictionminer.engine.pipeline import WINDOW_END_ACTIVITY, analyze, score_and_flag_scored
 from frictionminer.errors import UsageError

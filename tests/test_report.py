@@ -21,11 +21,11 @@ from frictionminer.engine.pipeline import analyze
 from frictionminer.engine.result import Result
 from frictionminer.engine.rules import RULES
 from frictionminer.io import load
-from frictionminer.report import catalogue as C
-from frictionminer.report.catalogue import Lang
-from frictionminer.report.explain import StepKind
-from frictionminer.report.html import CSP, render_html
-from frictionminer.report.markdown import render_score_markdown
+from frictionminer.reporting import catalogue as C
+from frictionminer.reporting.catalogue import Lang
+from frictionminer.reporting.explain import StepKind
+from frictionminer.reporting.html import CSP, render_html
+from frictionminer.reporting.markdown import render_score_markdown
 from frictionminer.settings.load import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +142,7 @@ def _shoelace() -> Result:
 def test_title_option_and_process_map_fallback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from frictionminer.report import charts
+    from frictionminer.reporting import charts
 
     monkeypatch.setattr(charts, "dot_available", lambda: False)
     settings = load_settings(Path(STORIES))
@@ -216,7 +216,7 @@ def test_markdown_summary(tmp_path: Path) -> None:
     told = [line for line in text.splitlines()[causes_at:] if line.startswith("1. ")]
     assert len(told) == min(3, len(causes.findings))
     assert text.count("\n| ") >= len(RULES) + 3
-    from frictionminer.report.markdown import escape_md
+    from frictionminer.reporting.markdown import escape_md
 
     assert escape_md("a|b <x> @team") == r"a\|b \<x\> \@team"
 

@@ -25,8 +25,8 @@ from frictionminer.scale.plan import ShardPlan
 from frictionminer.scale.shards import choose_shards, plan, split
 from frictionminer.settings import Settings
 from frictionminer.settings.load import load_settings
-from frictionminer.simulate import simulate
-from frictionminer.simulate.api import scenario_config
+from frictionminer.simulation import simulate
+from frictionminer.simulation.api import scenario_config
 
 
 def _same(sharded: Result, memory: Result) -> None:

@@ -11,14 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from frictionminer.cli import app
-from frictionminer.simulate import (
+from frictionminer.simulation import (
     PATTERNS,
     SCENARIOS,
     scenario_config,
     simulate,
     simulate_with_truth,
 )
-from frictionminer.simulate.quality import RULE_IDS, flag_quality
+from frictionminer.simulation.quality import RULE_IDS, flag_quality
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 runner = CliRunner()
@@ -260,7 +260,7 @@ def test_csv_samples_are_what_the_generator_makes(name: str, tmp_path: Path) -> 
 
 
 def test_business_time_arithmetic() -> None:
-    from frictionminer.simulate.engine import DAY, HOUR, add_business_hours
+    from frictionminer.simulation.engine import DAY, HOUR, add_business_hours
 
     friday_4pm = np.array([4 * DAY + 16 * HOUR])  # 2024-01-05 is a Friday
     monday_10am = add_business_hours(friday_4pm, np.array([3.0]))

@@ -13,15 +13,13 @@ The library mirrors the command line, one function per command (see docs/library
 
 Everything is imported on first use, so ``import frictionminer`` stays cheap (no polars).
 
-``frictionminer.audit``, ``.report`` and ``.simulate`` are the functions, not the
-subpackages of the same names: import from those as usual (``from frictionminer.audit
-import gates``); ``import frictionminer.audit.gates as gates`` does not work.
+``frictionminer.auditing``, ``.report`` and ``.simulate`` are the functions, not the
+subpackages of the same names: import from those as usual (``from frictionminer.auditing
+import gates``); ``import frictionminer.auditing.gates as gates`` does not work.
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from frictionminer.errors import (
@@ -98,20 +96,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return list(__all__)
-
-
-class _Face(types.ModuleType):
-    """The package, whose functions ``audit``, ``report`` and ``simulate`` keep their names.
-
-    Python's import system sets ``frictionminer.audit`` to the subpackage when
-    ``frictionminer.audit`` (or anything in it) is first imported; that would hide the
-    function.  The subpackage stays importable by its full name (it is in sys.modules).
-    """
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in _API and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Face

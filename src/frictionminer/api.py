@@ -28,13 +28,13 @@ import polars as pl
 
 from frictionminer.errors import UsageError
 from frictionminer.io.normalize import ROLES, EventLog
-from frictionminer.report.explain import Story
+from frictionminer.reporting.explain import Story
 from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
-    from frictionminer.audit.baseline import Summary
-    from frictionminer.audit.gates import AuditResult
-    from frictionminer.audit.window import Window
+    from frictionminer.auditing.baseline import Summary
+    from frictionminer.auditing.gates import AuditResult
+    from frictionminer.auditing.window import Window
     from frictionminer.engine.result import Result
     from frictionminer.io.convert import ConvertSummary
 
@@ -194,7 +194,7 @@ def _pipeline(
 
 
 class Explanation(Story):
-    """One case as the customer lived it (a :class:`~frictionminer.report.explain.Story`),
+    """One case as the customer lived it (a :class:`~frictionminer.reporting.explain.Story`),
     with its renderers: :meth:`as_text` as ``frictionminer explain`` prints it,
     :meth:`as_json` as ``--format json`` writes it, :meth:`as_record` as plain builtins."""
 
@@ -204,14 +204,14 @@ class Explanation(Story):
 
     def as_text(self, width: int = 120) -> str:
         """The story as the terminal shows it, without colour (as `explain -o FILE` writes it)."""
-        from frictionminer.report.console import render_to_text
-        from frictionminer.report.explain import render_terminal
+        from frictionminer.reporting.console import render_to_text
+        from frictionminer.reporting.explain import render_terminal
 
         return render_to_text(lambda console: render_terminal(self, console), width=width)
 
     def as_json(self) -> str:
         """The story as ``frictionminer explain --format json`` writes it."""
-        from frictionminer.report.explain import render_json
+        from frictionminer.reporting.explain import render_json
 
         return render_json(self)
 
@@ -241,7 +241,7 @@ def explain(result: Result, case_id: str) -> Explanation:
     >>> story.rank, story.flags[0]["rule"]
     (1, 'FM001')
     """
-    from frictionminer.report.explain import build_story
+    from frictionminer.reporting.explain import build_story
 
     return Explanation.of(build_story(result, case_id))
 
@@ -267,7 +267,7 @@ def report(
     """
     from frictionminer.engine.causes import find_causes
     from frictionminer.io.outputs import check_writable, write_text
-    from frictionminer.report.html import LANGS, render_html
+    from frictionminer.reporting.html import LANGS, render_html
 
     if lang not in LANGS:
         raise UsageError(f"lang {lang!r}: choose {' or '.join(LANGS)}")
@@ -278,7 +278,7 @@ def report(
         check_writable(target)
     pseudo: tuple[list[str], bool] | None = None
     if pseudonymize:
-        from frictionminer.report.pseudonymize import (
+        from frictionminer.reporting.pseudonymize import (
             identifying_columns,
             pseudonymize_result,
             resolve_key,
@@ -318,16 +318,15 @@ def audit(
     ``source`` is an :class:`EventLog`, a DataFrame, or a path (a file, a folder or a
     glob of weekly exports; a partitioned folder is read only where the window needs it).
     ``window`` is a length (``"7d"``, ``"36h"``, ``"2w"``) or a
-    :class:`~frictionminer.audit.window.Window`; ``since``/``until``/``cases`` are the
+    :class:`~frictionminer.auditing.window.Window`; ``since``/``until``/``cases`` are the
     options of the same names.  ``baseline`` is a file saved with ``save_baseline`` (or
     its loaded summary).  The result's ``status`` is ``pass``, ``warn`` or ``fail``.
     """
-    from frictionminer.audit.baseline import load_baseline
-    from frictionminer.audit.baseline import save_baseline as write_baseline
-    from frictionminer.audit.gates import run_audit
-    from frictionminer.audit.window import Window, load_logs
+    from frictionminer.auditing.baseline import load_baseline
+    from frictionminer.auditing.baseline import save_baseline as write_baseline
+    from frictionminer.auditing.gates import run_audit
+    from frictionminer.auditing.window import Window, load_logs
     from frictionminer.io.outputs import check_writable
-    from frictionminer.settings.audit import audit_settings
 
     settings = settings if settings is not None else load_settings()
     if isinstance(window, Window):
@@ -336,7 +335,7 @@ def audit(
         span = window
     else:
         span = Window.parse(since, until, window, cases)
-    cfg = audit_settings(settings)
+    cfg = settings.audit
     target = Path(fspath(save_baseline)) if save_baseline is not None else None
     if target is not None:
         check_writable(target)
@@ -402,15 +401,15 @@ def simulate(
     or a mapping ``{pattern: share}`` (``"*"`` for the rest; default 0.05 each).  Each
     case's ``case:injected`` names the flags its friction should trigger.  The events are
     returned, and written atomically to ``output`` (.csv, .csv.gz, .parquet, .xes,
-    .xes.gz) when given.  The scenario's config: :func:`frictionminer.simulate.scenario_config`.
+    .xes.gz) when given.  The scenario's config: :func:`frictionminer.simulation.scenario_config`.
 
     >>> simulate("warranty", cases=20, seed=1)["case_id"].n_unique()
     20
     """
     from frictionminer.io.convert import output_format
     from frictionminer.io.outputs import check_writable
-    from frictionminer.simulate import check_scenario, resolve_rates
-    from frictionminer.simulate import simulate as run
+    from frictionminer.simulation import check_scenario, resolve_rates
+    from frictionminer.simulation import simulate as run
 
     check_scenario(scenario)
     if cases < 1:

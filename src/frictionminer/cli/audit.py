@@ -1,7 +1,7 @@
 """The ``audit`` command: gates, baselines and drift for CI, with stable exit codes.
 
 Thin, like every command: parse options → settings and window → load the log(s) → one
-library call (:func:`frictionminer.audit.gates.run_audit`) → a writer → the exit code.  The exit
+library call (:func:`frictionminer.auditing.gates.run_audit`) → a writer → the exit code.  The exit
 code comes from ``AuditResult.status`` only (0 pass or warn, 1 fail), after the output is
 written, and is the same in every format; errors of input, usage or config exit 2 through
 ``handle_errors``.
@@ -105,10 +105,10 @@ def audit(
     $GITHUB_STEP_SUMMARY, when set, receives a Markdown summary.
     """
     from frictionminer.api import audit as run_audit
-    from frictionminer.audit.window import Window
+    from frictionminer.auditing.window import Window
     from frictionminer.errors import EXIT_BREACH, EXIT_OK
     from frictionminer.io.outputs import check_writable, write_text
-    from frictionminer.report.audit import WRITERS, infer_format, render_markdown
+    from frictionminer.reporting.audit import WRITERS, infer_format, render_markdown
 
     chosen = fmt.value if fmt is not None else infer_format(output)
     span = Window.parse(since, until, window, cases)

@@ -39,14 +39,14 @@ def classify(
 ) -> None:
     """Show what each event means for the customer (roles), and propose role rules."""
     from frictionminer.engine.classify import suggest_roles
-    from frictionminer.report import classify as classify_report
+    from frictionminer.reporting import classify as classify_report
 
     event_log = load_log(log, settings)
     suggestion = suggest_roles(event_log.events, settings.roles, top=top)
     if fmt is InfoFormat.json:
         emit(classify_report.render_json(suggestion), output)
     elif output is None:
-        from frictionminer.report.console import stdout
+        from frictionminer.reporting.console import stdout
 
         classify_report.render_terminal(suggestion, stdout(), show_toml=suggest)
     else:

@@ -37,21 +37,21 @@ def explain(
 ) -> None:
     """The case as the customer lived it: each step, the waits, the handoffs, the flags."""
     from frictionminer.api import analyze, explain
-    from frictionminer.report import explain as explain_report
+    from frictionminer.reporting import explain as explain_report
 
     result, key = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
     if key is not None and case_id not in set(result.cases["case_id"].to_list()):
-        from frictionminer.report.pseudonymize import Pseudonymizer
+        from frictionminer.reporting.pseudonymize import Pseudonymizer
 
         case_id = Pseudonymizer(key).case_id(case_id)  # the original id was given
     story = explain(result, case_id)
     if fmt is InfoFormat.json:
         emit(explain_report.render_json(story), output)
     elif output is None:
-        from frictionminer.report.console import stdout
+        from frictionminer.reporting.console import stdout
 
         explain_report.render_terminal(story, stdout())
     else:
-        from frictionminer.report.console import render_to_text
+        from frictionminer.reporting.console import render_to_text
 
         emit(render_to_text(lambda c: explain_report.render_terminal(story, c)), output)

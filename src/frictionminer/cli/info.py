@@ -38,16 +38,16 @@ def info(
 
         check_writable(output)
     from frictionminer.io.profile import profile_log
-    from frictionminer.report import info as info_report
+    from frictionminer.reporting import info as info_report
 
     profile = profile_log(load_log(log, settings), top=top)
     if fmt is InfoFormat.json:
         emit(info_report.render_json(profile), output)
     elif output is None:
-        from frictionminer.report.console import stdout
+        from frictionminer.reporting.console import stdout
 
         info_report.render_terminal(profile, stdout(quiet=quiet))
     else:
-        from frictionminer.report.console import render_to_text
+        from frictionminer.reporting.console import render_to_text
 
         emit(render_to_text(lambda c: info_report.render_terminal(profile, c)), output)

@@ -335,7 +335,7 @@ def pseudonymized(result: Any, enabled: bool, key_opt: str | None) -> tuple[Any,
     """The result with identifiers replaced when asked, and the key used."""
     if not enabled:
         return result, None
-    from frictionminer.report.pseudonymize import pseudonymize_result, resolve_key
+    from frictionminer.reporting.pseudonymize import pseudonymize_result, resolve_key
 
     key, _stable = resolve_key(key_opt)
     return pseudonymize_result(result, key), key

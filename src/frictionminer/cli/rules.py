@@ -18,12 +18,12 @@ def rules(
     ] = InfoFormat.table,
 ) -> None:
     """List the flag rules (FM001...) with their settings as configured."""
-    from frictionminer.report import rules as rules_report
+    from frictionminer.reporting import rules as rules_report
 
     settings = settings_from_options(config)
     if fmt is InfoFormat.json:
         sys.stdout.write(rules_report.render_json(settings))
     else:
-        from frictionminer.report.console import stdout
+        from frictionminer.reporting.console import stdout
 
         rules_report.render_terminal(settings, stdout())

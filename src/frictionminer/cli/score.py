@@ -57,7 +57,7 @@ def score(
     shards: ShardsOpt = None,
 ) -> None:
     """Score every case by the customer's burden and flag the disproportionate ones."""
-    from frictionminer.report.score import WRITERS, infer_format
+    from frictionminer.reporting.score import WRITERS, infer_format
 
     chosen = fmt.value if fmt is not None else infer_format(output)
     if output is not None:

@@ -1,4 +1,4 @@
-"""The ``simulate`` command: a thin shell over :func:`frictionminer.simulate.simulate`.
+"""The ``simulate`` command: a thin shell over :func:`frictionminer.simulation.simulate`.
 
 numpy and polars are imported inside the command, so ``frictionminer --help`` stays fast.
 """
@@ -33,8 +33,8 @@ def _parse_rates(values: list[str]) -> dict[str, float]:
 
 
 def _describe() -> str:
-    from frictionminer.simulate.process import DEFAULT_RATE, PATTERNS
-    from frictionminer.simulate.scenarios import SCENARIOS
+    from frictionminer.simulation.process import DEFAULT_RATE, PATTERNS
+    from frictionminer.simulation.scenarios import SCENARIOS
 
     lines = ["Scenarios:", ""]
     for spec in SCENARIOS.values():
@@ -102,7 +102,7 @@ def simulate(
         raise UsageError("nothing to write", hint="give -o FILE and/or --write-config FILE")
     from frictionminer import api
     from frictionminer.io.outputs import check_writable, write_text
-    from frictionminer.simulate import check_scenario, resolve_rates, scenario_config
+    from frictionminer.simulation import check_scenario, resolve_rates, scenario_config
 
     check_scenario(scenario)
     rates = resolve_rates(_parse_rates(rate or []))

@@ -6,7 +6,7 @@ wait; the teams that hand cases on and the pairs that pass them back and forth; 
 (variants) and categories that carry most of the friction.  Each finding carries its
 numbers, the ids it is about (activity, teams, path, category, rule), a remedy type
 (DESIGN §3.4) and which suggestion fits (:class:`Advice`) — never a sentence: the words,
-in English and German, are :mod:`frictionminer.report.catalogue`'s.
+in English and German, are :mod:`frictionminer.reporting.catalogue`'s.
 
 Causes are read from :class:`~frictionminer.engine.facts.Facts` (small tables gathered per
 part of whole cases), never from the events, so they work on a sharded result too, and

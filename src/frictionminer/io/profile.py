@@ -1,6 +1,6 @@
 """What is in a log: counts, time span, attributes and data-quality findings (``info``).
 
-Computation only; rendering lives in :mod:`frictionminer.report`.
+Computation only; rendering lives in :mod:`frictionminer.reporting`.
 """
 
 from __future__ import annotations

@@ -11,14 +11,10 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from frictionminer.errors import ConfigError, UsageError
 from frictionminer.settings.defaults import RULE_IDS, packaged
-
-if TYPE_CHECKING:
-    from frictionminer.settings import Settings
-
 
 AUDIT_MEASURES: tuple[str, ...] = (
     "interactions",
@@ -305,8 +301,3 @@ def _parse_baseline_table(source: str, value: Any) -> BaselineGateSettings:
                 _check_subject(source, dotted, subject, kind)
             out[key] = tuple(items)
     return BaselineGateSettings(**out)
-
-
-def audit_settings(settings: Settings) -> AuditSettings:
-    """The ``[audit]`` table of ``settings`` (``settings.audit``, validated when it was built)."""
-    return settings.audit

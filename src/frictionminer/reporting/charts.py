@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from frictionminer.report.units import short_hours
+from frictionminer.reporting.units import short_hours
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

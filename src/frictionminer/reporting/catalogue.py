@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from frictionminer.engine.causes import Advice, FindingKind
 from frictionminer.engine.facts import ARROW
-from frictionminer.report import units
+from frictionminer.reporting import units
 
 if TYPE_CHECKING:
     from frictionminer.engine.causes import Finding
@@ -600,7 +600,7 @@ STEPS: dict[str, Words] = {
     ),
 }
 """What a step of the timeline means for the customer, by step kind
-(:class:`~frictionminer.report.explain.StepKind`)."""
+(:class:`~frictionminer.reporting.explain.StepKind`)."""
 
 WAITS: dict[str, Words] = {
     "company": Words(
@@ -609,7 +609,7 @@ WAITS: dict[str, Words] = {
     ),
     "customer": Words("waiting on the customer — {duration}", "wartet auf den Kunden — {duration}"),
 }
-"""A wait after a step, by whose turn it is (:class:`~frictionminer.report.explain.WaitingOn`)."""
+"""A wait after a step, by whose turn it is (:class:`.explain.WaitingOn`)."""
 
 DAY_UNIT: dict[str, Words] = {"company": Words("d", "T"), "customer": Words("d", "d")}
 """The unit of days in a wait's duration (``3.1 d``), by whose turn it is.  German reports

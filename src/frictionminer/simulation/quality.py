@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from frictionminer.simulate.api import scenario_config, simulate
+from frictionminer.simulation.api import scenario_config, simulate
 
 RULE_IDS = tuple(f"FM00{i}" for i in range(1, 10))
 

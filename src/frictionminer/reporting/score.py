@@ -13,7 +13,7 @@ from rich.text import Text
 
 from frictionminer.engine.result import Result
 from frictionminer.errors import UsageError
-from frictionminer.report.units import short_hours
+from frictionminer.reporting.units import short_hours
 
 DEFAULT_TOP = 20
 SUFFIXES = {
@@ -92,7 +92,7 @@ def render_terminal(result: Result, console: Console, top: int | None) -> None:
 
 
 def render_summary(summary: dict[str, Any], console: Console) -> None:
-    from frictionminer.report.catalogue import rule_name
+    from frictionminer.reporting.catalogue import rule_name
 
     console.print(
         f"[bold]Summary[/bold]: {summary['cases']:,} cases, {summary['events']:,} events; "
@@ -114,7 +114,7 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
 
 
 def _write_table(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
-    from frictionminer.report.console import render_to_text, stdout
+    from frictionminer.reporting.console import render_to_text, stdout
 
     if output is None:
         render_terminal(result, stdout(quiet=quiet), top)
@@ -168,7 +168,7 @@ def _write_parquet(result: Result, *, top: int | None, output: Path | None, quie
 
 def _write_markdown(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
     from frictionminer.engine.causes import find_causes
-    from frictionminer.report.markdown import render_score_markdown
+    from frictionminer.reporting.markdown import render_score_markdown
 
     _text_out(render_score_markdown(result, top, find_causes(result)), output)
 

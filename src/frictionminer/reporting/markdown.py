@@ -2,7 +2,7 @@
 
 GitHub-flavoured Markdown: a headline, the share of cases flagged per rule, the top cases
 and, when given, the largest causes.  Only formatting: words come from
-:mod:`frictionminer.report.catalogue`, numbers from
+:mod:`frictionminer.reporting.catalogue`, numbers from
 ``result.summary()`` and ``result.case_records()`` (the JSON contract), causes from
 :func:`frictionminer.engine.causes.find_causes`.  Text from the log (case ids, activity and team
 names) is escaped so that it cannot break the table or inject markup or mentions.
@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from frictionminer.report import catalogue as C
-from frictionminer.report.catalogue import Lang
-from frictionminer.report.units import hours
+from frictionminer.reporting import catalogue as C
+from frictionminer.reporting.catalogue import Lang
+from frictionminer.reporting.units import hours
 
 if TYPE_CHECKING:
     from frictionminer.engine.causes import Causes

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from frictionminer.audit.baseline import MeasureStat, RuleStat, Summary, population, summarize
-from frictionminer.audit.statistics import binom_sf, compare_proportions, holm
-from frictionminer.audit.window import Window, WindowReport, analyze_window, iso
+from frictionminer.auditing.baseline import MeasureStat, RuleStat, Summary, population, summarize
+from frictionminer.auditing.statistics import binom_sf, compare_proportions, holm
+from frictionminer.auditing.window import Window, WindowReport, analyze_window, iso
 from frictionminer.errors import InputError, UsageError
 from frictionminer.settings.audit import (
     AUDIT_MEASURES,

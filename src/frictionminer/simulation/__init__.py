@@ -1,12 +1,12 @@
 """Simulated customer-service logs with labelled, injected friction (``simulate``).
 
 The public names (:func:`simulate`, :func:`scenario_config`, :data:`SCENARIOS`,
-:data:`PATTERNS`, ...) live in :mod:`frictionminer.simulate.api` and are loaded on first use,
+:data:`PATTERNS`, ...) live in :mod:`frictionminer.simulation.api` and are loaded on first use,
 so importing the ``simulate`` command for the CLI costs nothing (no numpy, no polars).
 
 Example::
 
-    >>> from frictionminer.simulate import simulate
+    >>> from frictionminer.simulation import simulate
     >>> simulate("warranty", cases=50, seed=1)["case_id"].n_unique()
     50
 """
@@ -17,7 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from frictionminer.simulate.api import (
+    from frictionminer.simulation.api import (
         CASE_ATTRIBUTES,
         DEFAULT_RATE,
         PATTERNS,
@@ -46,5 +46,5 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        return getattr(importlib.import_module("frictionminer.simulate.api"), name)
+        return getattr(importlib.import_module("frictionminer.simulation.api"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

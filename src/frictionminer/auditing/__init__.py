@@ -3,7 +3,7 @@
 ``run_audit(log, settings, baseline=..., window=...)`` analyses the events of one time
 window, evaluates the gates of the ``[audit]`` config table, compares the week with a saved
 baseline and returns an :class:`AuditResult` whose ``status`` follows a worst-status rule
-(``fail`` > ``warn`` > ``pass``).  Writers (``frictionminer.report.audit``) turn it into text,
+(``fail`` > ``warn`` > ``pass``).  Writers (``frictionminer.reporting.audit``) turn it into text,
 JSON, JUnit, GitHub annotations or Markdown; only the CLI maps the status to an exit code.
 
 Why statistics at all: a CI job audits small weekly samples.  A week of 40 cases in which

@@ -1,6 +1,6 @@
 """Statistics for small weekly samples: exact binomial, Fisher, two-proportion z, Holm.
 
-See :mod:`frictionminer.audit` for why each test is used."""
+See :mod:`frictionminer.auditing` for why each test is used."""
 
 from __future__ import annotations
 

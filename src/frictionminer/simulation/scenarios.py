@@ -8,7 +8,7 @@ at most two handoffs, interim notices during long waits, one channel.
 
 from __future__ import annotations
 
-from frictionminer.simulate.process import Category, Spec, Team
+from frictionminer.simulation.process import Category, Spec, Team
 
 
 def _staff(prefix: str, *names: str) -> tuple[str, ...]:

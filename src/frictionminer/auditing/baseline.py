@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from frictionminer.audit.window import WindowReport, iso
+from frictionminer.auditing.window import WindowReport, iso
 from frictionminer.errors import InputError
 from frictionminer.settings.audit import AUDIT_MEASURES, COMPLETED_ONLY, is_number
 from frictionminer.settings.rules import rule_overrides

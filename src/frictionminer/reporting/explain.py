@@ -3,7 +3,7 @@
 :func:`build_story` makes a :class:`Story` of structured data: each step's meanings are
 :class:`Meaning` codes (a :class:`StepKind` and the team, channel or ordinal it names),
 the wait after it a :class:`Wait` (whose turn, :class:`WaitingOn`, and how many hours).
-Words come only from :mod:`frictionminer.report.catalogue`, at rendering: the terminal
+Words come only from :mod:`frictionminer.reporting.catalogue`, at rendering: the terminal
 table, ``--format json`` (English) and the German timelines of the report read the same
 story.
 """
@@ -24,8 +24,8 @@ from rich.table import Table
 from rich.text import Text
 
 from frictionminer.engine.result import Result
-from frictionminer.report import catalogue as C
-from frictionminer.report.units import hours
+from frictionminer.reporting import catalogue as C
+from frictionminer.reporting.units import hours
 
 _HALF_DAY = timedelta(hours=12)
 _MIN_GAP_HOURS = 1.0

@@ -2,7 +2,7 @@
 
 A label is the rule's **documented** definition (docs/rules.md, default thresholds from
 the rule table) applied to the **ground truth** the generator kept while building the case
-(:class:`~frictionminer.simulate.engine.Truth`): the counts it put into the case, with
+(:class:`~frictionminer.simulation.engine.Truth`): the counts it put into the case, with
 the roles it declared for its activities.  The engine's measures and peer comparison are
 never run to make a label, so a detector that misreads a log loses precision or recall
 here.  The definition is the rule's own condition (``Rule.when``) applied to those true
@@ -29,7 +29,7 @@ import math
 import numpy as np
 import polars as pl
 
-from frictionminer.simulate.engine import HOUR, BoolArray, Truth
+from frictionminer.simulation.engine import HOUR, BoolArray, Truth
 
 MAD_TO_SD = 1.4826
 MEANAD_TO_SD = math.sqrt(math.pi / 2)

@@ -1,4 +1,4 @@
-"""The simulator's public functions (re-exported lazily by :mod:`frictionminer.simulate`).
+"""The simulator's public functions (re-exported lazily by :mod:`frictionminer.simulation`).
 
 Simulated customer-service logs with labelled, injected friction (``simulate``).
 
@@ -9,7 +9,7 @@ seed, with friction patterns injected at given rates; every case carries the cas
 
 Example::
 
-    >>> from frictionminer.simulate import simulate
+    >>> from frictionminer.simulation import simulate
     >>> log = simulate("warranty", cases=50, seed=1)
     >>> log.columns[:4]
     ['case_id', 'activity', 'timestamp', 'resource']
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from frictionminer.errors import UsageError
-from frictionminer.simulate.process import DEFAULT_RATE, PATTERNS
-from frictionminer.simulate.scenarios import SCENARIOS
+from frictionminer.simulation.process import DEFAULT_RATE, PATTERNS
+from frictionminer.simulation.scenarios import SCENARIOS
 
 __all__ = [
     "DEFAULT_RATE",
@@ -104,8 +104,8 @@ def simulate_with_truth(
 
     import numpy as np
 
-    from frictionminer.simulate.labels import flag_truth, label_column, truth_table
-    from frictionminer.simulate.process import Spec, build
+    from frictionminer.simulation.labels import flag_truth, label_column, truth_table
+    from frictionminer.simulation.process import Spec, build
 
     spec = _spec(scenario)
     assert isinstance(spec, Spec)
@@ -179,7 +179,7 @@ def scenario_config(scenario: str) -> str:
     """The TOML config that maps the scenario's columns and activity names to roles."""
     import numpy as np
 
-    from frictionminer.simulate.process import Spec, build
+    from frictionminer.simulation.process import Spec, build
 
     spec = _spec(scenario)
     assert isinstance(spec, Spec)

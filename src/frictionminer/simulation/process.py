@@ -1,6 +1,6 @@
 """One customer-service process, parametrised by a scenario's vocabulary and mix.
 
-Every scenario of :mod:`frictionminer.simulate.scenarios` runs through :func:`build`: the
+Every scenario of :mod:`frictionminer.simulation.scenarios` runs through :func:`build`: the
 customer reports a problem, the company acknowledges and triages it, may ask for documents
 (one checklist), assesses, decides and fulfils.  The injected patterns change that path
 for the cases drawn for them:
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from frictionminer.simulate.engine import DAY, HOUR, BoolArray, Builder, FloatArray, IntArray
+from frictionminer.simulation.engine import DAY, HOUR, BoolArray, Builder, FloatArray, IntArray
 
 PATTERNS: tuple[str, ...] = (
     "piecemeal",

@@ -26,7 +26,7 @@ Ground truth
     (interactions, tasks, repeated requests, handoffs, ping-pongs, channel switches,
     re-explanations, resolution, longest silence) from its own role table.  It is an
     independent reading of the documented definitions, not a call of the engine, and it
-    is where the ``injected`` labels come from (:mod:`frictionminer.simulate.labels`).
+    is where the ``injected`` labels come from (:mod:`frictionminer.simulation.labels`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-from frictionminer.audit.gates import AuditResult, Comparison, GateResult
+from frictionminer.auditing.gates import AuditResult, Comparison, GateResult
 from frictionminer.errors import UsageError
 from frictionminer.settings.audit import COMPLETED_ONLY, GATE_KINDS
 

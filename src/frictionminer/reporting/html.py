@@ -4,11 +4,11 @@ This module only formats: every number comes from the
 :class:`~frictionminer.engine.result.Result` (``summary()``, the ranked cases,
 ``build_story``) and the :class:`~frictionminer.engine.causes.Causes` drawn from it, so
 the report says exactly what ``score --format json`` says; every word comes from
-:mod:`frictionminer.report.catalogue` (findings and timelines are structured data until
+:mod:`frictionminer.reporting.catalogue` (findings and timelines are structured data until
 they are rendered here, in the page's language).  The page is a jinja2 template
 (``templates/report.html.j2``, read with importlib.resources) with autoescaping on —
 activity names, team names and attributes come from the log and are untrusted text.
-Charts are inline SVG (:mod:`frictionminer.report.charts`); the page has no script and its
+Charts are inline SVG (:mod:`frictionminer.reporting.charts`); the page has no script and its
 Content-Security-Policy forbids every network load, so it opens offline and cannot call
 home.
 """
@@ -22,8 +22,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from frictionminer.engine.causes import Finding, FindingKind
-from frictionminer.report import catalogue as C
-from frictionminer.report.catalogue import LANGS, Lang
+from frictionminer.reporting import catalogue as C
+from frictionminer.reporting.catalogue import LANGS, Lang
 
 if TYPE_CHECKING:
     from frictionminer.engine.causes import Causes
@@ -185,7 +185,7 @@ def _environment() -> Any:
 
 def _template() -> Any:
     text = (
-        resources.files("frictionminer.report")
+        resources.files("frictionminer.reporting")
         .joinpath("templates/report.html.j2")
         .read_text(encoding="utf-8")
     )
@@ -217,8 +217,8 @@ def render_html(
 
     from frictionminer.engine.facts import silent_wait_rule
     from frictionminer.engine.rules import REMEDIES, RULES
-    from frictionminer.report import charts
-    from frictionminer.report.explain import WaitingOn, build_story
+    from frictionminer.reporting import charts
+    from frictionminer.reporting.explain import WaitingOn, build_story
 
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
