@@ -1,3 +1,5 @@
+"""``python -m frictionminer``: the command line."""
+
 from frictionminer.cli import main
 
 main()
