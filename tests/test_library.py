@@ -253,3 +253,15 @@ def test_load_rejects_what_is_not_a_log() -> None:
         fm.load("missing.csv")
     with pytest.raises(fm.ConfigError, match=r"columns\.cas"):
         fm.load_settings(columns={"cas": "x"})
+
+
+def test_audit_result_repr_is_one_line_with_the_verdict() -> None:
+    settings = fm.load_settings(
+        SAMPLES / "sim_warranty.toml", audit={"max_flag_share": {"FM001": 0.01}}
+    )
+    week = fm.audit(SAMPLES / "sim_warranty.csv", settings, window="30d")
+    text = repr(week)
+    assert "\n" not in text and len(text) < 300
+    assert (
+        text.startswith("AuditResult(status='fail'") and "failed=['max_flag_share.FM001']" in text
+    )

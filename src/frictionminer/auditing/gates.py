@@ -307,6 +307,18 @@ class AuditResult:
             out[gate.status] += 1
         return out
 
+    def __repr__(self) -> str:
+        """One line for a notebook: the verdict, the gates' counts, the window's size."""
+        counts = self.counts()
+        failed = [g.name for g in self.gates if g.status == "fail"]
+        return (
+            f"AuditResult(status={self.status!r}, source={self.source!r}, "
+            f"cases={self.window.cases}, open={self.window.open_cases}, "
+            f"gates={counts}, baseline={self.baseline is not None}"
+            + (f", failed={failed[:5]}" if failed else "")
+            + ")"
+        )
+
     def as_record(self) -> dict[str, Any]:
         """The JSON contract of ``audit --format json`` (plain builtins, no case ids)."""
         base = None
