@@ -148,3 +148,45 @@ def test_ordinals_and_durations() -> None:
     assert C.shorten_path(" → ".join("abcdefgh"), 6).split(" → ")[-1] == "h"
     assert C.shorten_path("a → b", 6) == "a → b"
     assert (C.number(1234.5, "de", 1), C.percent(0.125, "de")) == ("1.234,5", "12,5 %")
+
+
+def test_a_suggestion_uses_the_exact_share_and_a_record_the_reported_one() -> None:
+    """No double rounding: 0.89498 is "89%" in the words, 0.895 in the numbers (BPIC 2012's
+    'W_Nabellen incomplete dossiers' sits on that edge)."""
+    from frictionminer.engine.causes import Finding
+
+    f = Finding(
+        id="task:Ask",
+        kind=FindingKind.TASK_ACTIVITY,
+        advice=Advice.ASK_ONCE,
+        remedy="automation",
+        impact=1.0,
+        impact_share=0.5,
+        numbers={
+            "task_events": 9,
+            "task_cases": 4,
+            "task_case_share": 0.5,
+            "piecemeal_share": 0.89498,
+        },
+        ids={"activity": "Ask"},
+        teams=["Desk"],
+    )
+    title, suggestion = C.finding_text(f, "en")
+    assert "in 89% of the cases" in suggestion and "(50% of all cases)" in title
+    assert f.as_record()["numbers"]["piecemeal_share"] == 0.895
+
+
+def test_a_numeric_category_stays_a_number_in_the_record() -> None:
+    from frictionminer.engine.causes import Finding
+
+    f = Finding(
+        "category:2",
+        FindingKind.CATEGORY,
+        Advice.FIND_OUT,
+        "redesign",
+        1.0,
+        0.1,
+        {},
+        {"category": 2},
+    )
+    assert f.as_record()["ids"]["category"] == 2

@@ -127,9 +127,11 @@ HANDS_ON_SHARE = 0.8
 class Finding:
     """One cause: what it is about, the numbers that back it, and what to do about it.
 
-    ``numbers`` holds numbers only (floats rounded to 4 digits, as reported); ``ids`` the
-    names it is about (activity, team, path, category, rule id), taken from the log or the
-    rule table.  Text is made from them by the report's catalogue.
+    ``numbers`` holds numbers only, exact; :meth:`reported` rounds floats to 4 digits, as
+    every output states them.  ``ids`` the names it is about (activity, team, path,
+    category, rule id), taken from the log or the rule table.  Text is made from them by
+    the report's catalogue: a title restates the reported numbers, a suggestion is filled
+    from the exact ones (no double rounding: 0.89498 is "89%", not "90%").
     """
 
     id: str
@@ -141,9 +143,14 @@ class Finding:
     impact_share: float
     """``impact`` as a share of all friction points of the log."""
     numbers: dict[str, int | float]
-    ids: dict[str, str | None]
+    ids: dict[str, str | int | float | None]
+    """Names as the log has them (a category may be a number)."""
     teams: list[str] = field(default_factory=list)
     """Teams involved, most involved first."""
+
+    def reported(self) -> dict[str, int | float]:
+        """The numbers as outputs state them (floats rounded to 4 digits)."""
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.numbers.items()}
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -153,7 +160,7 @@ class Finding:
             "remedy": self.remedy,
             "impact": round(self.impact, 3),
             "impact_share": round(self.impact_share, 4),
-            "numbers": dict(self.numbers),
+            "numbers": self.reported(),
             "ids": dict(self.ids),
             "teams": list(self.teams),
         }
@@ -430,8 +437,11 @@ def _finding(
         remedy=remedy,
         impact=float(impact),
         impact_share=float(impact / total) if total > 0 else 0.0,
-        numbers={k: (round(v, 4) if isinstance(v, float) else v) for k, v in numbers.items()},
-        ids={k: (None if v is None else str(v)) for k, v in ids.items()},
+        numbers=dict(numbers),
+        ids={
+            k: v if v is None or isinstance(v, str | int | float) else str(v)
+            for k, v in ids.items()
+        },
         teams=list(teams or []),
     )
 

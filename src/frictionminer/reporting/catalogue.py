@@ -538,10 +538,11 @@ def shorten_path(path: str, steps: int = 6, lang: Lang = "en") -> str:
     return ARROW.join([*parts[: steps - 1], more, parts[-1]])
 
 
-def finding_values(f: Finding, lang: Lang = "en") -> dict[str, Any]:
-    """What a finding's templates are filled with: its numbers, its ids, and the few
-    values made from them (the asking team, the short path, the rule's name and advice)."""
-    values: dict[str, Any] = {**f.numbers, **f.ids}
+def finding_values(f: Finding, lang: Lang = "en", *, exact: bool = False) -> dict[str, Any]:
+    """What a finding's templates are filled with: its numbers (as reported, or ``exact``),
+    its ids, and the few values made from them (the asking team, the short path, the
+    rule's name and advice)."""
+    values: dict[str, Any] = {**(f.numbers if exact else f.reported()), **f.ids}
     if f.kind is FindingKind.TASK_ACTIVITY:
         values["team"] = QUOTED[lang].format(f.teams[0]) if f.teams else THE_TEAM[lang]
     elif f.kind is FindingKind.VARIANT:
@@ -556,9 +557,10 @@ def finding_values(f: Finding, lang: Lang = "en") -> dict[str, Any]:
 
 
 def finding_text(f: Finding, lang: Lang = "en") -> tuple[str, str]:
-    """(title, suggestion) of a finding in ``lang``."""
-    values = finding_values(f, lang)
-    return FINDING_TITLES[f.kind][lang].format(**values), ADVICE[f.advice][lang].format(**values)
+    """(title, suggestion) of a finding in ``lang``: the title restates the reported
+    numbers, the suggestion is filled from the exact ones."""
+    title = FINDING_TITLES[f.kind][lang].format(**finding_values(f, lang))
+    return title, ADVICE[f.advice][lang].format(**finding_values(f, lang, exact=True))
 
 
 # -------------------------------------------------------------------------------- timeline
