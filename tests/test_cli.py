@@ -401,3 +401,45 @@ def test_null_values_are_neither_cases_nor_teams(tmp_path: Path) -> None:
     code, out, _ = run("info", str(f), "--config", str(cfg), "--format", "json")
     found = {x["code"]: x["count"] for x in json.loads(out)["findings"]}
     assert found["null-values"] == 2 and found["missing-case-id"] == 1
+
+
+def test_info_counts_the_events_of_each_customer_role() -> None:
+    """shoelace.csv with stories.toml: 24 contacts (the 24 interactions `score` counts),
+    8 requests to the customer, 13 customer actions, 1 interim notice, 5 resolutions."""
+    code, out, _ = run(
+        "info",
+        str(SAMPLES / "shoelace.csv"),
+        "--config",
+        str(SAMPLES / "stories.toml"),
+        "-f",
+        "json",
+    )
+    assert code == 0
+    assert json.loads(out)["roles"] == {
+        "contact": 24,
+        "customer_task": 8,
+        "customer_action": 13,
+        "notice": 1,
+        "resolution": 5,
+    }
+    code, out, _ = run(
+        "score",
+        str(SAMPLES / "shoelace.csv"),
+        "--config",
+        str(SAMPLES / "stories.toml"),
+        "-f",
+        "json",
+    )
+    cases = json.loads(out)["cases"]
+    assert sum(c["measures"]["interactions"] for c in cases) == 24
+
+
+def test_info_says_when_the_defaults_see_no_customer() -> None:
+    """Sepsis pathways (clinical activity names): the built-in patterns match nothing."""
+    log = shared_log("sepsis/Sepsis_Cases-Event_Log.xes.gz")
+    code, out, _ = run("info", str(log), "-f", "json")
+    assert code == 0 and set(json.loads(out)["roles"].values()) == {0}
+    code, out, _ = run("info", str(log))
+    flat = " ".join(out.split())
+    assert "no event matched contact, customer_task, customer_action, notice, resolution" in flat
+    assert "frictionminer classify LOG --suggest" in flat

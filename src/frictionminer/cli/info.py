@@ -37,10 +37,16 @@ def info(
         from frictionminer.io.outputs import check_writable
 
         check_writable(output)
+    import dataclasses
+
+    from frictionminer.engine.classify import role_counts
     from frictionminer.io.profile import profile_log
     from frictionminer.reporting import info as info_report
 
-    profile = profile_log(load_log(log, settings), top=top)
+    event_log = load_log(log, settings)
+    profile = dataclasses.replace(
+        profile_log(event_log, top=top), roles=role_counts(event_log.events, settings.roles)
+    )
     if fmt is InfoFormat.json:
         emit(info_report.render_json(profile), output)
     elif output is None:

@@ -146,6 +146,19 @@ _HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def role_counts(events: pl.DataFrame, roles: RoleSettings) -> dict[str, int]:
+    """Events each role matches (an event may count for several roles, or none).
+
+    A role that matches no event makes the measures and rules built on it meaningless
+    on this log (no ``resolution``: every case looks unresolved); ``info`` says so.
+    """
+    classified = classify(events, roles)
+    row = classified.select(
+        pl.col(ROLE_COLUMNS[role]).sum().alias(role) for role in ROLE_NAMES
+    ).row(0, named=True)
+    return {role: int(row[role] or 0) for role in ROLE_NAMES}
+
+
 def hinted_role(activity: str) -> str | None:
     """The role an unmatched activity's words suggest, or None (see ``_HINTS``)."""
     for role, pattern in _HINTS:

@@ -42,6 +42,9 @@ class LogProfile:
     classifiers: dict[str, list[str]]
     findings: list[Finding] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    roles: dict[str, int] = field(default_factory=dict)
+    """Events each customer role matched with the settings' ``[roles]`` (filled by
+    ``info``: classifying is the engine's work, this module only reads the log)."""
 
     def as_record(self) -> dict[str, Any]:
         """Plain builtins only: the JSON contract of ``info --format json``."""
@@ -67,6 +70,7 @@ class LogProfile:
                 for a in self.attributes
             ],
             "classifiers": self.classifiers,
+            "roles": dict(self.roles),
             "findings": [f.as_record() for f in self.findings],
             "reader": {
                 k: v for k, v in self.details.items() if isinstance(v, str | int | float | bool)

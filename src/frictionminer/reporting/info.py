@@ -58,6 +58,25 @@ def render_terminal(p: LogProfile, console: Console) -> None:
         )
     console.print(attrs)
 
+    if p.roles:
+        roles = Table(title="Customer roles (events \\[roles] matches)", title_justify="left")
+        for col in ("role", "events", "share"):
+            roles.add_column(col, justify="left" if col == "role" else "right")
+        for role, n in p.roles.items():
+            roles.add_row(role, f"{n:,}", f"{n / p.events:.1%}" if p.events else "")
+        console.print(roles)
+        unseen = [role for role, n in p.roles.items() if n == 0]
+        if unseen:
+            console.print(
+                Text.from_markup("  [yellow]![/yellow] "),
+                Text(
+                    f"no event matched {', '.join(unseen)}: the measures and flags built on "
+                    f"{'it' if len(unseen) == 1 else 'them'} mean nothing on this log until "
+                    "[roles] says which activities they are (frictionminer classify LOG --suggest)"
+                ),
+                sep="",
+            )
+
     if p.classifiers:
         console.print("[bold]XES classifiers[/bold] (compose one with a repeated --activity-col):")
         for name, keys in p.classifiers.items():
