@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -28,7 +29,8 @@ def classify(
         typer.Option(
             "--suggest",
             help="Propose role rules: what each role matches, frequent activities that match "
-            "none, and a [roles] table to paste into a config.",
+            "none, and a [roles] table to paste into a config. Redirected (not a terminal) "
+            "or with -o, only the [roles] TOML is written.",
         ),
     ] = False,
     top: Annotated[int, typer.Option("--top", min=1, help="How many unmatched activities.")] = 30,
@@ -45,9 +47,12 @@ def classify(
     suggestion = suggest_roles(event_log.events, settings.roles, top=top)
     if fmt is InfoFormat.json:
         emit(classify_report.render_json(suggestion), output)
+    elif suggest and (output is not None or not classify_report.is_terminal(sys.stdout)):
+        # Redirected or written to a file: only the [roles] table, valid TOML to paste.
+        emit(classify_report.render_toml(suggestion), output)
     elif output is None:
         from frictionminer.reporting.console import stdout
 
         classify_report.render_terminal(suggestion, stdout(), show_toml=suggest)
     else:
-        emit(suggestion.toml if suggest else classify_report.render_text(suggestion), output)
+        emit(classify_report.render_text(suggestion), output)

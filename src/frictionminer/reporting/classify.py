@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.syntax import Syntax
@@ -53,6 +53,17 @@ def render_terminal(s: RoleSuggestion, console: Console, *, show_toml: bool) -> 
         console.print(
             "Run with --suggest for a [roles] table to paste into a config.", markup=False
         )
+
+
+def is_terminal(stream: TextIO) -> bool:
+    """True when ``stream`` is an interactive terminal (the human tables go there)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def render_toml(s: RoleSuggestion) -> str:
+    """The proposed ``[roles]`` table alone: valid TOML, no markup, no wrapping."""
+    return s.toml
 
 
 def render_text(s: RoleSuggestion) -> str:
