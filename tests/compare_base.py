@@ -1,9 +1,10 @@
 """Byte-compare this checkout's report, explain and markdown outputs with another checkout's.
 
-Not a pytest module (it needs a second checkout and the shared logs): run it by hand when
+Not a pytest module (it needs a second checkout and the shared logs; bench/snapshot.py is the
+broad record of score/audit/report, this one adds German reports and Markdown): run it by hand when
 a change must not alter any output, e.g. a refactoring of the text catalogue::
 
-    .venv/bin/python tests/compare_base.py /work/base/.venv/bin/frictionminer
+    .venv/bin/python tests/compare_base.py ../old-checkout/.venv/bin/frictionminer
 
 For each log (the bundled stories, the simulated warranty log and two real logs) it runs
 ``report`` (``--lang en`` and ``de``), ``score --format markdown`` and ``explain`` (table and
