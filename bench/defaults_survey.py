@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,16 +28,16 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SHARED_LOGS", REPO.parent / "shared" / "logs"))
 FM = os.environ.get("FM", str(REPO / ".venv" / "bin" / "frictionminer"))
 
-_BPIC14 = [
-    "--case-col",
-    "Incident ID",
-    "--activity-col",
-    "Detail Incident Activity.IncidentActivity_Type",
-    "--timestamp-col",
-    "Detail Incident Activity.DateStamp",
-    "--group-col",
-    "Detail Incident Activity.Assignment Group",
-]
+
+def _columns_of(study: str) -> list[str]:
+    """The column options of a case study's config (its [columns], nothing else)."""
+    with (REPO / "docs" / "case-studies" / f"{study}.toml").open("rb") as f:
+        columns = tomllib.load(f)["columns"]
+    keys = ("case", "activity", "timestamp", "group")
+    return [a for k in keys if k in columns for a in (f"--{k}-col", columns[k])]
+
+
+_BPIC14 = _columns_of("bpic2014")
 _BPIC16 = [
     "--case-col",
     "CustomerID",
