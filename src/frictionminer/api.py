@@ -432,13 +432,8 @@ def _write_events(events: pl.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "xes":
         from frictionminer.io.xes_write import write_xes
 
-        def xes(tmp: Path) -> None:
-            # write_xes compresses when the name ends in .gz; the temporary name does not.
-            staged = tmp.with_name(tmp.name + (".gz" if path.name.lower().endswith(".gz") else ""))
-            write_xes(events, staged)
-            staged.replace(tmp)
-
-        write_with(path, xes)
+        # The temporary name ends with the target's, so write_xes compresses for ".gz".
+        write_with(path, lambda tmp: write_xes(events, tmp))
     elif fmt == "parquet":
         write_with(path, lambda tmp: events.write_parquet(tmp))
     else:

@@ -48,7 +48,7 @@ def write_log(log: EventLog, path: Path, fmt: str) -> None:
     if fmt == "xes":
         from frictionminer.io.xes_write import write_xes
 
-        write_with(path, lambda tmp: write_xes(events, tmp.with_name(tmp.name)))
+        write_with(path, lambda tmp: write_xes(events, tmp))  # tmp ends with path's name
         return
     table = events.drop(S.EVENT_INDEX)
     if fmt == "parquet":

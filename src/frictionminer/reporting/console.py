@@ -6,17 +6,27 @@ terminal, on with ``FORCE_COLOR``.
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable
 
 from rich.console import Console
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Let a closed pipe surface as :class:`BrokenPipeError` (rich would exit 1, which
+        ``audit`` defines as a breached gate); the command line maps it to its own code."""
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def stdout(*, quiet: bool = False) -> Console:
-    return Console(highlight=False, quiet=quiet, soft_wrap=False)
+    return _Console(highlight=False, quiet=quiet, soft_wrap=False)
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def render_to_text(draw: Callable[[Console], None], width: int = 120) -> str:

@@ -1,0 +1,241 @@
+"""The command line under faults: usage errors, closed or full outputs, signals, outputs that
+must not be written (an input, a device, a FIFO), and bugs (exit 3).
+
+These run the real program in a subprocess (``python -m frictionminer``) wherever the
+behaviour lives outside a command (argument parsing, signals, the interpreter's last flush),
+and through typer's runner otherwise.  docs/robustness.md states each guarantee.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import shared_log
+from frictionminer import errors
+from frictionminer.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+SHOELACE = REPO / "sample_logs" / "shoelace.csv"
+runner = CliRunner()
+
+
+def fm(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, **kw: object
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "frictionminer", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        check=False,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["score", "--bogus"], "error: No such option: --bogus (hint: frictionminer score --help)"),
+        (["score"], "error: Missing argument 'LOG'"),
+        (["nosuch"], "error: No such command 'nosuch'. (hint: frictionminer --help)"),
+        (["score", str(SHOELACE), "--top", "x"], "error: Invalid value for '--top'"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(argv: list[str], expected: str) -> None:
+    res = fm(*argv)
+    assert res.returncode == errors.EXIT_USAGE
+    assert res.stdout == ""
+    assert len(res.stderr.splitlines()) == 1, res.stderr
+    assert res.stderr.lower().startswith(expected.lower()), res.stderr
+
+
+def test_a_bug_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    import frictionminer.engine.pipeline as pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(pipeline, "analyze", broken)
+    res = runner.invoke(app, ["score", str(SHOELACE)])
+    assert res.exit_code == errors.EXIT_INTERNAL != errors.EXIT_BREACH
+    assert res.stderr.splitlines() == [
+        "internal error: ZeroDivisionError: division by zero (hint: this is a bug in "
+        "frictionminer; rerun with --debug and report the traceback)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["score", str(SHOELACE), "-f", "json"],
+        ["score", str(SHOELACE)],
+        ["explain", str(SHOELACE), "W-1001"],
+        ["info", str(SHOELACE)],
+    ],
+)
+def test_a_closed_pipe_ends_quietly_with_141(argv: list[str]) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "frictionminer", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(1)  # like `| head -c1`: one byte, then the reader leaves
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == errors.EXIT_BROKEN_PIPE
+    assert err == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_full_stdout_is_one_line_and_exit_2() -> None:
+    with open("/dev/full", "w") as full:
+        res = subprocess.run(
+            [sys.executable, "-m", "frictionminer", "score", str(SHOELACE), "-f", "csv"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert res.returncode == errors.EXIT_USAGE
+    assert res.stderr.splitlines() == ["error: No space left on device"] or (
+        len(res.stderr.splitlines()) == 1 and "No space left on device" in res.stderr
+    )
+
+
+def _limit_file_size() -> None:  # runs in the child: a 64 KiB file-size limit, like a full disk
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["report", str(SHOELACE)], "r.html"),
+        (["convert", str(shared_log("helpdesk/helpdesk.csv.gz"))], "h.csv"),
+        (["simulate", "warranty", "--cases", "2000"], "s.csv"),
+        (["score", str(shared_log("helpdesk/helpdesk.csv.gz")), "-f", "json"], "s.json"),
+    ],
+)
+def test_a_full_disk_is_one_line_exit_2_and_leaves_nothing(
+    argv: list[str], name: str, tmp_path: Path
+) -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "frictionminer", *argv, "-o", name],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        preexec_fn=_limit_file_size,
+        check=False,
+    )
+    assert res.returncode == errors.EXIT_USAGE, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error")]
+    assert len(lines) == 1 and "File too large" in lines[0], res.stderr
+    assert list(tmp_path.iterdir()) == []  # neither the output nor a temporary file
+
+
+def test_no_output_replaces_an_input(tmp_path: Path) -> None:
+    log = tmp_path / "b.csv"
+    shutil.copy(SHOELACE, log)
+    config = tmp_path / "c.toml"
+    config.write_text('[roles]\ncontact = ["call"]\n')
+    (tmp_path / "link.csv").symlink_to(log)
+    before = log.read_bytes(), config.read_bytes()
+    cases = [
+        ["score", str(log), "-o", str(log)],
+        ["report", str(log), "-o", str(log)],
+        ["convert", str(log), "-o", str(log)],
+        ["info", str(log), "-f", "json", "-o", str(log)],
+        ["score", str(log), "-f", "json", "-o", str(tmp_path / "link.csv")],
+        ["score", str(tmp_path / "link.csv"), "-f", "json", "-o", str(log)],
+        ["score", str(log), "--config", str(config), "-f", "json", "-o", str(config)],
+        ["audit", str(tmp_path), "-f", "json", "-o", str(log)],
+    ]
+    for argv in cases:
+        res = runner.invoke(app, argv)
+        assert res.exit_code == errors.EXIT_USAGE, (argv, res.output)
+        assert "is an input of this run; refusing to replace it" in res.stderr, argv
+    assert (log.read_bytes(), config.read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.csv", "c.toml", "link.csv"]
+
+
+def test_an_output_through_a_symlink_replaces_its_target(tmp_path: Path) -> None:
+    target = tmp_path / "real.json"
+    target.write_text("old")
+    (tmp_path / "link.json").symlink_to(target)
+    res = runner.invoke(
+        app, ["score", str(SHOELACE), "-f", "json", "-o", str(tmp_path / "link.json")]
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "link.json").is_symlink()
+    assert target.read_text().startswith("{")
+
+
+def test_a_fifo_or_folder_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    res = runner.invoke(app, ["info", str(SHOELACE), "-f", "json", "-o", str(fifo)])
+    assert res.exit_code == 2 and "is a FIFO (named pipe), not a file" in res.stderr
+    res = runner.invoke(app, ["score", str(SHOELACE), "-f", "json", "-o", str(tmp_path)])
+    assert res.exit_code == 2 and "is a folder, not a file" in res.stderr
+    assert fifo.exists() and not fifo.is_file()
+
+
+def test_dash_writes_to_stdout(tmp_path: Path) -> None:
+    res = fm("report", str(SHOELACE), "-o", "-", cwd=tmp_path)
+    assert res.returncode == 0 and res.stdout.startswith("<!DOCTYPE html>")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["s.xes.gz", "s.csv.gz"])
+def test_gz_outputs_are_gzip(name: str, tmp_path: Path) -> None:
+    out = tmp_path / name
+    res = runner.invoke(app, ["convert", str(SHOELACE), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    with gzip.open(out, "rt", encoding="utf-8") as f:
+        assert f.read(200).strip()
+    back = runner.invoke(app, ["info", str(out), "-f", "json"])
+    assert back.exit_code == 0 and '"events": 41' in back.stdout
+
+
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGTERM, errors.EXIT_TERMINATED), (signal.SIGINT, 130)]
+)
+@pytest.mark.parametrize("command", ["score", "report", "convert"])
+def test_signals_stop_the_run_and_leave_nothing(
+    sig: signal.Signals, code: int, command: str, tmp_path: Path
+) -> None:
+    log = shared_log("road_traffic_fines/Road_Traffic_Fine_Management_Process.xes.gz")
+    work, scratch = tmp_path / "work", tmp_path / "tmp"
+    work.mkdir()
+    scratch.mkdir()
+    out = {"score": "out.json", "report": "r.html", "convert": "c.parquet"}[command]
+    extra = ["-f", "json"] if command == "score" else []
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "frictionminer", command, str(log), *extra, "-o", out],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    time.sleep(1.5)  # inside the XES reading (rustxes), where signals used to be swallowed
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert err.strip() in ("terminated (SIGTERM)", "interrupted"), err
+    assert list(work.iterdir()) == [] and list(scratch.iterdir()) == []
