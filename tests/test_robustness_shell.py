@@ -239,3 +239,60 @@ def test_signals_stop_the_run_and_leave_nothing(
     assert proc.returncode == code, err
     assert err.strip() in ("terminated (SIGTERM)", "interrupted"), err
     assert list(work.iterdir()) == [] and list(scratch.iterdir()) == []
+
+
+def _odd_inputs(tmp: Path) -> list[tuple[list[str], str]]:
+    """(argv, the start of the one error line) for values that used to crash or give nan."""
+    import polars as pl
+
+    whole = gzip.compress(
+        gzip.decompress(shared_log("helpdesk/helpdesk.csv.gz").read_bytes()), mtime=0
+    )
+    (tmp / "t.csv.gz").write_bytes(whole[:20_000])  # a download cut short
+    (tmp / "nan.toml").write_text("[weights]\nhandoffs = nan\n")
+    (tmp / "inf.toml").write_text("[effort]\ncontact = inf\n")
+    (tmp / "deep.toml").write_text("[roles]\ncontact = " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp / "y.csv").write_text(
+        "case,activity,timestamp\n1,a,2020-01-01 10:00\n1,b,-0001-01-01 10:00\n"
+    )
+    pl.DataFrame(
+        {"case": ["1", "1"], "activity": [["a"], ["b"]], "timestamp": ["2020-01-01", "2020-01-02"]}
+    ).write_parquet(tmp / "list.parquet")
+    log = str(SHOELACE)
+    return [
+        (["info", str(tmp / "t.csv.gz")], "t.csv.gz: corrupt or truncated gzip data"),
+        (
+            ["score", log, "--config", str(tmp / "nan.toml")],
+            "nan.toml: key 'weights.handoffs' must be a finite number, not float nan",
+        ),
+        (
+            ["score", log, "--config", str(tmp / "inf.toml")],
+            "inf.toml: key 'effort.contact' must be a finite number",
+        ),
+        (
+            ["score", log, "--config", str(tmp / "deep.toml")],
+            "deep.toml: not valid TOML: arrays or tables nested too deeply",
+        ),
+        (["score", log, "--encoding", "hex"], "shoelace.csv: 'hex' is not a text encoding"),
+        (
+            ["score", str(tmp / "y.csv")],
+            "y.csv: data row 2, column 'timestamp': timestamp '-0001-01-01 10:00' has year -1",
+        ),
+        (
+            ["score", str(tmp / "list.parquet")],
+            "list.parquet: column 'activity' (activity) holds List(String) values",
+        ),
+        (
+            ["simulate", "warranty", "--seed", "-1", "-o", str(tmp / "s.csv")],
+            "Invalid value for '--seed'",
+        ),
+    ]
+
+
+def test_odd_values_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    for argv, expected in _odd_inputs(tmp_path):
+        res = fm(*argv)
+        assert res.returncode == errors.EXIT_USAGE, (argv, res.stderr)
+        line = res.stderr.strip()
+        assert len(line.splitlines()) == 1 and line.startswith("error: "), (argv, line)
+        assert expected in line, (argv, line)

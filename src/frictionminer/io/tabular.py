@@ -336,11 +336,16 @@ def _read_all(p: Path, shown: str) -> bytes:
 def _normalise_codec(name: str, shown: str) -> str:
     """The canonical Python codec name for a user-given encoding, or an InputError."""
     try:
-        codec = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError as exc:
         raise InputError(
             f"{shown}: unknown encoding {name!r}", hint="try utf-8, cp1252 or latin-1"
         ) from exc
+    if not getattr(info, "_is_text_encoding", True):  # hex, base64, zlib, rot13 ...
+        raise InputError(
+            f"{shown}: {name!r} is not a text encoding", hint="try utf-8, cp1252 or latin-1"
+        )
+    codec = info.name
     return {"utf-8": "utf-8", "utf_8": "utf-8", "iso8859-1": "latin-1"}.get(codec, codec)
 
 
@@ -566,6 +571,12 @@ def _polars_read(
         if "more fields" in message:
             raise _ragged_error(p, shown, encoding, delimiter, quote, len(names)) from exc
         raise _malformed_error(p, shown, encoding, delimiter, quote, message) from exc
+    except OSError as exc:  # polars' own gzip reader: a truncated or corrupt stream
+        if isinstance(source, str) and _is_gzip(p):
+            from frictionminer.io.xes_scan import gzip_error
+
+            raise gzip_error(shown, exc) from None
+        raise
 
 
 def _open_text(p: Path, encoding: str) -> TextIO:

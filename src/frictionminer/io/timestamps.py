@@ -113,8 +113,24 @@ def parse_timestamps(
     """Parse ``raw`` (any dtype) into ``Datetime('us', 'UTC')``.
 
     Raises :class:`SchemaError` naming the first row (1-based, in input order) and value
-    that cannot be parsed.
+    that cannot be parsed, or whose year lies outside 1..9999 (what every output can hold).
     """
+    parsed = _parse_column(raw, column=column, source=source, timezone=timezone, fmt=fmt)
+    years = parsed.values.dt.year()
+    outside = (years < 1) | (years > 9999)
+    if outside.any():
+        idx = int(outside.fill_null(False).arg_true()[0])
+        raise SchemaError(
+            f"{source}: data row {idx + 1}, column '{column}': timestamp {raw[idx]!r} has year "
+            f"{years[idx]}, outside 1..9999",
+            hint="fix or remove that row, or choose another column with --timestamp-col",
+        )
+    return parsed
+
+
+def _parse_column(
+    raw: pl.Series, *, column: str, source: str, timezone: str, fmt: str | None
+) -> ParsedTimestamps:
     findings: list[Finding] = []
     dtype = raw.dtype
     if isinstance(dtype, pl.Datetime):
