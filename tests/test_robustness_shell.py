@@ -296,3 +296,31 @@ def test_odd_values_are_one_line_and_exit_2(tmp_path: Path) -> None:
         line = res.stderr.strip()
         assert len(line.splitlines()) == 1 and line.startswith("error: "), (argv, line)
         assert expected in line, (argv, line)
+
+
+@pytest.mark.parametrize("force_color", ["", "1"])
+@pytest.mark.parametrize(
+    "argv",
+    [["info"], ["score"], ["classify"], ["explain", "{log}", "1"], ["rules"]],
+)
+def test_control_characters_never_reach_the_terminal(
+    argv: list[str], force_color: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "esc.csv"
+    log.write_bytes(
+        b"case,activity,timestamp,team\n"
+        b'1,"Call\x1b[2Jcustomer\x07",2020-01-01 10:00,"x\x1b]0;pwned\x07"\n'
+        b"1,Resolved,2020-01-05 10:00,y\n"
+    )
+    args = [a.replace("{log}", str(log)) for a in argv]
+    if args == argv and argv != ["rules"]:
+        args.append(str(log))
+    if argv != ["rules"]:
+        args += ["--group-col", "team"]
+    env = {"FORCE_COLOR": force_color} if force_color else {}
+    res = fm(*args, env=env)
+    assert res.returncode == 0, res.stderr
+    shown = res.stdout + res.stderr
+    assert "\x1b[2J" not in shown and "\x1b]0" not in shown and "\x07" not in shown
+    if argv[0] in ("info", "classify", "explain"):
+        assert "[2J" in shown  # the text is kept, only the control bytes go

@@ -382,6 +382,10 @@ def load_log(log: str, settings: Settings) -> EventLog:
 def emit(text: str, output: Path | None) -> None:
     """Write ``text`` to ``output`` atomically, or to stdout."""
     if output is None:
+        if sys.stdout.isatty():  # a log's control characters never reach a terminal
+            from frictionminer.reporting.console import printable
+
+            text = printable(text)
         sys.stdout.write(text)
     else:
         from frictionminer.io.outputs import write_text
