@@ -324,3 +324,26 @@ def test_control_characters_never_reach_the_terminal(
     assert "\x1b[2J" not in shown and "\x1b]0" not in shown and "\x07" not in shown
     if argv[0] in ("info", "classify", "explain"):
         assert "[2J" in shown  # the text is kept, only the control bytes go
+
+
+def test_csv_outputs_for_people_neutralise_formulas(tmp_path: Path) -> None:
+    import polars as pl
+
+    log = tmp_path / "f.csv"
+    log.write_text(
+        "case,activity,timestamp\n"
+        '"=HYPERLINK(""http://x"")","=cmd|\' /C calc\'!A0",2020-01-01 10:00\n'
+        '"=HYPERLINK(""http://x"")",@SUM(1),2020-01-02 10:00\n'
+        '"=HYPERLINK(""http://x"")",plain text,2020-01-03 10:00\n'
+    )
+    out, raw = tmp_path / "o.csv", tmp_path / "v.csv"
+    assert runner.invoke(app, ["convert", str(log), "-o", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["convert", str(log), "-o", str(raw), "--verbatim"]).exit_code == 0
+    safe = pl.read_csv(out)
+    assert safe["activity"].to_list() == ["'=cmd|' /C calc'!A0", "'@SUM(1)", "plain text"]
+    assert set(safe["case_id"]) == {'\'=HYPERLINK("http://x")'}
+    assert pl.read_csv(raw)["activity"].to_list() == ["=cmd|' /C calc'!A0", "@SUM(1)", "plain text"]
+    score = runner.invoke(app, ["score", str(log), "-f", "csv"])
+    assert score.exit_code == 0
+    assert pl.read_csv(score.stdout.encode())["case_id"].to_list() == ['\'=HYPERLINK("http://x")']
+    assert pl.read_csv(score.stdout.encode())["events"].to_list() == [3]  # numbers untouched

@@ -360,8 +360,12 @@ def convert(
     partition_by: str | None = None,
     *,
     overwrite: bool = False,
+    verbatim: bool = False,
 ) -> ConvertSummary:
     """Convert a log to the canonical table as Parquet, CSV or XES (format from the suffix).
+
+    CSV cells that a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@`` first)
+    get a leading ``'``; ``verbatim=True`` writes them as they are.
 
     With ``partition_by`` (``"week"``, ``"month"`` or ``"day"``), ``output`` is a folder
     of Parquet files, one per period in which each case began; ``overwrite`` replaces a
@@ -384,6 +388,7 @@ def convert(
         settings,
         partition_by=partition_by,
         overwrite=overwrite,
+        verbatim=verbatim,
     )
 
 
