@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import resource
 import shutil
 import signal
@@ -347,3 +348,28 @@ def test_csv_outputs_for_people_neutralise_formulas(tmp_path: Path) -> None:
     assert score.exit_code == 0
     assert pl.read_csv(score.stdout.encode())["case_id"].to_list() == ['\'=HYPERLINK("http://x")']
     assert pl.read_csv(score.stdout.encode())["events"].to_list() == [3]  # numbers untouched
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "{log}", "-o", "{out}.html"],
+        ["report", "{log}", "-o", "{out}.md"],
+        ["explain", "{log}", "W-1001"],
+        ["explain", "{log}", "W-1001", "-f", "json"],
+        ["score", "{log}", "-f", "json"],
+        ["score", "{log}", "-f", "csv"],
+    ],
+)
+def test_pseudonymize_hides_people_even_as_the_team(argv: list[str], tmp_path: Path) -> None:
+    """--group-col resource makes the team column hold people: no name may survive."""
+    import polars as pl
+
+    people = set(pl.read_csv(SHOELACE)["resource"].unique()) - {"customer", "system", "bot"}
+    assert "Anna" in people
+    args = [a.replace("{log}", str(SHOELACE)).replace("{out}", str(tmp_path / "o")) for a in argv]
+    res = runner.invoke(app, [*args, "--group-col", "resource", "--pseudonymize"])
+    assert res.exit_code == 0, res.output
+    written = next(tmp_path.iterdir()).read_text() if "-o" in argv else res.stdout
+    leaked = sorted(p for p in people if re.search(rf"\b{re.escape(p)}\b", written))
+    assert leaked == []
