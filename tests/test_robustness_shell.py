@@ -373,3 +373,40 @@ def test_pseudonymize_hides_people_even_as_the_team(argv: list[str], tmp_path: P
     written = next(tmp_path.iterdir()).read_text() if "-o" in argv else res.stdout
     leaked = sorted(p for p in people if re.search(rf"\b{re.escape(p)}\b", written))
     assert leaked == []
+
+
+def test_parquet_files_that_disagree_are_unified_or_refused(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import polars as pl
+
+    folder = tmp_path / "weeks"
+    folder.mkdir()
+
+    def week(case: str, n: object, **extra: object) -> pl.DataFrame:
+        t = [dt.datetime(2020, 1, 1, 9), dt.datetime(2020, 1, 2, 9)]
+        cols = {"case": [case] * 2, "activity": ["a", "b"], "timestamp": t, "n": [n, n]}
+        return pl.DataFrame({**cols, **{k: [v, v] for k, v in extra.items()}})
+
+    week("1", 1).write_parquet(folder / "w1.parquet")
+    week("2", 2.5).write_parquet(folder / "w2.parquet")  # the column turned Float64
+    week("3", 3, extra="x").write_parquet(folder / "w3.parquet")  # and gained a column
+    res = runner.invoke(app, ["info", str(folder), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    found = {f["code"]: f["message"] for f in json.loads(res.stdout)["findings"]}
+    assert found["schema-unified"] == (
+        "files disagree on types, widened: 'n' (Float64, Int64 -> Float64)"
+    )
+    assert "extra" in found["columns-missing-in-some-files"]
+    audit = runner.invoke(app, ["audit", str(folder), "-f", "json"])
+    assert audit.exit_code == 0, audit.output  # not 1 (a breach) nor 3 (a bug)
+    assert json.loads(audit.stdout)["window"]["cases"] == 3
+    week("4", "text").write_parquet(folder / "w4.parquet")
+    res = runner.invoke(app, ["audit", str(folder)])
+    assert res.exit_code == 2
+    assert res.stderr.strip().endswith(
+        "column 'n' is Int64 in w1.parquet but String in w4.parquet (hint: export the files "
+        "with one type for that column, or read them apart)"
+    )

@@ -888,12 +888,21 @@ def read_parquet(source: str | Path) -> RawLog:
         _check_parquet_magic(f, shown)
     p = Path(source)
     hive = p.is_dir()
+    unified, findings = _unified_schema(files, shown) if len(files) > 1 else (None, [])
     try:
-        frame = pl.scan_parquet(
-            [str(f) for f in files],
-            hive_partitioning=hive,
-            glob=False,
-        )
+        if unified is None:
+            frame = pl.scan_parquet([str(f) for f in files], hive_partitioning=hive, glob=False)
+        else:
+            frame = pl.scan_parquet(
+                [str(f) for f in files],
+                hive_partitioning=hive,
+                glob=False,
+                schema=unified,
+                missing_columns="insert",
+                cast_options=pl.ScanCastOptions(
+                    integer_cast=["upcast", "allow-float"], float_cast="upcast"
+                ),
+            )
         schema = frame.collect_schema()
     except plexc.PolarsError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -906,7 +915,66 @@ def read_parquet(source: str | Path) -> RawLog:
         "hive_partitioning": hive,
         "columns": len(schema),
     }
-    return RawLog(frame=frame, source=shown, format="parquet", details=details)
+    return RawLog(frame=frame, source=shown, format="parquet", details=details, findings=findings)
+
+
+def _unified_schema(files: list[Path], shown: str) -> tuple[pl.Schema | None, list[Finding]]:
+    """One schema for files that disagree (weekly exports whose column turned from Int64 to
+    Float64, or gained a column): numbers widen to the widest type (Float64 when any file
+    has floats), a column missing from some files is empty there; any other disagreement
+    (a number in one file, text in another) is refused naming the column and two files.
+    None when every file has the same schema."""
+    try:
+        schemas = [(f, pl.read_parquet_schema(f)) for f in files]
+    except (plexc.PolarsError, OSError):
+        return None, []  # the scan below reports the unreadable file
+    if all(s == schemas[0][1] for _, s in schemas):
+        return None, []
+    types: dict[str, dict[pl.DataType, list[Path]]] = {}
+    for f, schema in schemas:
+        for name, dtype in schema.items():
+            types.setdefault(name, {}).setdefault(dtype, []).append(f)
+    unified: dict[str, pl.DataType] = {}
+    changed: list[str] = []
+    for name, seen in types.items():
+        kinds = list(seen)
+        if len(kinds) == 1:
+            unified[name] = kinds[0]
+        elif all(k.is_numeric() for k in kinds):
+            floats = any(k.is_float() for k in kinds)
+            unified[name] = pl.Float64() if floats else pl.Int64()
+            changed.append(f"'{name}' ({', '.join(sorted(map(str, kinds)))} -> {unified[name]})")
+        else:
+            pairs = [
+                (x, y) for x in kinds for y in kinds if not (x.is_numeric() and y.is_numeric())
+            ]
+            a, b = next((x, y) for x, y in pairs if x != y)
+            fa, fb = seen[a], seen[b]
+            raise InputError(
+                f"{shown}: column '{name}' is {a} in {fa[0].name} but {b} in {fb[0].name}",
+                hint="export the files with one type for that column, or read them apart",
+            )
+    missing = [n for n, seen in types.items() if sum(map(len, seen.values())) < len(files)]
+    findings = []
+    if changed:
+        findings.append(
+            Finding(
+                "schema-unified",
+                f"files disagree on types, widened: {', '.join(changed)}",
+                len(changed),
+                "warning",
+            )
+        )
+    if missing:
+        findings.append(
+            Finding(
+                "columns-missing-in-some-files",
+                f"columns missing from some files are empty there: {', '.join(missing)}",
+                len(missing),
+                "warning",
+            )
+        )
+    return pl.Schema(unified), findings
 
 
 def _parquet_files(source: str | Path, shown: str) -> list[Path]:
