@@ -410,3 +410,25 @@ def test_parquet_files_that_disagree_are_unified_or_refused(tmp_path: Path) -> N
         "column 'n' is Int64 in w1.parquet but String in w4.parquet (hint: export the files "
         "with one type for that column, or read them apart)"
     )
+
+
+def test_mixed_encodings_decode_each_sequence_by_what_it_is(tmp_path: Path) -> None:
+    import json
+
+    rows = ["case,activity,timestamp"] + [f"{i},Anruf Müller,2020-01-01 10:00" for i in range(3000)]
+    log = tmp_path / "mix.csv"
+    log.write_bytes(
+        ("\n".join(rows) + "\n").encode("utf-8")  # 64 KiB and more of UTF-8 first
+        + "9998,Rückruf Straße,2020-01-02 10:00\n".encode("cp1252")  # then a Windows program
+        + "9999,Rückruf Müller,2020-01-03 10:00\n".encode()
+    )
+    res = runner.invoke(app, ["info", str(log), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.stdout)
+    assert {a["activity"]: a["events"] for a in info["top_activities"]} == {
+        "Anruf Müller": 3000,
+        "Rückruf Straße": 1,
+        "Rückruf Müller": 1,
+    }
+    mixed = [f for f in info["findings"] if f["code"] == "mixed-encoding"]
+    assert len(mixed) == 1 and mixed[0]["count"] == 2  # ü and ß of the cp1252 row

@@ -246,7 +246,7 @@ def read_csv(
                 severity="info",
             )
         )
-    if encoding not in ("utf-8", "utf-8-sig"):
+    if encoding not in ("utf-8", "utf-8-sig", "utf-8+cp1252"):
         findings.append(
             Finding(
                 "encoding",
@@ -519,14 +519,18 @@ def _parse(
         except _Utf8Error as exc:
             if not auto_encoding:
                 raise _locate_utf8_error(p, shown, encoding) from exc
+            text, foreign = _decode_mixed(_read_all(p, shown))
             findings.append(
                 Finding(
-                    "encoding-fallback",
-                    "the first 64 KiB were valid UTF-8 but later bytes were not; "
-                    "the file was read again as cp1252",
+                    "mixed-encoding",
+                    f"the file is UTF-8 but {foreign:,} byte sequence(s) were not; they were "
+                    "read as cp1252 (Windows-1252), every valid UTF-8 sequence as UTF-8",
+                    foreign,
                 )
             )
-            encoding = "cp1252"
+            encoding = "utf-8+cp1252"
+            frame = _polars_read(text.encode("utf-8"), p, shown, encoding, delimiter, quote, names)
+            return frame, encoding
     data = _read_all(p, shown)
     try:
         text = data.decode(encoding)
@@ -537,6 +541,34 @@ def _parse(
         text = data.decode(encoding)
     frame = _polars_read(text.encode("utf-8"), p, shown, encoding, delimiter, quote, names)
     return frame, encoding
+
+
+def _decode_mixed(data: bytes) -> tuple[str, int]:
+    """``data`` as UTF-8 where it is valid UTF-8 and as cp1252 elsewhere (a file appended to
+    by two systems: "Müller" in UTF-8 beside "Rückruf" in Windows-1252), and how many byte
+    sequences were not UTF-8. Each invalid run is decoded once, not byte by byte."""
+    out: list[str] = []
+    foreign = 0
+    pos = 0
+    while pos < len(data):
+        try:
+            out.append(data[pos:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            out.append(data[pos : pos + exc.start].decode("utf-8"))
+            bad_end = pos + exc.end
+            while bad_end < len(data) and data[bad_end] >= 0x80:  # the rest of a non-UTF-8 run
+                try:
+                    data[bad_end : bad_end + 4].decode("utf-8")
+                    break
+                except UnicodeDecodeError as more:
+                    if more.start > 0:
+                        break
+                    bad_end += 1
+            out.append(data[pos + exc.start : bad_end].decode("cp1252", errors="replace"))
+            foreign += 1
+            pos = bad_end
+    return "".join(out), foreign
 
 
 class _Utf8Error(Exception):
