@@ -432,3 +432,30 @@ def test_mixed_encodings_decode_each_sequence_by_what_it_is(tmp_path: Path) -> N
     }
     mixed = [f for f in info["findings"] if f["code"] == "mixed-encoding"]
     assert len(mixed) == 1 and mixed[0]["count"] == 2  # ü and ß of the cp1252 row
+
+
+def test_clock_changes_are_resolved_by_one_documented_rule(tmp_path: Path) -> None:
+    import json
+
+    import polars as pl
+
+    log = tmp_path / "dst.csv"
+    log.write_text(
+        "case,activity,timestamp\n"
+        "1,a,2021-03-28 01:30:00\n"
+        "1,b,2021-03-28 02:30:00\n"  # skipped in Berlin: the clock jumped 02:00 -> 03:00
+        "2,a,2021-10-31 02:30:00\n"  # shown twice: 02:00-03:00 ran once in CEST, once in CET
+        "2,b,2021-10-31 04:00:00\n"
+    )
+    out = tmp_path / "utc.csv"
+    res = runner.invoke(app, ["convert", str(log), "-o", str(out), "--timezone", "Europe/Berlin"])
+    assert res.exit_code == 0, res.output
+    assert pl.read_csv(out)["timestamp"].to_list() == [
+        "2021-03-28T00:30:00.000000+00:00",  # 01:30 CET
+        "2021-03-28T01:30:00.000000+00:00",  # 02:30 with the offset before the change (+01)
+        "2021-10-31T00:30:00.000000+00:00",  # the first 02:30 (CEST, +02)
+        "2021-10-31T03:00:00.000000+00:00",
+    ]
+    info = runner.invoke(app, ["info", str(log), "--timezone", "Europe/Berlin", "-f", "json"])
+    counts = {f["code"]: f["count"] for f in json.loads(info.stdout)["findings"]}
+    assert counts["nonexistent-local-times"] == 1 and counts["ambiguous-local-times"] == 1
