@@ -459,3 +459,37 @@ def test_clock_changes_are_resolved_by_one_documented_rule(tmp_path: Path) -> No
     info = runner.invoke(app, ["info", str(log), "--timezone", "Europe/Berlin", "-f", "json"])
     counts = {f["code"]: f["count"] for f in json.loads(info.stdout)["findings"]}
     assert counts["nonexistent-local-times"] == 1 and counts["ambiguous-local-times"] == 1
+
+
+def test_explain_of_a_huge_case_is_bounded(tmp_path: Path) -> None:
+    import datetime as dt
+    import json
+
+    import polars as pl
+
+    n = 50_000
+    acts = ["Call customer", "Wait for customer", "Customer replies", "Internal check"]
+    start = dt.datetime(2020, 1, 1)
+    pl.DataFrame(
+        {
+            "case": ["big"] * n,
+            "activity": [acts[i % 4] for i in range(n)],
+            "timestamp": [start + dt.timedelta(minutes=i) for i in range(n)],
+        }
+    ).write_parquet(tmp_path / "big.parquet")
+    res = runner.invoke(app, ["explain", str(tmp_path / "big.parquet"), "big", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    story = json.loads(res.stdout)
+    assert len(story["timeline"]) == 200
+    assert story["timeline_omitted"] == {"steps": n - 200, "after": 100}
+    assert story["timeline"][0]["time"].startswith("2020-01-01 00:00")
+    assert story["timeline"][-1]["activity"] == acts[(n - 1) % 4]  # the last step is kept
+    text = runner.invoke(
+        app, ["explain", str(tmp_path / "big.parquet"), "big", "--max-steps", "10"]
+    )
+    assert text.exit_code == 0
+    assert "49,990 steps not shown (the case has 50,000" in " ".join(text.stdout.split())
+    every = runner.invoke(
+        app, ["explain", str(tmp_path / "big.parquet"), "big", "-f", "json", "--max-steps", "0"]
+    )
+    assert len(json.loads(every.stdout)["timeline"]) == n

@@ -231,10 +231,13 @@ class Explanation(Story):
         return f"<pre>{html.escape(self.as_text())}</pre>"
 
 
-def explain(result: Result, case_id: str) -> Explanation:
+def explain(result: Result, case_id: str, *, max_steps: int | None = 200) -> Explanation:
     """The case as the customer lived it: each step, the waits, the handoffs, the flags.
 
-    A UsageError (with the closest id) when ``result`` has no such case.
+    A case longer than ``max_steps`` shows its first and last ``max_steps / 2`` steps and
+    says how many it left out (``None``: all; a case of millions of events would otherwise
+    take minutes and gigabytes). A UsageError (with the closest id) when ``result`` has no
+    such case.
 
     >>> result = analyze("sample_logs/shoelace.csv", load_settings("sample_logs/stories.toml"))
     >>> story = explain(result, "W-1001")
@@ -243,7 +246,7 @@ def explain(result: Result, case_id: str) -> Explanation:
     """
     from frictionminer.reporting.explain import build_story
 
-    return Explanation.of(build_story(result, case_id))
+    return Explanation.of(build_story(result, case_id, max_steps=max_steps))
 
 
 def report(
