@@ -75,10 +75,34 @@ def test_refuses_a_non_empty_folder_and_overwrites_atomically(tmp_path: Path) ->
     (out / "keep.txt").write_text("x")
     code, _, err = run("convert", src, "-o", str(out), "--partition-by", "month")
     assert code == 2 and "not empty" in err and (out / "keep.txt").exists()
+    # --overwrite replaces only what frictionminer wrote: a foreign file is never deleted
     code, _, err = run("convert", src, "-o", str(out), "--partition-by", "month", "--overwrite")
+    assert code == 2 and "holds other files (keep.txt)" in err, err
+    assert (out / "keep.txt").read_text() == "x"
+    (out / "keep.txt").unlink()
+    code, _, err = run("convert", src, "-o", str(out), "--partition-by", "month")
     assert code == 0, err
-    assert not (out / "keep.txt").exists() and (out / MANIFEST).exists()
+    first = read_manifest(out)
+    code, _, err = run("convert", src, "-o", str(out), "--partition-by", "week", "--overwrite")
+    assert code == 0, err
+    second = read_manifest(out)
+    assert first is not None and second is not None
+    assert (first.partition_by, second.partition_by) == ("month", "week")
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folder left
+    # a file added to a folder frictionminer wrote is foreign too
+    (out / "notes.txt").write_text("mine")
+    code, _, err = run("convert", src, "-o", str(out), "--partition-by", "day", "--overwrite")
+    assert code == 2 and "notes.txt" in err and (out / "notes.txt").exists()
+
+
+def test_never_replaces_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = str(shared_log("helpdesk/helpdesk.xes.gz"))
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    for target in (".", str(tmp_path)):
+        code, _, err = run("convert", src, "-o", target, "--partition-by", "week", "--overwrite")
+        assert code == 2 and "is the current folder or one that holds it" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"]
 
 
 def test_failure_leaves_no_folder(tmp_path: Path) -> None:

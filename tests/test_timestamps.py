@@ -108,10 +108,29 @@ def test_typed_naive_datetimes_are_localised() -> None:
     assert res.values.dtype == pl.Datetime("us", "UTC")
 
 
-def test_dst_gap_does_not_invent_a_time() -> None:
-    # 02:30 on 2026-03-29 does not exist in Berlin; it must not silently become 03:30.
-    with pytest.raises(SchemaError, match="row 1"):
-        parse(["2026-03-29 02:30"], tz="Europe/Berlin")
+def test_dst_gap_is_read_with_the_offset_before_the_change_and_said() -> None:
+    # 02:30 on 2026-03-29 does not exist in Berlin (02:00 -> 03:00): read as +01:00, as a
+    # clock not yet moved forward means it, and never silently.
+    res = parse_timestamps(
+        pl.Series(["2026-03-29 01:59", "2026-03-29 02:30", "2026-03-29 03:00"]),
+        column="t",
+        source="f",
+        timezone="Europe/Berlin",
+    )
+    assert res.values.to_list() == [
+        utc(2026, 3, 29, 0, 59),
+        utc(2026, 3, 29, 1, 30),
+        utc(2026, 3, 29, 1),
+    ]
+    assert [(f.code, f.count) for f in res.findings] == [("nonexistent-local-times", 1)]
+
+
+def test_dst_overlap_is_read_as_the_first_of_the_two() -> None:
+    res = parse_timestamps(
+        pl.Series(["2026-10-25 02:30"]), column="t", source="f", timezone="Europe/Berlin"
+    )
+    assert res.values.to_list() == [utc(2026, 10, 25, 0, 30)]  # CEST, +02:00
+    assert [(f.code, f.count) for f in res.findings] == [("ambiguous-local-times", 1)]
 
 
 @given(

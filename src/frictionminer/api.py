@@ -231,10 +231,13 @@ class Explanation(Story):
         return f"<pre>{html.escape(self.as_text())}</pre>"
 
 
-def explain(result: Result, case_id: str) -> Explanation:
+def explain(result: Result, case_id: str, *, max_steps: int | None = 200) -> Explanation:
     """The case as the customer lived it: each step, the waits, the handoffs, the flags.
 
-    A UsageError (with the closest id) when ``result`` has no such case.
+    A case longer than ``max_steps`` shows its first and last ``max_steps / 2`` steps and
+    says how many it left out (``None``: all; a case of millions of events would otherwise
+    take minutes and gigabytes). A UsageError (with the closest id) when ``result`` has no
+    such case.
 
     >>> result = analyze("sample_logs/shoelace.csv", load_settings("sample_logs/stories.toml"))
     >>> story = explain(result, "W-1001")
@@ -243,7 +246,7 @@ def explain(result: Result, case_id: str) -> Explanation:
     """
     from frictionminer.reporting.explain import build_story
 
-    return Explanation.of(build_story(result, case_id))
+    return Explanation.of(build_story(result, case_id, max_steps=max_steps))
 
 
 def report(
@@ -360,8 +363,12 @@ def convert(
     partition_by: str | None = None,
     *,
     overwrite: bool = False,
+    verbatim: bool = False,
 ) -> ConvertSummary:
     """Convert a log to the canonical table as Parquet, CSV or XES (format from the suffix).
+
+    CSV cells that a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@`` first)
+    get a leading ``'``; ``verbatim=True`` writes them as they are.
 
     With ``partition_by`` (``"week"``, ``"month"`` or ``"day"``), ``output`` is a folder
     of Parquet files, one per period in which each case began; ``overwrite`` replaces a
@@ -384,6 +391,7 @@ def convert(
         settings,
         partition_by=partition_by,
         overwrite=overwrite,
+        verbatim=verbatim,
     )
 
 
@@ -432,13 +440,8 @@ def _write_events(events: pl.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "xes":
         from frictionminer.io.xes_write import write_xes
 
-        def xes(tmp: Path) -> None:
-            # write_xes compresses when the name ends in .gz; the temporary name does not.
-            staged = tmp.with_name(tmp.name + (".gz" if path.name.lower().endswith(".gz") else ""))
-            write_xes(events, staged)
-            staged.replace(tmp)
-
-        write_with(path, xes)
+        # The temporary name ends with the target's, so write_xes compresses for ".gz".
+        write_with(path, lambda tmp: write_xes(events, tmp))
     elif fmt == "parquet":
         write_with(path, lambda tmp: events.write_parquet(tmp))
     else:

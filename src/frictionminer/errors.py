@@ -13,7 +13,15 @@ EXIT_OK = 0
 EXIT_BREACH = 1
 """``audit`` found at least one breached gate."""
 EXIT_USAGE = 2
-"""Usage, input or configuration error."""
+"""Usage, input, configuration or output error (the cause is outside frictionminer)."""
+EXIT_INTERNAL = 3
+"""An internal error (a bug): one line on stderr, the traceback with ``--debug``."""
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C (SIGINT), as a shell reports 128 + 2."""
+EXIT_TERMINATED = 143
+"""Stopped by SIGTERM (what CI sends when a job is cancelled), as a shell reports 128 + 15."""
+EXIT_BROKEN_PIPE = 141
+"""Standard output was closed by its reader (``| head``), as a shell reports 128 + 13 (SIGPIPE)."""
 
 
 class FrictionminerError(Exception):
@@ -42,5 +50,33 @@ class ConfigError(FrictionminerError):
     """The configuration is invalid: an unknown key or a bad value."""
 
 
+class OutputError(FrictionminerError):
+    """An output cannot be written: a full disk, a quota, a file-size limit, a lost device."""
+
+
 class UsageError(FrictionminerError):
     """The command line asks for something impossible (e.g. an unknown output suffix)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: raised in the main thread so that every ``finally`` cleans up.
+
+    A :class:`KeyboardInterrupt`, so that code which stops on Ctrl-C stops on SIGTERM too.
+    """
+
+
+_SIGNALLED: list[bool] = []
+"""One entry per SIGINT/SIGTERM received (True for SIGTERM): kept even when the exception
+the handler raised was swallowed inside a native library (rustxes, polars)."""
+
+
+def note_signal(*, terminate: bool) -> None:
+    """Record a stop request (the command line's signal handlers call this, then raise)."""
+    _SIGNALLED.append(terminate)
+
+
+def check_signals() -> None:
+    """Raise the stop request again if one arrived: call after native code and before an
+    output is published, so that a stopped run never looks finished."""
+    if _SIGNALLED:
+        raise Terminated if _SIGNALLED[-1] else KeyboardInterrupt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -64,6 +65,43 @@ for command in (
     app.command()(command)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="frictionminer")
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: usage errors in one line, SIGTERM as an exception.
+
+    Commands handle their own failures (:func:`~frictionminer.cli.options.handle_errors`);
+    what is left here is what happens before a command runs: an unknown option, a missing
+    argument, a bad value (exit 2, one line, a hint), and signals.
+    """
+    import signal
+
+    from frictionminer.errors import (
+        EXIT_INTERRUPTED,
+        EXIT_TERMINATED,
+        EXIT_USAGE,
+        Terminated,
+        note_signal,
+    )
+
+    def _stop(signum: int, frame: object) -> None:
+        note_signal(terminate=signum == signal.SIGTERM)
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # nohup and `&` ignore it
+        signal.signal(signal.SIGINT, _stop)
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="frictionminer", standalone_mode=False)
+    except typer.TyperException as exc:
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if callable(format_message) else str(exc)
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "frictionminer"
+        sys.stderr.write(f"error: {message} (hint: {where} --help)\n")
+        code = EXIT_USAGE
+    except Terminated:
+        code = EXIT_TERMINATED
+    except (typer.Abort, KeyboardInterrupt):
+        sys.stderr.write("interrupted\n")
+        code = EXIT_INTERRUPTED
+    sys.exit(code if isinstance(code, int) else 0)

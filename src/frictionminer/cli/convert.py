@@ -46,6 +46,14 @@ def convert(
         bool,
         typer.Option("--overwrite", help="Replace a non-empty --partition-by folder."),
     ] = False,
+    verbatim: Annotated[
+        bool,
+        typer.Option(
+            "--verbatim",
+            help="Write CSV cells as they are; by default a cell a spreadsheet would run as a "
+            "formula (=, +, -, @ first) gets a leading '.",
+        ),
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Convert a log to the canonical table as Parquet, CSV or XES.
@@ -61,6 +69,7 @@ def convert(
         settings,
         partition_by.value if partition_by is not None else None,
         overwrite=overwrite,
+        verbatim=verbatim,
     )
     if not quiet:
         how = f", {summary.chunks} chunks streamed" if summary.streamed else ""

@@ -34,6 +34,14 @@ def explain(
     pseudonymize: PseudoOpt = False,
     pseudonym_key: PseudoKeyOpt = None,
     shards: ShardsOpt = None,
+    max_steps: Annotated[
+        int,
+        typer.Option(
+            "--max-steps",
+            min=0,
+            help="Show at most this many steps of a long case, its first and last halves (0: all).",
+        ),
+    ] = 200,
 ) -> None:
     """The case as the customer lived it: each step, the waits, the handoffs, the flags."""
     from frictionminer.api import analyze, explain
@@ -44,7 +52,7 @@ def explain(
         from frictionminer.reporting.pseudonymize import Pseudonymizer
 
         case_id = Pseudonymizer(key).case_id(case_id)  # the original id was given
-    story = explain(result, case_id)
+    story = explain(result, case_id, max_steps=max_steps or None)
     if fmt is InfoFormat.json:
         emit(explain_report.render_json(story), output)
     elif output is None:

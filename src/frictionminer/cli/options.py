@@ -7,19 +7,31 @@ Heavy imports (polars, pm4py) happen inside the commands so that ``--help`` is i
 
 from __future__ import annotations
 
+import errno
 import functools
 import inspect
+import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from frictionminer.errors import EXIT_USAGE, FrictionminerError
-from frictionminer.settings import Settings
+from frictionminer.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    FrictionminerError,
+    Terminated,
+    check_signals,
+)
+from frictionminer.settings import DEFAULT_SOURCE, Settings
 
 if TYPE_CHECKING:
     from frictionminer.io import EventLog
@@ -30,22 +42,78 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def handle_errors(fn: F) -> F:
-    """Turn library errors into one line on stderr and exit code 2 (traceback with --debug)."""
+    """Turn every failure of a command into one line on stderr and its exit code.
+
+    Library errors (input, usage, config, output) exit 2; an OS error outside the library's
+    own checks (permissions, a full disk) exits 2 too; Ctrl-C 130; SIGTERM 143; a closed
+    stdout (``| head``) 141 without a word; anything else is a bug: exit 3, one line, and
+    the traceback with ``--debug`` (docs/robustness.md).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            check_signals()
+            _flush_stdout()  # a full or closed stdout fails here, not at the interpreter's exit
+            return result
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
         except FrictionminerError as exc:
-            if state["debug"]:
-                traceback.print_exc()
-            sys.stderr.write(f"error: {exc}\n")
-            raise typer.Exit(EXIT_USAGE) from None
+            _fail(f"error: {exc}", EXIT_USAGE)
+        except Terminated:
+            _fail("terminated (SIGTERM)", EXIT_TERMINATED)
         except KeyboardInterrupt:
-            sys.stderr.write("interrupted\n")
-            raise typer.Exit(130) from None
+            _fail("interrupted", EXIT_INTERRUPTED)
+        except OSError as exc:
+            if _errno(exc) == errno.EPIPE:  # the reader of stdout left (| head): not an error
+                _detach_stdout()
+                raise typer.Exit(EXIT_BROKEN_PIPE) from None
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"error: {where}{exc.strerror or exc}", EXIT_USAGE)
+        except Exception as exc:  # the one place where a bug becomes an exit code
+            _fail(
+                f"internal error: {type(exc).__name__}: {exc} (hint: this is a bug in "
+                "frictionminer; rerun with --debug and report the traceback)",
+                EXIT_INTERNAL,
+            )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fail(line: str, code: int) -> NoReturn:
+    if state["debug"]:
+        traceback.print_exc()
+    sys.stderr.write(line + "\n")
+    raise typer.Exit(code) from None
+
+
+def _errno(exc: OSError) -> int | None:
+    """The errno of ``exc``; polars' OSErrors carry it only in the text, "(os error 32)"."""
+    if exc.errno is not None:
+        return exc.errno
+    found = re.search(r"\(os error (\d+)\)", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        _detach_stdout()
+        if _errno(exc) == errno.EPIPE:
+            raise
+        raise OSError(exc.errno, exc.strerror, "standard output") from None
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 # --- option bundles, declared once --------------------------------------------------
@@ -221,7 +289,8 @@ def with_log_options(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         opts = {name: kwargs.pop(name, default) for name, (_, default) in _LOG_OPTIONS.items()}
-        kwargs["settings"] = settings_from_options(**opts)
+        settings = kwargs["settings"] = settings_from_options(**opts)
+        _protect_inputs(kwargs.get("log"), settings)
         return fn(*args, **kwargs)
 
     wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined]
@@ -235,6 +304,20 @@ def with_log_options(fn: F) -> F:
     annotations.update({name: ann for name, (ann, _) in _LOG_OPTIONS.items()})
     wrapper.__annotations__ = annotations
     return wrapper  # type: ignore[return-value]
+
+
+def _protect_inputs(log: object, settings: Settings) -> None:
+    """No output of this run may replace the log, its config or a joined table."""
+    from frictionminer.io.outputs import protect_input
+
+    for path in (
+        log,
+        None if settings.source == DEFAULT_SOURCE else settings.source,
+        *(s.path for s in settings.sources),  # already resolved against the config's folder
+        *(t.path for t in settings.case_tables),
+    ):
+        if isinstance(path, str | Path):
+            protect_input(path)
 
 
 class InfoFormat(StrEnum):
@@ -299,6 +382,10 @@ def load_log(log: str, settings: Settings) -> EventLog:
 def emit(text: str, output: Path | None) -> None:
     """Write ``text`` to ``output`` atomically, or to stdout."""
     if output is None:
+        if sys.stdout.isatty():  # a log's control characters never reach a terminal
+            from frictionminer.reporting.console import printable
+
+            text = printable(text)
         sys.stdout.write(text)
     else:
         from frictionminer.io.outputs import write_text

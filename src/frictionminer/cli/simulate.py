@@ -58,7 +58,7 @@ def simulate(
         ),
     ] = None,
     cases: Annotated[int, typer.Option("--cases", "-n", min=1, help="Number of cases.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Random seed (0 or more).")] = 0,
     output: Annotated[
         Path | None,
         typer.Option(

@@ -32,6 +32,24 @@ def output_format(path: Path) -> str:
     )
 
 
+FORMULA_START = r"^[=+\-@\t\r]"
+"""What a spreadsheet reads as the start of a formula (OWASP "CSV injection")."""
+
+
+def neutralize_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (``=HYPERLINK(...)``,
+    ``=cmd|' /C calc'!A0``, ``+``, ``-``, ``@``, tab, CR first) get a leading ``'``, which
+    spreadsheets show as text; numbers and other cells are unchanged."""
+    text = [c for c, dt in frame.schema.items() if dt == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    )
+
+
 def _for_text(events: pl.DataFrame) -> pl.DataFrame:
     """CSV cannot hold nested values: write lists/structs as JSON-ish strings."""
     fix = [
@@ -42,19 +60,22 @@ def _for_text(events: pl.DataFrame) -> pl.DataFrame:
     return events.with_columns(fix) if fix else events
 
 
-def write_log(log: EventLog, path: Path, fmt: str) -> None:
-    """Write the canonical table (rows in input order, without ``event_index``)."""
+def write_log(log: EventLog, path: Path, fmt: str, *, verbatim: bool = False) -> None:
+    """Write the canonical table (rows in input order, without ``event_index``).
+
+    CSV cells that a spreadsheet would run as formulas are neutralised unless ``verbatim``.
+    """
     events = log.events.sort(S.EVENT_INDEX)
     if fmt == "xes":
         from frictionminer.io.xes_write import write_xes
 
-        write_with(path, lambda tmp: write_xes(events, tmp.with_name(tmp.name)))
+        write_with(path, lambda tmp: write_xes(events, tmp))  # tmp ends with path's name
         return
     table = events.drop(S.EVENT_INDEX)
     if fmt == "parquet":
         write_with(path, lambda tmp: table.write_parquet(tmp))
     elif fmt == "csv":
-        text = _for_text(table)
+        text = _for_text(table) if verbatim else neutralize_formulas(_for_text(table))
         gz = path.name.lower().endswith(".gz")
         write_with(
             path,
@@ -125,6 +146,7 @@ def convert(
     stream: bool | None = None,
     chunk_events: int | None = None,
     workers: int = 2,
+    verbatim: bool = False,
 ) -> ConvertSummary:
     """Convert ``log`` to ``output`` (a file, or with ``partition_by`` a folder).
 
@@ -173,7 +195,7 @@ def convert(
             partitions=len(manifest.partitions),
             findings=event_log.findings,
         )
-    write_log(event_log, output, fmt)
+    write_log(event_log, output, fmt, verbatim=verbatim)
     return ConvertSummary(
         output, fmt, event_log.events.height, n_cases, findings=event_log.findings
     )

@@ -208,6 +208,14 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
     findings = list(raw.findings)
 
     frame = frame.with_row_index(S.EVENT_INDEX).with_columns(pl.col(S.EVENT_INDEX).cast(pl.Int64))
+    for role, cols in mapping.items():
+        for col in [cols] if isinstance(cols, str) else cols:
+            dtype = frame.schema[col]
+            if dtype.is_nested() or dtype == pl.Object:
+                raise SchemaError(
+                    f"{raw.source}: column '{col}' ({role}) holds {dtype} values, not text",
+                    hint=f"name a column of plain values as [columns] {role} in the config",
+                )
     act = mapping["activity"]
     act_cols = act if isinstance(act, list) else [act]
     nulls = ingest.null_values

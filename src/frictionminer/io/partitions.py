@@ -260,11 +260,38 @@ def check_output_dir(target: Path, overwrite: bool) -> None:
         raise UsageError(f"{target}: folder '{parent}' does not exist", hint="create it first")
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target}: exists and is not a folder", hint="give a folder with -o")
-    if target.is_dir() and any(target.iterdir()) and not overwrite:
+    if target.is_dir() and Path.cwd().resolve().is_relative_to(target.resolve()):
         raise UsageError(
-            f"{target}: folder exists and is not empty",
-            hint="pass --overwrite to replace it, or choose another folder",
+            f"{target}: is the current folder or one that holds it",
+            hint="give a new folder with -o, e.g. -o weekly",
         )
+    if target.is_dir() and any(target.iterdir()):
+        if not overwrite:
+            raise UsageError(
+                f"{target}: folder exists and is not empty",
+                hint="pass --overwrite to replace it, or choose another folder",
+            )
+        foreign = _foreign_files(target)
+        if foreign:
+            raise UsageError(
+                f"{target}: --overwrite replaces only a folder frictionminer wrote, and this "
+                f"one holds other files ({', '.join(foreign[:3])}"
+                f"{', ...' if len(foreign) > 3 else ''})",
+                hint="choose another folder, or move those files away first",
+            )
+
+
+def _foreign_files(target: Path) -> list[str]:
+    """Files in ``target`` that its manifest does not list (all of them when it has none)."""
+    try:
+        manifest = read_manifest(target)
+    except InputError:
+        manifest = None
+    ours = {MANIFEST} | {f for p in (manifest.partitions if manifest else []) for f in p.files}
+    if manifest is None:
+        ours = set()
+    found = sorted(str(f.relative_to(target)) for f in target.rglob("*") if not f.is_dir())
+    return [f for f in found if f not in ours]
 
 
 @contextmanager

@@ -246,7 +246,7 @@ def read_csv(
                 severity="info",
             )
         )
-    if encoding not in ("utf-8", "utf-8-sig"):
+    if encoding not in ("utf-8", "utf-8-sig", "utf-8+cp1252"):
         findings.append(
             Finding(
                 "encoding",
@@ -336,11 +336,16 @@ def _read_all(p: Path, shown: str) -> bytes:
 def _normalise_codec(name: str, shown: str) -> str:
     """The canonical Python codec name for a user-given encoding, or an InputError."""
     try:
-        codec = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError as exc:
         raise InputError(
             f"{shown}: unknown encoding {name!r}", hint="try utf-8, cp1252 or latin-1"
         ) from exc
+    if not getattr(info, "_is_text_encoding", True):  # hex, base64, zlib, rot13 ...
+        raise InputError(
+            f"{shown}: {name!r} is not a text encoding", hint="try utf-8, cp1252 or latin-1"
+        )
+    codec = info.name
     return {"utf-8": "utf-8", "utf_8": "utf-8", "iso8859-1": "latin-1"}.get(codec, codec)
 
 
@@ -514,14 +519,18 @@ def _parse(
         except _Utf8Error as exc:
             if not auto_encoding:
                 raise _locate_utf8_error(p, shown, encoding) from exc
+            text, foreign = _decode_mixed(_read_all(p, shown))
             findings.append(
                 Finding(
-                    "encoding-fallback",
-                    "the first 64 KiB were valid UTF-8 but later bytes were not; "
-                    "the file was read again as cp1252",
+                    "mixed-encoding",
+                    f"the file is UTF-8 but {foreign:,} byte sequence(s) were not; they were "
+                    "read as cp1252 (Windows-1252), every valid UTF-8 sequence as UTF-8",
+                    foreign,
                 )
             )
-            encoding = "cp1252"
+            encoding = "utf-8+cp1252"
+            frame = _polars_read(text.encode("utf-8"), p, shown, encoding, delimiter, quote, names)
+            return frame, encoding
     data = _read_all(p, shown)
     try:
         text = data.decode(encoding)
@@ -532,6 +541,34 @@ def _parse(
         text = data.decode(encoding)
     frame = _polars_read(text.encode("utf-8"), p, shown, encoding, delimiter, quote, names)
     return frame, encoding
+
+
+def _decode_mixed(data: bytes) -> tuple[str, int]:
+    """``data`` as UTF-8 where it is valid UTF-8 and as cp1252 elsewhere (a file appended to
+    by two systems: "Müller" in UTF-8 beside "Rückruf" in Windows-1252), and how many byte
+    sequences were not UTF-8. Each invalid run is decoded once, not byte by byte."""
+    out: list[str] = []
+    foreign = 0
+    pos = 0
+    while pos < len(data):
+        try:
+            out.append(data[pos:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            out.append(data[pos : pos + exc.start].decode("utf-8"))
+            bad_end = pos + exc.end
+            while bad_end < len(data) and data[bad_end] >= 0x80:  # the rest of a non-UTF-8 run
+                try:
+                    data[bad_end : bad_end + 4].decode("utf-8")
+                    break
+                except UnicodeDecodeError as more:
+                    if more.start > 0:
+                        break
+                    bad_end += 1
+            out.append(data[pos + exc.start : bad_end].decode("cp1252", errors="replace"))
+            foreign += 1
+            pos = bad_end
+    return "".join(out), foreign
 
 
 class _Utf8Error(Exception):
@@ -566,6 +603,12 @@ def _polars_read(
         if "more fields" in message:
             raise _ragged_error(p, shown, encoding, delimiter, quote, len(names)) from exc
         raise _malformed_error(p, shown, encoding, delimiter, quote, message) from exc
+    except OSError as exc:  # polars' own gzip reader: a truncated or corrupt stream
+        if isinstance(source, str) and _is_gzip(p):
+            from frictionminer.io.xes_scan import gzip_error
+
+            raise gzip_error(shown, exc) from None
+        raise
 
 
 def _open_text(p: Path, encoding: str) -> TextIO:
@@ -877,12 +920,21 @@ def read_parquet(source: str | Path) -> RawLog:
         _check_parquet_magic(f, shown)
     p = Path(source)
     hive = p.is_dir()
+    unified, findings = _unified_schema(files, shown) if len(files) > 1 else (None, [])
     try:
-        frame = pl.scan_parquet(
-            [str(f) for f in files],
-            hive_partitioning=hive,
-            glob=False,
-        )
+        if unified is None:
+            frame = pl.scan_parquet([str(f) for f in files], hive_partitioning=hive, glob=False)
+        else:
+            frame = pl.scan_parquet(
+                [str(f) for f in files],
+                hive_partitioning=hive,
+                glob=False,
+                schema=unified,
+                missing_columns="insert",
+                cast_options=pl.ScanCastOptions(
+                    integer_cast=["upcast", "allow-float"], float_cast="upcast"
+                ),
+            )
         schema = frame.collect_schema()
     except plexc.PolarsError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -895,7 +947,66 @@ def read_parquet(source: str | Path) -> RawLog:
         "hive_partitioning": hive,
         "columns": len(schema),
     }
-    return RawLog(frame=frame, source=shown, format="parquet", details=details)
+    return RawLog(frame=frame, source=shown, format="parquet", details=details, findings=findings)
+
+
+def _unified_schema(files: list[Path], shown: str) -> tuple[pl.Schema | None, list[Finding]]:
+    """One schema for files that disagree (weekly exports whose column turned from Int64 to
+    Float64, or gained a column): numbers widen to the widest type (Float64 when any file
+    has floats), a column missing from some files is empty there; any other disagreement
+    (a number in one file, text in another) is refused naming the column and two files.
+    None when every file has the same schema."""
+    try:
+        schemas = [(f, pl.read_parquet_schema(f)) for f in files]
+    except (plexc.PolarsError, OSError):
+        return None, []  # the scan below reports the unreadable file
+    if all(s == schemas[0][1] for _, s in schemas):
+        return None, []
+    types: dict[str, dict[pl.DataType, list[Path]]] = {}
+    for f, schema in schemas:
+        for name, dtype in schema.items():
+            types.setdefault(name, {}).setdefault(dtype, []).append(f)
+    unified: dict[str, pl.DataType] = {}
+    changed: list[str] = []
+    for name, seen in types.items():
+        kinds = list(seen)
+        if len(kinds) == 1:
+            unified[name] = kinds[0]
+        elif all(k.is_numeric() for k in kinds):
+            floats = any(k.is_float() for k in kinds)
+            unified[name] = pl.Float64() if floats else pl.Int64()
+            changed.append(f"'{name}' ({', '.join(sorted(map(str, kinds)))} -> {unified[name]})")
+        else:
+            pairs = [
+                (x, y) for x in kinds for y in kinds if not (x.is_numeric() and y.is_numeric())
+            ]
+            a, b = next((x, y) for x, y in pairs if x != y)
+            fa, fb = seen[a], seen[b]
+            raise InputError(
+                f"{shown}: column '{name}' is {a} in {fa[0].name} but {b} in {fb[0].name}",
+                hint="export the files with one type for that column, or read them apart",
+            )
+    missing = [n for n, seen in types.items() if sum(map(len, seen.values())) < len(files)]
+    findings = []
+    if changed:
+        findings.append(
+            Finding(
+                "schema-unified",
+                f"files disagree on types, widened: {', '.join(changed)}",
+                len(changed),
+                "warning",
+            )
+        )
+    if missing:
+        findings.append(
+            Finding(
+                "columns-missing-in-some-files",
+                f"columns missing from some files are empty there: {', '.join(missing)}",
+                len(missing),
+                "warning",
+            )
+        )
+    return pl.Schema(unified), findings
 
 
 def _parquet_files(source: str | Path, shown: str) -> list[Path]:

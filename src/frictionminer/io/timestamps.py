@@ -73,9 +73,38 @@ def _parse(s: pl.Series, fmt: str, timezone: str) -> pl.Series:
     if "%:z" in fmt:
         return s.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
     naive = s.str.to_datetime(fmt, strict=False, time_unit="us")
-    return naive.dt.replace_time_zone(
-        timezone, ambiguous="earliest", non_existent="null"
-    ).dt.convert_time_zone("UTC")
+    return localize(naive, timezone)
+
+
+def localize(naive: pl.Series, timezone: str) -> pl.Series:
+    """Local wall-clock times in ``timezone`` as UTC, by one rule for the clock changes.
+
+    A time the clock skipped (02:30 on the spring-forward night in Europe/Berlin) is read
+    with the offset before the change, as a clock not yet moved forward would mean it
+    (02:30 -> 01:30 UTC); a time the clock showed twice (02:30 on the fall-back night) is
+    read as the first of the two.  :func:`clock_change_counts` counts both for a finding.
+    """
+    earliest = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+    gap = earliest.is_null() & naive.is_not_null()
+    if gap.any():
+        hour = pl.duration(hours=1)
+        before = pl.select(
+            (pl.lit(naive) - hour).dt.replace_time_zone(
+                timezone, ambiguous="earliest", non_existent="null"
+            )
+            + hour
+        ).to_series()
+        earliest = pl.select(pl.when(gap).then(before).otherwise(earliest)).to_series()
+    return earliest.dt.convert_time_zone("UTC").alias(naive.name)
+
+
+def clock_change_counts(naive: pl.Series, timezone: str) -> tuple[int, int]:
+    """How many of ``naive`` fall in a spring-forward gap, and how many are ambiguous."""
+    first = naive.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
+    last = naive.dt.replace_time_zone(timezone, ambiguous="latest", non_existent="null")
+    gap = int((first.is_null() & naive.is_not_null()).sum())
+    ambiguous = int((first != last).fill_null(False).sum())
+    return gap, ambiguous
 
 
 def detect_format(sample: pl.Series) -> tuple[str | None, list[str]]:
@@ -113,15 +142,64 @@ def parse_timestamps(
     """Parse ``raw`` (any dtype) into ``Datetime('us', 'UTC')``.
 
     Raises :class:`SchemaError` naming the first row (1-based, in input order) and value
-    that cannot be parsed.
+    that cannot be parsed, or whose year lies outside 1..9999 (what every output can hold).
     """
+    parsed = _parse_column(raw, column=column, source=source, timezone=timezone, fmt=fmt)
+    years = parsed.values.dt.year()
+    outside = (years < 1) | (years > 9999)
+    if outside.any():
+        idx = int(outside.fill_null(False).arg_true()[0])
+        raise SchemaError(
+            f"{source}: data row {idx + 1}, column '{column}': timestamp {raw[idx]!r} has year "
+            f"{years[idx]}, outside 1..9999",
+            hint="fix or remove that row, or choose another column with --timestamp-col",
+        )
+    if timezone != "UTC":  # UTC has no clock changes
+        parsed.findings.extend(_clock_change_findings(raw, parsed, column, timezone))
+    return parsed
+
+
+def _clock_change_findings(
+    raw: pl.Series, parsed: ParsedTimestamps, column: str, timezone: str
+) -> list[Finding]:
+    if isinstance(raw.dtype, pl.Datetime) and raw.dtype.time_zone is None:
+        naive = raw.cast(pl.Datetime("us"))
+    elif raw.dtype == pl.String and parsed.format and "%:z" not in parsed.format:
+        naive = raw.str.strip_chars().str.to_datetime(parsed.format, strict=False, time_unit="us")
+    else:
+        return []
+    gap, ambiguous = clock_change_counts(naive, timezone)
+    out = []
+    if gap:
+        out.append(
+            Finding(
+                "nonexistent-local-times",
+                f"'{column}': {gap:,} time(s) fall in the hour the clock skipped in {timezone} "
+                "(spring forward); read with the offset before the change",
+                gap,
+            )
+        )
+    if ambiguous:
+        out.append(
+            Finding(
+                "ambiguous-local-times",
+                f"'{column}': {ambiguous:,} time(s) fall in the hour the clock showed twice in "
+                f"{timezone} (fall back); read as the first of the two",
+                ambiguous,
+                "info",
+            )
+        )
+    return out
+
+
+def _parse_column(
+    raw: pl.Series, *, column: str, source: str, timezone: str, fmt: str | None
+) -> ParsedTimestamps:
     findings: list[Finding] = []
     dtype = raw.dtype
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is None:
-            values = raw.dt.replace_time_zone(
-                timezone, ambiguous="earliest", non_existent="null"
-            ).dt.convert_time_zone("UTC")
+            values = localize(raw.cast(pl.Datetime("us")), timezone)
         else:
             values = raw.dt.convert_time_zone("UTC")
         return ParsedTimestamps(values.cast(TIMESTAMP_DTYPE), None, findings)

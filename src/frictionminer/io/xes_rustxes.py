@@ -16,6 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
+from frictionminer.errors import check_signals
+
 
 @dataclass
 class Captured:
@@ -59,6 +61,7 @@ def run_rustxes(target: Path) -> tuple[pl.DataFrame, str] | str:
             raise
         except BaseException as exc:  # pyo3's PanicException is a BaseException
             failure = f"rustxes failed: {type(exc).__name__}: {str(exc)[:200]}"
+    check_signals()  # Ctrl-C or SIGTERM inside rustxes may have been swallowed there
     if failure is not None:
         return failure
     if cap.text.strip():

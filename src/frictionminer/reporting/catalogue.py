@@ -654,6 +654,10 @@ EXPLAIN: dict[str, Words] = {
     "category": Words("category", "Kategorie"),
     "value": Words("value", "Wert"),
     "peer_group": Words("compared with", "verglichen mit"),
+    "omitted": Words(
+        "… {n:,} steps not shown (the case has {total:,}; --max-steps 0 shows all)",
+        "… {n:,} Schritte nicht gezeigt (der Fall hat {total:,}; --max-steps 0 zeigt alle)",
+    ),
     "timeline": Words("As the customer lived it", "So hat der Kunde es erlebt"),
     "when": Words("when ({clock})", "wann ({clock})"),
     "what": Words("what happened", "was geschah"),

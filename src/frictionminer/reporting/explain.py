@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import polars as pl
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -131,6 +132,10 @@ class Story:
     measures: dict[str, Any]
     contributions: dict[str, float]
     flags: list[dict[str, str]] = field(default_factory=list)
+    omitted: int = 0
+    """Steps of the case not in ``steps`` (a case longer than the limit asked for)."""
+    omitted_after: int = 0
+    """Where they would be: after this many of ``steps``."""
 
     def as_record(self, lang: C.Lang = "en") -> dict[str, Any]:
         return {
@@ -142,6 +147,9 @@ class Story:
             "cases": self.cases,
             **self.header,
             "timeline": [s.as_record(lang) for s in self.steps],
+            "timeline_omitted": (
+                {"steps": self.omitted, "after": self.omitted_after} if self.omitted else None
+            ),
             "measures": self.measures,
             "contributions": self.contributions,
             "flags": self.flags,
@@ -223,12 +231,23 @@ def display_clock(result: Result) -> tuple[Callable[[datetime], str], str]:
     return (lambda ts: ts.astimezone(zone).strftime("%Y-%m-%d %H:%M")), zone_name
 
 
-def build_story(result: Result, case_id: str) -> Story:
+def build_story(
+    result: Result, case_id: str, *, max_steps: int | None = None, keep: str = "ends"
+) -> Story:
+    """The case's story; with ``max_steps``, at most that many steps: the first and the
+    last halves (``keep="ends"``) or the first ones (``keep="head"``), and how many were
+    left out. The work is bounded by the limit, not by the case (2M events in one case)."""
     from frictionminer.engine.score import SCORE_TERMS
 
     events, row, flags = result.case(case_id)
     clock, clock_label = display_clock(result)
     steps: list[Step] = []
+    omitted = omitted_after = 0
+    if max_steps is not None and max_steps >= 0 and events.height > max_steps:
+        omitted = events.height - max_steps
+        first = max_steps if keep == "head" else (max_steps + 1) // 2
+        events = pl.concat([events.head(first), events.tail(max_steps - first)])
+        omitted_after = first
     rows = events.to_dicts()
     for ev in rows:
         steps.append(
@@ -259,6 +278,8 @@ def build_story(result: Result, case_id: str) -> Story:
             {k: f[k] for k in ("rule", "name", "severity", "remedy", "message")}
             for f in flags.iter_rows(named=True)
         ],
+        omitted=omitted,
+        omitted_after=omitted_after,
     )
 
 
@@ -272,29 +293,39 @@ def render_terminal(story: Story, console: Console, lang: C.Lang = "en") -> None
         + (f" ({escape(extra)})" if extra else "")
         + w["rank"].format(score=story.score, rank=story.rank, cases=story.cases)
     )
-    table = Table(show_lines=False, title=w["timeline"], title_justify="left")
-    for col in (
+    columns = (
         w["when"].format(clock=C.clock_label(story.clock, lang)),
         w["what"],
         w["who"],
         w["team"],
         w["channel"],
         w["for_customer"],
-    ):
-        table.add_column(col)
-    for s in story.steps:
-        table.add_row(
-            s.time,
-            Text(s.activity),
-            Text(s.who or ""),
-            Text(s.team or ""),
-            Text(s.channel or ""),
-            Text("; ".join(m.text(lang) for m in s.meanings)),
-        )
-        if s.wait:
-            style = "yellow" if s.wait.on is WaitingOn.COMPANY else "dim"
-            table.add_row("", Text(f"   ⋯ {s.wait.text(lang)}", style=style), "", "", "", "")
-    console.print(table)
+    )
+
+    def timeline(steps: list[Step], **kwargs: Any) -> Table:
+        table = Table(show_lines=False, title_justify="left", **kwargs)
+        for col in columns:
+            table.add_column(col)
+        for s in steps:
+            table.add_row(
+                s.time,
+                Text(s.activity),
+                Text(s.who or ""),
+                Text(s.team or ""),
+                Text(s.channel or ""),
+                Text("; ".join(m.text(lang) for m in s.meanings)),
+            )
+            if s.wait:
+                style = "yellow" if s.wait.on is WaitingOn.COMPANY else "dim"
+                table.add_row("", Text(f"   ⋯ {s.wait.text(lang)}", style=style), "", "", "", "")
+        return table
+
+    cut = story.omitted_after if story.omitted else len(story.steps)
+    console.print(timeline(story.steps[:cut], title=w["timeline"]))
+    if story.omitted:
+        total = story.omitted + len(story.steps)
+        console.print(Text(w["omitted"].format(n=story.omitted, total=total), style="dim"))
+        console.print(timeline(story.steps[cut:]))
 
     m = Table(title=w["measures"], title_justify="left")
     m.add_column(w["measure"])

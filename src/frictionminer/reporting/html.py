@@ -457,7 +457,7 @@ def render_html(
     has_category = any(r["category"] for r in top_rows)
     stories = []
     for c in record_cases[:timelines]:
-        story = build_story(result, c["case_id"])
+        story = build_story(result, c["case_id"], max_steps=MAX_STEPS, keep="head")
         steps = [
             {
                 "time": s.time,
@@ -470,7 +470,7 @@ def render_html(
                 "company_wait": s.wait is not None and s.wait.on is WaitingOn.COMPANY,
                 "task": s.is_task,
             }
-            for s in story.steps[:MAX_STEPS]
+            for s in story.steps
         ]
         stories.append(
             {
@@ -483,9 +483,7 @@ def render_html(
                 ),
                 "steps": steps,
                 "when": t["when"].format(clock=C.clock_label(story.clock, lang)),
-                "more": t["more_steps"].format(n=len(story.steps) - MAX_STEPS)
-                if len(story.steps) > MAX_STEPS
-                else "",
+                "more": t["more_steps"].format(n=story.omitted) if story.omitted else "",
                 "flags": [
                     {"rule": f["rule"], "message": f["message"], "severity": f["severity"]}
                     for f in story.flags

@@ -52,6 +52,31 @@ _PERSONAL = re.compile(
 )
 
 
+_PEOPLE = re.compile(
+    r"(resource|assign\w*\s*to|assignee|agent|owner|analyst|handler|worker|staff|operator|"
+    r"user|person|employee|mitarbeiter|bearbeiter|sachbearbeiter|medewerker|name)",
+    re.IGNORECASE,
+)
+_TEAMS = re.compile(r"(group|team|department|section|unit|queue|abteilung|afdeling)", re.IGNORECASE)
+
+
+def people_roles(columns: Mapping[str, str | list[str]]) -> list[str]:
+    """Canonical team or channel columns that were read from a column of people.
+
+    ``--group-col resource`` (handoffs between people) makes the group column hold names:
+    it is pseudonymised like the resource, not kept readable like a team.
+    """
+    canonical = {"group": S.GROUP, "channel": S.CHANNEL}
+    return [
+        canonical[role]
+        for role, source in columns.items()
+        if role in canonical
+        and isinstance(source, str)
+        and _PEOPLE.search(source)
+        and not _TEAMS.search(source)
+    ]
+
+
 def resolve_key(key: str | None) -> tuple[bytes, bool]:
     """The key to use and whether it is stable: ``key``, else $FRICTIONMINER_PSEUDONYM_KEY,
     else a random key for this run only (pseudonyms then differ between runs)."""
@@ -113,20 +138,33 @@ def pseudonymize_frames(
     frames: Mapping[str, pl.DataFrame],
     key: bytes,
     columns: Iterable[str] = (S.CASE, S.RESOURCE),
+    same_as: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Replace the values of ``columns`` in every frame (same value → same pseudonym)."""
+    """Replace the values of ``columns`` in every frame (same value → same pseudonym).
+
+    ``same_as`` names, per column, more columns that hold the same kind of value under
+    other names (the team columns of the facts tables), pseudonymised alike.
+    """
     p = Pseudonymizer(key)
     out = dict(frames)
     for column in columns:
+        names = [column, *(same_as or {}).get(column, ())]
         values: set[str] = set()
         for df in frames.values():
-            if column in df.columns:
-                values.update(df.select(pl.col(column).cast(pl.String).unique()).to_series())
+            for name in names:
+                if name in df.columns:
+                    values.update(df.select(pl.col(name).cast(pl.String).unique()).to_series())
+        values.discard(None)
         if not values:
             continue
         mapping = p.mapping(column, values)
-        out = {name: _replace(df, column, mapping) for name, df in out.items()}
+        for name in names:
+            out = {f: _replace(df, name, mapping) for f, df in out.items()}
     return out
+
+
+_FACT_TEAMS = ("team", "from", "to", "team_a", "team_b")
+"""Columns of the facts tables that hold the team (engine/facts.py)."""
 
 
 def pseudonymize_result(
@@ -143,6 +181,7 @@ def pseudonymize_result(
     """
     raw_key = key.encode("utf-8") if isinstance(key, str) else key
     wanted = [S.CASE, *(identifying_columns(result.events) if columns is None else columns)]
+    wanted += people_roles(result.log.columns)
     wanted = list(dict.fromkeys(wanted))
     facts = result.facts
     fact_tables = {} if facts is None else {f"facts/{n}": df for n, df in facts.tables.items()}
@@ -156,6 +195,7 @@ def pseudonymize_result(
         },
         raw_key,
         wanted,
+        same_as={S.GROUP: _FACT_TEAMS},
     )
     log = dataclasses.replace(result.log, events=frames["log"])
     hidden = dataclasses.replace(

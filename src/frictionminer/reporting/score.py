@@ -153,7 +153,9 @@ def _text_out(text: str, output: Path | None) -> None:
 
 
 def _write_csv(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:
-    table = result.flat_table(top)
+    from frictionminer.io.convert import neutralize_formulas
+
+    table = neutralize_formulas(result.flat_table(top))  # read by people, in spreadsheets
     _text_out(table.write_csv(datetime_format="%Y-%m-%dT%H:%M:%S%.6f%:z"), output)
 
 

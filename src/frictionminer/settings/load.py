@@ -43,6 +43,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not valid TOML: not UTF-8 text") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: not valid TOML: arrays or tables nested too deeply",
+            hint="a frictionminer config nests at most a few levels",
+        ) from None
 
 
 def find_project_config(cwd: Path) -> tuple[dict[str, Any], str] | None:

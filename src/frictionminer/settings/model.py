@@ -17,6 +17,7 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from math import isfinite
 from pathlib import Path
 from typing import Any, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -179,14 +180,16 @@ def _type_ok(value: Any, annotation: Any) -> bool:
         return isinstance(value, dict) and all(
             isinstance(k, str) and _type_ok(v, item) for k, v in value.items()
         )
-    if annotation is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is float:  # nan and inf would make every score nan or inf
+        return isinstance(value, int | float) and not isinstance(value, bool) and isfinite(value)
     if annotation is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, annotation)
 
 
 def _describe(annotation: Any) -> str:
+    if annotation is float:
+        return "a finite number"
     text = str(annotation).replace("typing.", "").replace("NoneType", "None")
     return text.replace("<class '", "").replace("'>", "")
 
