@@ -493,3 +493,25 @@ def test_explain_of_a_huge_case_is_bounded(tmp_path: Path) -> None:
         app, ["explain", str(tmp_path / "big.parquet"), "big", "-f", "json", "--max-steps", "0"]
     )
     assert len(json.loads(every.stdout)["timeline"]) == n
+
+
+def test_xes_dates_without_offset_follow_timezone(tmp_path: Path) -> None:
+    import polars as pl
+
+    log = tmp_path / "naive.xes"
+    log.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0">\n'
+        '<trace><string key="concept:name" value="c1"/>\n'
+        '<event><string key="concept:name" value="a"/>'
+        '<date key="time:timestamp" value="2020-06-01T10:00:00"/></event>\n'
+        '<event><string key="concept:name" value="b"/>'
+        '<date key="time:timestamp" value="2020-06-01T12:00:00+00:00"/></event>\n'
+        "</trace></log>\n"
+    )
+    for tz, first in (("UTC", "2020-06-01T10:00"), ("Europe/Berlin", "2020-06-01T08:00")):
+        out = tmp_path / f"{tz.replace('/', '_')}.csv"
+        res = runner.invoke(app, ["convert", str(log), "-o", str(out), "--timezone", tz])
+        assert res.exit_code == 0, res.output
+        stamps = pl.read_csv(out)["timestamp"].to_list()
+        assert stamps[0].startswith(first)  # the naive date, read in --timezone
+        assert stamps[1].startswith("2020-06-01T12:00")  # an explicit offset is kept

@@ -85,7 +85,7 @@ def read_raw(
     if fmt == "xes":
         from frictionminer.io.xes import read_xes
 
-        return read_xes(path)
+        return read_xes(path, timezone=settings.ingest.timezone)
     if fmt == "csv":
         from frictionminer.io.tabular import CsvOptions, read_csv
 

@@ -43,6 +43,7 @@ from lxml import etree
 
 from frictionminer.errors import InputError
 from frictionminer.io.base import Finding, RawLog, Severity, display_path
+from frictionminer.io.timestamps import localize
 from frictionminer.io.xes_rustxes import UTC_OFFSETS, run_rustxes
 from frictionminer.io.xes_scan import (
     GLOBAL_BLOCK,
@@ -92,12 +93,14 @@ _STD_EVENT_KEYS = (
 # --------------------------------------------------------------------------- public API
 
 
-def read_xes(path: str | Path, *, reader: Reader = "auto") -> RawLog:
+def read_xes(path: str | Path, *, reader: Reader = "auto", timezone: str = "UTC") -> RawLog:
     """Read an XES file (``.xes`` or gzip-compressed, detected by content) into a RawLog.
 
     ``reader="auto"`` uses rustxes when the file passes the fast-path guards and falls
     back to the lxml parser otherwise; ``"rustxes"``/``"lxml"`` force one reader (for
     tests and benchmarks; a forced rustxes still refuses output it cannot trust).
+    Dates written without an offset are read in ``timezone`` (rustxes cannot tell them
+    apart from the others, so such a file is read with lxml when ``timezone`` is not UTC).
     """
     p = Path(path)
     shown = display_path(path)
@@ -108,12 +111,16 @@ def read_xes(path: str | Path, *, reader: Reader = "auto") -> RawLog:
     _check_prolog(p, shown)
 
     if reader == "lxml":
-        return _read_with_lxml(p, shown, reason=None)
+        return _read_with_lxml(p, shown, reason=None, timezone=timezone)
 
     scan, result = _scan_and_run_rustxes(p, shown)
     if scan.unexpected is not None and reader == "auto":
-        return _read_with_lxml(p, shown, reason=scan.unexpected)
+        return _read_with_lxml(p, shown, reason=scan.unexpected, timezone=timezone)
     if isinstance(result, RawLog):
+        naive = any(f.code == "date-without-offset" for f in result.findings)
+        if naive and timezone != "UTC":
+            why = f"dates without an offset are read in {timezone}"
+            return _read_with_lxml(p, shown, reason=why, timezone=timezone)
         return result
     if reader == "rustxes":
         _read_with_lxml(p, shown, reason=result)  # raises the precise error, if any
@@ -121,7 +128,7 @@ def read_xes(path: str | Path, *, reader: Reader = "auto") -> RawLog:
             f"{shown}: rustxes output cannot be trusted ({result})",
             hint="read it with the lxml reader for a precise message",
         )
-    return _read_with_lxml(p, shown, reason=result)
+    return _read_with_lxml(p, shown, reason=result, timezone=timezone)
 
 
 # --------------------------------------------------------------------------- file access
@@ -466,7 +473,9 @@ def _date_findings(dates: int, midnight: int, offsets: dict[str, int]) -> list[F
     return out
 
 
-def _table_findings(frame: pl.DataFrame, *, empty_traces: int, naive_dates: int) -> list[Finding]:
+def _table_findings(
+    frame: pl.DataFrame, *, empty_traces: int, naive_dates: int, timezone: str = "UTC"
+) -> list[Finding]:
     findings: list[Finding] = []
     if frame.height == 0:
         findings.append(Finding("no-events", "the log contains no events", 0, "warning"))
@@ -483,7 +492,8 @@ def _table_findings(frame: pl.DataFrame, *, empty_traces: int, naive_dates: int)
         findings.append(
             Finding(
                 "date-without-offset",
-                f"{naive_dates} date value(s) without a UTC offset were taken as UTC",
+                f"{naive_dates} date value(s) without a UTC offset were "
+                + ("taken as UTC" if timezone == "UTC" else f"read in {timezone}"),
                 naive_dates,
             )
         )
@@ -678,7 +688,7 @@ def _bad_value(shown: str, line: int | None, tag: str, key: str, raw: str) -> In
 # --------------------------------------------------------------------------- conversion
 
 
-def _convert_column(raw: pl.Series, tag: str) -> tuple[pl.Series, int]:
+def _convert_column(raw: pl.Series, tag: str, timezone: str = "UTC") -> tuple[pl.Series, int]:
     """Convert XES value strings of one declared type; failures become null.
 
     Returns the converted series and the number of dates without an offset.  Callers
@@ -716,6 +726,10 @@ def _convert_column(raw: pl.Series, tag: str) -> tuple[pl.Series, int]:
         parsed = fixed.str.to_datetime(
             _DATE_FORMAT, time_unit="us", time_zone="UTC", strict=False
         ).alias(raw.name)
+        if naive and timezone != "UTC":  # local wall-clock times of --timezone
+            local = localize(parsed.dt.replace_time_zone(None).cast(pl.Datetime("us")), timezone)
+            parsed = pl.select(pl.when(has_offset).then(parsed).otherwise(local)).to_series()
+            parsed = parsed.alias(raw.name)
         return parsed, naive
     raise AssertionError(tag)
 
@@ -742,7 +756,7 @@ class _Stats:
     duplicates: int = 0
 
 
-def _read_with_lxml(path: Path, shown: str, *, reason: str | None) -> RawLog:
+def _read_with_lxml(path: Path, shown: str, *, reason: str | None, timezone: str = "UTC") -> RawLog:
     """Stream the file with lxml ``iterparse``; precise errors, bounded memory."""
     event_cols: dict[str, _Column] = {}
     event_extra: dict[tuple[str, str], _Column] = {}
@@ -890,7 +904,7 @@ def _read_with_lxml(path: Path, shown: str, *, reason: str | None) -> RawLog:
             parts: list[pl.Series] = []
             for col in group:
                 raw = _scatter(col, length)
-                conv, naive = _convert_column(raw, col.tag)
+                conv, naive = _convert_column(raw, col.tag, timezone)
                 if conv.null_count() != raw.null_count():
                     bad_row = int(
                         pl.select(pl.arg_where(conv.is_null() & raw.is_not_null())).item(0, 0)
@@ -925,7 +939,9 @@ def _read_with_lxml(path: Path, shown: str, *, reason: str | None) -> RawLog:
     frame = pl.DataFrame(list(columns.values()))
     frame = frame.select(ordered_columns(frame.columns))
 
-    findings += _table_findings(frame, empty_traces=empty_traces, naive_dates=naive_dates)
+    findings += _table_findings(
+        frame, empty_traces=empty_traces, naive_dates=naive_dates, timezone=timezone
+    )
     findings += _date_findings(*_file_date_stats(path))
     if stats.nested:
         findings.append(
