@@ -644,8 +644,24 @@ def _findings(
             )
         )
 
+    out = [f for f in out if not _unseen(f.kind, result)]
     out.sort(key=lambda f: (-f.impact, f.id))
     return out
+
+
+KIND_NEEDS: dict[FindingKind, str] = {
+    FindingKind.TASK_ACTIVITY: "customer_task",
+    FindingKind.REPEAT_REQUEST: "customer_task",
+    FindingKind.SILENT_WAIT: "news",
+}
+"""Findings built on a role (:data:`frictionminer.engine.coverage.NEEDS`): none is drawn
+when the log does not show it (no interim-notice advice from a log without any news)."""
+
+
+def _unseen(kind: FindingKind, result: Result) -> bool:
+    coverage = getattr(result, "coverage", None)
+    need = KIND_NEEDS.get(kind)
+    return coverage is not None and need is not None and coverage.is_unseen(need)
 
 
 # --------------------------------------------------------------------------------- entry

@@ -46,6 +46,8 @@ The tables (``team`` is a non-empty ``group``; ``silent`` means a silence of at 
 ``paths``                 per case: its path (``variant``, activities joined with " → ")
                           and its number of steps, built once per case
 ``case_teams``            events per case and team ("teams involved" in a set of cases)
+``roles``                 per role (and ``news``: contact or notice), the events it
+                          matched and their cases (:mod:`~frictionminer.engine.coverage`)
 ========================  ==========================================================
 
 The one table that can grow with the events is ``waits``: exact medians need every
@@ -66,6 +68,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from frictionminer import schema as S
+from frictionminer.engine.coverage import role_table
 from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
@@ -90,6 +93,7 @@ SUMMED: dict[str, tuple[str, ...]] = {
     "ping_pong_pairs": ("team_a", "team_b"),
     "flows": ("source", "target"),
     "waits": ("source", "target", "hours"),
+    "roles": ("role",),
 }
 """Count tables and their keys: every other column is a count, summed over parts."""
 
@@ -220,6 +224,7 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
         .group_by(_NO, "team")
         .agg(pl.col(S.CASE).first(), pl.len().cast(_COUNT).alias("events"))
         .select(S.CASE, "team", "events"),
+        "roles": role_table(events, pl.col(S.CASE).rle_id()),
     }
     return Facts(tables, silent_hours)
 

@@ -677,11 +677,11 @@ EXPLAIN: dict[str, Words] = {
 MARKDOWN: dict[str, Words] = {
     "title": Words("### Customer friction", "### Kundenreibung"),
     "summary": Words(
-        "**{cases:,} cases**, {events:,} events: **{flagged:,} flagged ({flagged_share:.1%})**, "
-        "{resolved_share:.1%} resolved. Median customer effort {effort:g} min, median wait on "
+        "**{cases:,} cases**, {events:,} events: **{flagged:,} flagged ({flagged_share:.1%})**; "
+        "{outcome}. Median customer effort {effort:g} min, median wait on "
         "the company {wait}.",
         "**{cases:,} Fälle**, {events:,} Ereignisse: **{flagged:,} markiert "
-        "({flagged_share:.1%})**, {resolved_share:.1%} gelöst. Mittlerer Kundenaufwand "
+        "({flagged_share:.1%})**; {outcome}. Mittlerer Kundenaufwand "
         "{effort:g} min, mittleres Warten auf das Unternehmen {wait}.",
     ),
     "rules_head": Words("| rule | name | cases | share |", "| Regel | Name | Fälle | Anteil |"),
@@ -733,3 +733,117 @@ def short_number(value: float, lang: Lang) -> str:
     """``2.5`` / ``2,5`` (``:g``)."""
     text = f"{value:g}"
     return text.replace(".", ",") if lang == "de" else text
+
+
+# ------------------------------------------------------ honest figures: unseen roles, outcome
+# What the roles could not see (engine/coverage.py) and how resolved, reopened and FM009
+# are worded together.  Kept in one block so that it reads, and merges, as one thing.
+
+NEED_NAMES: dict[str, Words] = {
+    "resolution": Words("resolution", "Lösung (resolution)"),
+    "news": Words("contact or notice", "Kontakt oder Zwischenbescheid (contact/notice)"),
+    "contact": Words("contact", "Kontakt (contact)"),
+    "customer_task": Words("customer_task", "Kundenaufgabe (customer_task)"),
+    "customer_action": Words("customer_action", "Kundenhandlung (customer_action)"),
+}
+"""The needs of :data:`frictionminer.engine.coverage.NEEDS`, as the warning names them."""
+
+UNSEEN_WORDS: dict[str, Words] = {
+    "line": Words(
+        "[roles] matched in fewer than {threshold} of the {cases} cases: {needs}. Not computed: "
+        "{measures}{rules}. Next: {hint}, then name those activities in [roles]",
+        "[roles] trifft in weniger als {threshold} der {cases} Fälle: {needs}. Nicht berechnet: "
+        "{measures}{rules}. Nächster Schritt: {hint}, dann diese Aktivitäten in [roles] nennen",
+    ),
+    "need": Words("{name} ({n} cases)", "{name} ({n} Fälle)"),
+    "rules": Words(
+        "; rules {rules} do not fire and add 0 to the score",
+        "; die Regeln {rules} schlagen nicht an und zählen 0 im Wert",
+    ),
+    "caveat_title": Words("What this log does not show", "Was dieses Protokoll nicht zeigt"),
+    "caveat_intro": Words(
+        "The role patterns could not see everything the figures below need. No finding or "
+        "recommendation in this report is built on the rules named here.",
+        "Die Rollenmuster sehen nicht alles, was die Zahlen unten brauchen. Keine Erkenntnis "
+        "und keine Empfehlung dieses Berichts beruht auf den hier genannten Regeln.",
+    ),
+    "not_computed": Words("not computed", "nicht berechnet"),
+    "markdown": Words("> **Warning:** {line}", "> **Warnung:** {line}"),
+    "summary_unseen": Words(
+        "unseen roles: {needs} (see the warning)", "nicht gesehene Rollen: {needs} (siehe Warnung)"
+    ),
+}
+"""Words of the unseen-role warning (stderr, ``info``, the report's caveat)."""
+
+
+def unseen_line(warnings: list[dict[str, Any]], lang: Lang = "en") -> str | None:
+    """The one line that says what the roles could not see (None when nothing is unseen).
+
+    ``warnings`` is the summary's ``warnings`` (:meth:`RoleCoverage.warnings
+    <frictionminer.engine.coverage.RoleCoverage.warnings>`).
+    """
+    unseen = [w for w in warnings if w.get("code") == "role_unseen"]
+    if not unseen:
+        return None
+    w = UNSEEN_WORDS
+    needs = ", ".join(
+        w["need"][lang].format(name=NEED_NAMES[u["role"]][lang], n=number(u["cases"], lang))
+        for u in unseen
+    )
+    measures = ", ".join(dict.fromkeys(m for u in unseen for m in u["measures"]))
+    rules = list(dict.fromkeys(r for u in unseen for r in u["rules"]))
+    return w["line"][lang].format(
+        threshold=percent(unseen[0]["threshold"], lang, 0 if unseen[0]["threshold"] >= 0.01 else 1),
+        cases=number(unseen[0]["of_cases"], lang),
+        needs=needs,
+        measures=measures,
+        rules=w["rules"][lang].format(rules=", ".join(rules)) if rules else "",
+        hint=unseen[0]["hint"],
+    )
+
+
+def unseen_names(warnings: list[dict[str, Any]], lang: Lang = "en") -> str:
+    """The unseen needs, named (``resolution, contact or notice``)."""
+    return ", ".join(
+        NEED_NAMES[u["role"]][lang] for u in warnings if u.get("code") == "role_unseen"
+    )
+
+
+OUTCOME_WORDS: dict[str, Words] = {
+    "resolved": Words("{resolved} reached a resolution", "{resolved} erreichten eine Lösung"),
+    "reopened": Words(
+        "{reopened} were reopened after it", "{reopened} wurden danach wieder geöffnet"
+    ),
+    "resolved_unseen": Words(
+        "resolution not seen in the log (resolved share not computed)",
+        "keine Lösung im Protokoll erkennbar (Anteil gelöst nicht berechnet)",
+    ),
+    "fm009": Words(
+        "FM009 flags {flagged}: {unresolved} never resolved and {reopened} reopened after a "
+        "resolution",
+        "FM009 markiert {flagged}: {unresolved} nie gelöst und {reopened} nach einer Lösung "
+        "wieder geöffnet",
+    ),
+}
+"""How resolved, reopened and FM009 are said together, so that they cannot be misread."""
+
+
+def outcome_text(summary: dict[str, Any], lang: Lang = "en") -> str:
+    """``83.5% reached a resolution, 0.0% were reopened after it; FM009 flags 16.5%: ...``."""
+    w = OUTCOME_WORDS
+    resolved, reopened = summary.get("resolved_share"), summary.get("reopened_share")
+    if resolved is None:
+        return w["resolved_unseen"][lang]
+    parts = [w["resolved"][lang].format(resolved=percent(resolved, lang))]
+    if reopened is not None:
+        parts.append(w["reopened"][lang].format(reopened=percent(reopened, lang)))
+    text = ", ".join(parts)
+    fm009 = summary.get("flags", {}).get("FM009", {})
+    reasons = fm009.get("reasons")
+    if reasons and fm009.get("cases") and fm009.get("suppressed") is None:
+        text += "; " + w["fm009"][lang].format(
+            flagged=percent(fm009["share"], lang),
+            unresolved=percent(reasons["unresolved"]["share"], lang),
+            reopened=percent(reasons["reopened"]["share"], lang),
+        )
+    return text

@@ -273,12 +273,13 @@ def render_html(
         }
         for rid, s in summary["flags"].items()
     ]
+    not_computed = C.UNSEEN_WORDS["not_computed"][lang]
     measure_rows = [
         {
             "name": ml.get(m, m),
             "key": m,
-            "median": C.short_number(v["median"], lang),
-            "p90": C.short_number(v["p90"], lang),
+            "median": not_computed if v["median"] is None else C.short_number(v["median"], lang),
+            "p90": not_computed if v["p90"] is None else C.short_number(v["p90"], lang),
         }
         for m, v in q.items()
     ]
@@ -287,7 +288,7 @@ def render_html(
     kpis = [
         (C.number(n, lang), t["kpi_cases"]),
         (C.percent(summary["flagged_share"], lang), t["kpi_flagged"]),
-        (C.percent(summary["resolved_share"], lang), t["kpi_resolved"]),
+        (_share_or(summary["resolved_share"], not_computed, lang), t["kpi_resolved"]),
         (f"{C.number(q.get('effort_minutes', {}).get('median', 0.0), lang)} min", t["kpi_effort"]),
         (C.duration(wait_med, lang), t["kpi_wait"]),
         (C.percent(silent_share, lang), t["kpi_silence"]),
@@ -302,7 +303,7 @@ def render_html(
             ("silent_wait_max_hours", 1.0),
             ("friction_score", 1.0),
         )
-        if c in result.cases.columns
+        if c in result.cases.columns and q.get(c, {}).get("median", 0.0) is not None
     ]
     chart_flags = Markup(charts.flag_shares(summary, rl, t["flags_title"], t["flags_x"]))
     chart_dist = Markup(
@@ -526,6 +527,8 @@ def render_html(
         "generated": generated.strftime("%Y-%m-%d %H:%M UTC"),
         "summary": summary,
         "exec_intro": exec_intro,
+        "caveat": caveat_view(summary, lang),
+        "outcome": C.outcome_text(summary, lang),
         "headline": headline,
         "kpis": kpis,
         "rules": rules_rows,
@@ -566,3 +569,23 @@ def render_html(
         "data": data,
     }
     return str(_template().render(**context))
+
+
+# ------------------------------------------------------ honest figures: unseen roles, outcome
+
+
+def caveat_view(summary: dict[str, Any], lang: Lang) -> dict[str, str] | None:
+    """The caveat at the top of the report when a role is unseen (None: nothing to say)."""
+    line = C.unseen_line(summary.get("warnings", []), lang)
+    if line is None:
+        return None
+    words = C.UNSEEN_WORDS
+    return {
+        "title": words["caveat_title"][lang],
+        "intro": words["caveat_intro"][lang],
+        "line": line,
+    }
+
+
+def _share_or(share: float | None, missing: str, lang: Lang) -> str:
+    return missing if share is None else C.percent(share, lang)

@@ -109,6 +109,9 @@ class RoleSettings:
     notice: list[str] = field(default_factory=packaged_factory("roles", "notice"))
     resolution: list[str] = field(default_factory=packaged_factory("roles", "resolution"))
     match: str = packaged("roles", "match")
+    min_case_share: float = packaged("roles", "min_case_share")
+    """A role matched in fewer than this share of the cases is unseen: what depends on
+    it is not computed (:mod:`frictionminer.engine.coverage`)."""
 
 
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
@@ -318,6 +321,11 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
                     f"bad regular expression {pattern!r}: {exc}",
                     hint="Python re syntax; escape special characters such as ( ) [ ] . with \\",
                 ) from None
+    if not 0.0 <= roles.min_case_share <= 1.0:
+        raise ConfigError(
+            f"{source}: key 'roles.min_case_share' must be between 0 and 1",
+            hint="a share of the cases, e.g. 0.01 for 1%",
+        )
     proportion = tables["proportion"]
     if proportion.min_peers < 1:
         raise ConfigError(f"{source}: key 'proportion.min_peers' must be at least 1")

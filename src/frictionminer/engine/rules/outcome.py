@@ -25,6 +25,17 @@ def _fm009_message(p: Params) -> pl.Expr:
     )
 
 
+REASONS: dict[str, dict[str, pl.Expr]] = {
+    "FM009": {
+        "unresolved": pl.col("resolved").not_(),
+        "reopened": pl.col("resolved"),
+    }
+}
+"""Why a rule flagged a case, when it has several reasons: name -> condition on the
+flagged case's row (disjoint).  FM009 flags a case that never reached a resolution, or
+one reopened after it (``reopened`` implies ``resolved``)."""
+
+
 @rule(
     id="FM009",
     name="friction.unresolved",

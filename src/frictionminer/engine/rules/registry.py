@@ -16,7 +16,7 @@ Configuration arrives typed and checked: ``settings.rules[<id>]`` is a
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -178,7 +178,9 @@ def _required_columns(r: Rule, params: Params) -> set[str]:
     return roots - set(r.optional_columns)
 
 
-def evaluate_flags(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+def evaluate_flags(
+    scored: pl.DataFrame, settings: Settings, *, suppressed: Collection[str] = ()
+) -> pl.DataFrame:
     """Every raised flag: ``case_id, rule, name, severity, remedy, message``.
 
     Each enabled rule filters the cases where it fires and builds its message for those
@@ -188,10 +190,16 @@ def evaluate_flags(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     ranked table: worst case first), then by rule, so that the flags of consecutive
     slices of a table concatenate to the flags of the table, and a case's flags line up
     with the cases without a join on case ids (``Result.write_json``).  ``scored`` is
-    the output of :func:`~frictionminer.engine.score.score_cases`.
+    the output of :func:`~frictionminer.engine.score.score_cases`.  ``suppressed`` rules
+    are not evaluated: the role they need is unseen on this log
+    (:attr:`frictionminer.engine.coverage.RoleCoverage.suppressed_rules`).
     """
     cfg = settings.rules
-    active = [(r, effective_params(r, cfg)) for r in RULES.values() if is_enabled(r, cfg)]
+    active = [
+        (r, effective_params(r, cfg))
+        for r in RULES.values()
+        if is_enabled(r, cfg) and r.id not in suppressed
+    ]
     missing = sorted({c for r, p in active for c in _required_columns(r, p)} - set(scored.columns))
     if missing:
         raise SchemaError(
