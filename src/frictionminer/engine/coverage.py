@@ -2,7 +2,8 @@
 
 A measure or rule built on a role means nothing on a log where the role's patterns
 (``[roles]``) match no event, or almost none: with no ``resolution``, every case looks
-unresolved; with neither ``contact`` nor ``notice``, every wait is a silent wait.  This
+unresolved; with nothing the customer notices before the end (no contact, notice, task or
+action), every wait is one silent wait from the start to the end.  This
 module declares, once, which measures, score terms and rules depend on which role
 (:data:`NEEDS`), and judges from the whole log's role counts which of them the log
 cannot support (:class:`RoleCoverage`).
@@ -30,7 +31,11 @@ UNSEEN = "role_unseen"
 """The code of the warning, and the reason a rule is suppressed (``suppressed``)."""
 
 NEWS = "news"
-"""The pseudo-role "contact or notice": something that tells the customer about the case."""
+"""The pseudo-role "news": an event the customer notices while the case is open (contact,
+notice, customer_task or customer_action; a resolution ends the wait rather than breaking
+it).  Without any, ``silent_wait_max_hours`` is the whole time to the end."""
+
+NEWS_ROLES: tuple[str, ...] = ("contact", "notice", "customer_task", "customer_action")
 
 COVERAGE_ROLES: tuple[str, ...] = (*ROLE_NAMES, NEWS)
 """The rows of the facts' ``roles`` table."""
@@ -40,7 +45,7 @@ COVERAGE_ROLES: tuple[str, ...] = (*ROLE_NAMES, NEWS)
 class RoleNeed:
     """Measures, score terms and rules that mean nothing without a role.
 
-    ``roles``: the need is met when any of them is seen (``news``: contact or notice).
+    ``roles``: the need is met when any of them is seen (``news``: :data:`NEWS_ROLES`).
     ``measures``: measures that are not computed (reported as such; the summary's
     ``resolved_share``/``reopened_share`` are null).  ``terms``: score terms that
     contribute 0.  ``rules``: rules that do not fire.
@@ -63,7 +68,7 @@ NEEDS: tuple[RoleNeed, ...] = (
     ),
     RoleNeed(
         NEWS,
-        ("contact", "notice"),
+        NEWS_ROLES,
         measures=("silent_wait_max_hours",),
         terms=("silent_wait_max_days",),
         rules=("FM004",),
@@ -95,7 +100,7 @@ def role_table(classified: pl.DataFrame, case_no: pl.Expr) -> pl.DataFrame:
     ``classified`` carries the ``role_*`` columns; ``case_no`` numbers its cases.
     """
     flags = {role: pl.col(f"role_{role}") for role in ROLE_NAMES}
-    flags[NEWS] = flags["contact"] | flags["notice"]
+    flags[NEWS] = pl.any_horizontal(flags[r] for r in NEWS_ROLES)
     row = classified.select(
         *[expr.sum().cast(pl.Int64).alias(f"{r}|events") for r, expr in flags.items()],
         *[

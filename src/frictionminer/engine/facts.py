@@ -46,8 +46,9 @@ The tables (``team`` is a non-empty ``group``; ``silent`` means a silence of at 
 ``paths``                 per case: its path (``variant``, activities joined with " → ")
                           and its number of steps, built once per case
 ``case_teams``            events per case and team ("teams involved" in a set of cases)
-``roles``                 per role (and ``news``: contact or notice), the events it
-                          matched and their cases (:mod:`~frictionminer.engine.coverage`)
+``roles``                 per role (and ``news``: contact, notice, task or action), the
+                          events it matched and their cases
+                          (:mod:`~frictionminer.engine.coverage`)
 ========================  ==========================================================
 
 The one table that can grow with the events is ``waits``: exact medians need every

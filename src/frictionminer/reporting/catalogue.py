@@ -741,7 +741,10 @@ def short_number(value: float, lang: Lang) -> str:
 
 NEED_NAMES: dict[str, Words] = {
     "resolution": Words("resolution", "Lösung (resolution)"),
-    "news": Words("contact or notice", "Kontakt oder Zwischenbescheid (contact/notice)"),
+    "news": Words(
+        "any news (contact, notice, task or action)",
+        "jede Nachricht (contact, notice, customer_task, customer_action)",
+    ),
     "contact": Words("contact", "Kontakt (contact)"),
     "customer_task": Words("customer_task", "Kundenaufgabe (customer_task)"),
     "customer_action": Words("customer_action", "Kundenhandlung (customer_action)"),
@@ -803,7 +806,7 @@ def unseen_line(warnings: list[dict[str, Any]], lang: Lang = "en") -> str | None
 
 
 def unseen_names(warnings: list[dict[str, Any]], lang: Lang = "en") -> str:
-    """The unseen needs, named (``resolution, contact or notice``)."""
+    """The unseen needs, named (``resolution, customer_task``)."""
     return ", ".join(
         NEED_NAMES[u["role"]][lang] for u in warnings if u.get("code") == "role_unseen"
     )
