@@ -56,14 +56,18 @@ PAGE: dict[str, Words] = {
     "exec_intro": Words(
         (
             "Of {cases} cases, {flagged} ({flagged_share}) were flagged for customer friction. "
-            "The median case cost the customer {effort} minutes of their own time and {wait} "
-            "waiting on the company; one case in ten waited more than {wait90}."
+            "{effort_sentence}The median case waited {wait} on the company; one case in ten "
+            "waited more than {wait90}."
         ),
         (
             "Von {cases} Fällen wurden {flagged} ({flagged_share}) wegen Kundenreibung markiert. "
-            "Der mittlere Fall kostete den Kunden {effort} Minuten eigener Zeit und {wait} Warten "
-            "auf das Unternehmen; jeder zehnte Fall wartete länger als {wait90}."
+            "{effort_sentence}Der mittlere Fall wartete {wait} auf das Unternehmen; jeder zehnte "
+            "Fall wartete länger als {wait90}."
         ),
+    ),
+    "exec_effort": Words(
+        "The median case cost the customer {effort} minutes of their own time. ",
+        "Der mittlere Fall kostete den Kunden {effort} Minuten eigener Zeit. ",
     ),
     "exec_top": Words(
         "The largest sources of friction, by the friction points they account for:",
@@ -732,6 +736,8 @@ def duration(hours: float | None, lang: Lang) -> str:
 def short_number(value: float, lang: Lang) -> str:
     """``2.5`` / ``2,5`` (``:g``)."""
     text = f"{value:g}"
+    if "e" in text:  # no "2.38e+06" for people: the whole number, grouped
+        return number(value, lang) if abs(value) >= 1 else number(value, lang, 6)
     return text.replace(".", ",") if lang == "de" else text
 
 
@@ -762,6 +768,10 @@ UNSEEN_WORDS: dict[str, Words] = {
     "rules": Words(
         "; rules {rules} do not fire and add 0 to the score",
         "; die Regeln {rules} schlagen nicht an und zählen 0 im Wert",
+    ),
+    "rule": Words(
+        "; rule {rules} does not fire and adds 0 to the score",
+        "; die Regel {rules} schlägt nicht an und zählt 0 im Wert",
     ),
     "caveat_title": Words("What this log does not show", "Was dieses Protokoll nicht zeigt"),
     "caveat_intro": Words(
@@ -800,7 +810,9 @@ def unseen_line(warnings: list[dict[str, Any]], lang: Lang = "en") -> str | None
         cases=number(unseen[0]["of_cases"], lang),
         needs=needs,
         measures=measures,
-        rules=w["rules"][lang].format(rules=", ".join(rules)) if rules else "",
+        rules=w["rules" if len(rules) > 1 else "rule"][lang].format(rules=", ".join(rules))
+        if rules
+        else "",
         hint=unseen[0]["hint"],
     )
 
@@ -811,6 +823,36 @@ def unseen_names(warnings: list[dict[str, Any]], lang: Lang = "en") -> str:
         NEED_NAMES[u["role"]][lang] for u in warnings if u.get("code") == "role_unseen"
     )
 
+
+HEADLINE_WORDS: dict[str, Words] = {
+    "effort_some": Words(
+        "Most cases cost the customer none of their own time as far as the log shows (no "
+        "contact or task recorded); {share} did, and the costliest tenth {p90} minutes or more.",
+        "Die meisten Fälle kosteten den Kunden laut Protokoll keine eigene Zeit (kein Kontakt, "
+        "keine Aufgabe erfasst); {share} schon, das aufwendigste Zehntel {p90} Minuten und mehr.",
+    ),
+    "effort_none": Words(
+        "The log records no contact or task of the customer's: their own time cannot be "
+        "measured here.",
+        "Das Protokoll erfasst keinen Kontakt und keine Aufgabe des Kunden: seine eigene Zeit "
+        "ist hier nicht messbar.",
+    ),
+    "kpi_effort_any": Words(
+        "cases costing the customer own time", "Fälle mit eigenem Kundenaufwand"
+    ),
+    "variants_unique": Words(
+        "The {cases} cases took {paths} distinct paths; no path is shared by two or more cases, "
+        "so no single path is a finding.",
+        "Die {cases} Fälle nahmen {paths} verschiedene Pfade; kein Pfad ist mehreren Fällen "
+        "gemeinsam, also ist kein einzelner Pfad eine Erkenntnis.",
+    ),
+    "variants_count": Words(
+        "The {cases} cases took {paths} distinct paths; paths of a single case are left out.",
+        "Die {cases} Fälle nahmen {paths} verschiedene Pfade; Pfade eines einzigen Falls sind "
+        "ausgelassen.",
+    ),
+}
+"""Headline figures that stay informative on a real log (no "0 minutes", no one-case paths)."""
 
 OUTCOME_WORDS: dict[str, Words] = {
     "resolved": Words("{resolved} reached a resolution", "{resolved} erreichten eine Lösung"),

@@ -237,7 +237,7 @@ def render_html(
         cases=C.number(n, lang),
         flagged=C.number(summary["flagged_cases"], lang),
         flagged_share=C.percent(summary["flagged_share"], lang),
-        effort=C.number(q.get("effort_minutes", {}).get("median", 0.0), lang),
+        effort_sentence=effort_sentence(result.cases, q, t, lang),
         wait=C.duration(wait_med, lang),
         wait90=C.duration(wait_p90, lang),
     )
@@ -289,9 +289,14 @@ def render_html(
         (C.number(n, lang), t["kpi_cases"]),
         (C.percent(summary["flagged_share"], lang), t["kpi_flagged"]),
         (_share_or(summary["resolved_share"], not_computed, lang), t["kpi_resolved"]),
-        (f"{C.number(q.get('effort_minutes', {}).get('median', 0.0), lang)} min", t["kpi_effort"]),
+        effort_kpi(result.cases, q, t, lang),
         (C.duration(wait_med, lang), t["kpi_wait"]),
-        (C.percent(silent_share, lang), t["kpi_silence"]),
+        (
+            not_computed
+            if summary["flags"].get(silent_rule.id if silent_rule else "", {}).get("suppressed")
+            else C.percent(silent_share, lang),
+            t["kpi_silence"],
+        ),
     ]
     panels = [
         (c, ml[c], d)
@@ -384,11 +389,16 @@ def render_html(
             "tasks": C.number(r["tasks_per_case"], lang, 1),
             "handoffs": C.number(r["handoffs_per_case"], lang, 1),
         }
-        for r in causes.by_variant.head(10).iter_rows(named=True)
+        for r in causes.by_variant.filter(pl.col("cases") >= 2).head(10).iter_rows(named=True)
     ]
+    variant_note = paths_note(causes.by_variant, n, lang)
     chart_var = opt(
         charts.variant_bars(
-            causes.by_variant, 10, t["variant_chart"], t["variant_x"], t["variant_note"]
+            causes.by_variant.filter(pl.col("cases") >= 2),
+            10,
+            t["variant_chart"],
+            t["variant_x"],
+            t["variant_note"],
         )
     )
     cat_rows = []
@@ -545,6 +555,7 @@ def render_html(
         "chart_team": chart_team,
         "chart_heat": chart_heat,
         "variant_rows": variant_rows,
+        "variant_paths": variant_note,
         "chart_var": chart_var,
         "cat_rows": cat_rows,
         "chart_cat": chart_cat,
@@ -589,3 +600,55 @@ def caveat_view(summary: dict[str, Any], lang: Lang) -> dict[str, str] | None:
 
 def _share_or(share: float | None, missing: str, lang: Lang) -> str:
     return missing if share is None else C.percent(share, lang)
+
+
+def effort_sentence(cases: Any, q: dict[str, Any], t: dict[str, str], lang: Lang) -> str:
+    """The executive summary's effort sentence: the median, unless it is 0 — then the share
+    of cases that cost the customer any time and the costliest tenth (never "0 minutes")."""
+    median = (q.get("effort_minutes") or {}).get("median")
+    if median:
+        return t["exec_effort"].format(effort=C.number(median, lang))
+    share, p90 = _effort_spread(cases)
+    words = C.HEADLINE_WORDS
+    if share == 0:
+        return words["effort_none"][lang] + " "
+    return (
+        words["effort_some"][lang].format(share=C.percent(share, lang), p90=C.number(p90, lang))
+        + " "
+    )
+
+
+def effort_kpi(cases: Any, q: dict[str, Any], t: dict[str, str], lang: Lang) -> tuple[str, str]:
+    """The effort key figure: the median in minutes, or (median 0) the share with any."""
+    median = (q.get("effort_minutes") or {}).get("median")
+    if median:
+        return f"{C.number(median, lang)} min", t["kpi_effort"]
+    share, _ = _effort_spread(cases)
+    return C.percent(share, lang), C.HEADLINE_WORDS["kpi_effort_any"][lang]
+
+
+def _effort_spread(cases: Any) -> tuple[float, float]:
+    """Share of cases with any customer effort, and the 90th percentile among those."""
+    import polars as pl
+
+    if "effort_minutes" not in cases.columns or cases.height == 0:
+        return 0.0, 0.0
+    some = cases.filter(pl.col("effort_minutes") > 0)["effort_minutes"]
+    share = some.len() / cases.height
+    p90 = float(some.quantile(0.9, "linear") or 0.0) if some.len() else 0.0
+    return share, p90
+
+
+def paths_note(by_variant: Any, cases: int, lang: Lang) -> str:
+    """How many distinct paths the cases took; one-case paths are no finding."""
+    import polars as pl
+
+    words = C.HEADLINE_WORDS
+    key = (
+        "variants_unique"
+        if by_variant.filter(pl.col("cases") >= 2).height == 0
+        else "variants_count"
+    )
+    return words[key][lang].format(
+        cases=C.number(cases, lang), paths=C.number(by_variant.height, lang)
+    )
