@@ -7,13 +7,14 @@ recomputes.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from frictionminer.engine.coverage import RoleCoverage
     from frictionminer.engine.facts import Facts
+    from frictionminer.engine.rules.registry import Norm
     from frictionminer.scale.plan import ShardPlan
 
 import polars as pl
@@ -60,6 +61,10 @@ class Result:
     coverage: RoleCoverage | None = None
     """Which roles the log shows, and what is not computed without the others
     (:mod:`frictionminer.engine.coverage`).  None for a result not built by the pipeline."""
+    norms: Mapping[str, Norm] = field(default_factory=dict)
+    """The rules that are systemic on this log, by id: reported at the log level, their
+    case flags limited to the cases above the log's norm
+    (:mod:`frictionminer.engine.rules.systemic`)."""
 
     @property
     def event_count(self) -> int:
@@ -99,6 +104,8 @@ class Result:
                 "cases": int(counts.get(rid, 0)),
                 "share": round(counts.get(rid, 0) / n, 4) if n else 0.0,
                 "suppressed": UNSEEN if rid in suppressed else None,
+                "systemic": rid in self.norms,
+                "threshold": _rounded(self.norms[rid].threshold) if rid in self.norms else None,
             }
             for rid, rule in RULES.items()
         }
@@ -142,12 +149,32 @@ class Result:
             # null: not computed, the role it needs is unseen (see "warnings")
             "resolved_share": None if "resolution" in unseen else share(resolved),
             "reopened_share": None if no_reopened else share(resolved & pl.col("reopened")),
+            "systemic": self.systemic_records(),
             "flagged_cases": int(any_flag),
             "flagged_share": round(any_flag / n, 4) if n else 0.0,
             "flags": flagged,
             "measures": measures,
             "config": self.settings.source,
         }
+
+    def systemic_records(self) -> list[dict[str, Any]]:
+        """The log-level findings: each systemic rule, most widespread first."""
+        from frictionminer.engine.rules import RULES
+
+        return [
+            {
+                "rule": norm.rule,
+                "name": RULES[norm.rule].name,
+                "cases": norm.cases,
+                "share": round(norm.share, 4),
+                "measure": norm.measure,
+                "median": _rounded(norm.median),
+                "p90": _rounded(norm.p90),
+                "floor": norm.floor,
+                "threshold": _rounded(norm.threshold),
+            }
+            for norm in sorted(self.norms.values(), key=lambda x: (-x.share, x.rule))
+        ]
 
     def _reasons(self, rule_id: str, reasons: dict[str, pl.Expr]) -> dict[str, dict[str, Any]]:
         """Cases the rule flagged for each of its reasons (disjoint), and their shares."""
@@ -425,3 +452,7 @@ def _write_lines(fh: BinaryIO, lines: pl.DataFrame, terminator: str) -> None:
     """The one text column of ``lines`` into ``fh`` as is, each followed by ``terminator``."""
     if lines.height:
         lines.write_csv(fh, include_header=False, quote_style="never", line_terminator=terminator)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

@@ -165,6 +165,16 @@ class ProportionSettings:
     """Largest robust z-score a case can contribute (keeps one outlier from dominating)."""
 
 
+@dataclass(frozen=True)
+class SystemicSettings:
+    """When a rule is a property of the process on a log, not of single cases."""
+
+    share: float = packaged("systemic", "share")
+    """A rule whose condition holds for more than this share of the cases is systemic."""
+    fence: float = packaged("systemic", "fence")
+    """A systemic rule flags cases above Q3 + fence x IQR of the log (Tukey's fence)."""
+
+
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
 
 
@@ -230,6 +240,7 @@ TABLES: dict[str, type[Any]] = {
     "effort": EffortSettings,
     "weights": WeightSettings,
     "proportion": ProportionSettings,
+    "systemic": SystemicSettings,
 }
 """Top-level config tables and the dataclass that validates each."""
 ARRAYS = ("sources", "case_tables")
@@ -331,6 +342,14 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: key 'proportion.min_peers' must be at least 1")
     if proportion.cap <= 0:
         raise ConfigError(f"{source}: key 'proportion.cap' must be greater than 0")
+    systemic = tables["systemic"]
+    if not 0.0 < systemic.share <= 1.0:
+        raise ConfigError(
+            f"{source}: key 'systemic.share' must be above 0 and at most 1",
+            hint="a share of the cases, e.g. 0.33; 1 turns log-level findings off",
+        )
+    if systemic.fence < 0:
+        raise ConfigError(f"{source}: key 'systemic.fence' must not be negative")
     for table in ("weights", "effort"):
         for name, number in _fields(tables[table]).items():
             if number < 0:
@@ -394,6 +413,7 @@ class Settings:
     effort: EffortSettings
     weights: WeightSettings
     proportion: ProportionSettings
+    systemic: SystemicSettings
     rules: dict[str, RuleSettings]
     """Every rule's settings by id (``[rules.FM001]``), defaults filled in."""
     sources: list[SourceSettings]
@@ -415,6 +435,7 @@ class Settings:
         effort: EffortSettings | TableInput | None = None,
         weights: WeightSettings | TableInput | None = None,
         proportion: ProportionSettings | TableInput | None = None,
+        systemic: SystemicSettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
         case_tables: Sequence[CaseTableSettings | TableInput] | None = None,
@@ -434,6 +455,7 @@ class Settings:
             "effort": effort,
             "weights": weights,
             "proportion": proportion,
+            "systemic": systemic,
             "rules": rules,
             "sources": sources,
             "case_tables": case_tables,

@@ -29,6 +29,8 @@ def _fm004_message(p: Params) -> pl.Expr:
     remedy="redesign",
     keywords=("min_silent_hours",),
     message=_fm004_message,
+    measure="silent_wait_max_hours",
+    floor="min_silent_hours",
 )
 def silent_wait(p: Params) -> pl.Expr:
     """The customer waited on the company for days without any news.
