@@ -7,7 +7,6 @@ role, every execution strategy, and the CLI through the runner.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -15,7 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
-from conftest import shared_log
+from conftest import csv_log, shared_log
 from frictionminer.cli import app
 from frictionminer.engine.coverage import NEEDS, coverage_from_table
 from frictionminer.engine.pipeline import analyze
@@ -26,21 +25,6 @@ from frictionminer.settings import Settings
 from frictionminer.settings.load import load_settings
 
 runner = CliRunner()
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
-
-
-def _csv(path: Path, rows: list[tuple[str, str, float]]) -> Path:
-    """A log of (case, activity, days after T0) rows as CSV."""
-    pl.DataFrame(
-        {
-            "Case ID": [c for c, _, _ in rows],
-            "Activity": [a for _, a, _ in rows],
-            "Complete Timestamp": [
-                (T0 + timedelta(days=d)).strftime("%Y-%m-%d %H:%M:%S") for _, _, d in rows
-            ],
-        }
-    ).write_csv(path)
-    return path
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -54,7 +38,7 @@ def blind_log(tmp_path: Path) -> Path:
 
     Without the coverage check both cases would be flagged FM004 (5 days, then 1, of
     silence, threshold 72 h) and FM009 (no resolution)."""
-    return _csv(
+    return csv_log(
         tmp_path / "blind.csv",
         [
             ("A", "Register", 0),
@@ -70,7 +54,7 @@ def blind_log(tmp_path: Path) -> Path:
 @pytest.fixture
 def no_resolution_log(tmp_path: Path) -> Path:
     """Contacts but no resolution: case A waits 6 days between two calls (FM004)."""
-    return _csv(
+    return csv_log(
         tmp_path / "calls.csv",
         [
             ("A", "Call customer", 0),
@@ -91,7 +75,7 @@ def _rare_resolution(path: Path, resolved: int, cases: int = 200) -> Path:
         rows += [(case, "Call customer", 0), (case, "Review", 10)]
         if i < resolved:
             rows.append((case, "Problem resolved", 11))
-    return _csv(path, rows)
+    return csv_log(path, rows)
 
 
 def test_nothing_matched_suppresses_every_rule_built_on_a_role(blind_log: Path) -> None:

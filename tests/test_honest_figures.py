@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import shared_log
+from conftest import csv_log, shared_log
 from frictionminer.cli import app
 from frictionminer.engine.causes import find_causes
 from frictionminer.engine.pipeline import analyze
@@ -22,27 +21,13 @@ from frictionminer.reporting.catalogue import short_number
 from frictionminer.settings import Settings
 
 runner = CliRunner()
-T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
-
-
-def _csv(path: Path, rows: list[tuple[str, str, float]]) -> Path:
-    pl.DataFrame(
-        {
-            "Case ID": [c for c, _, _ in rows],
-            "Activity": [a for _, a, _ in rows],
-            "Complete Timestamp": [
-                (T0 + timedelta(days=d)).strftime("%Y-%m-%d %H:%M:%S") for _, _, d in rows
-            ],
-        }
-    ).write_csv(path)
-    return path
 
 
 @pytest.fixture
 def outcome_log(tmp_path: Path) -> Path:
     """A and D resolved; B resolved, then the customer acts again (reopened); C never
     resolved.  By hand: resolved 3/4, reopened 1/4, FM009 2/4 = 1 unresolved + 1 reopened."""
-    return _csv(
+    return csv_log(
         tmp_path / "outcome.csv",
         [
             ("A", "Call customer", 0),
@@ -106,7 +91,7 @@ def test_effort_headline_when_the_median_case_costs_nothing(tmp_path: Path) -> N
         ("C1", "Call customer", 0.5),
         ("C1", "Mail customer", 0.7),
     ]
-    log = _csv(tmp_path / "quiet.csv", rows)
+    log = csv_log(tmp_path / "quiet.csv", rows)
     page = tmp_path / "quiet.html"
     runner.invoke(app, ["report", str(log), "-o", str(page), "-q"])
     html = page.read_text()
@@ -119,7 +104,7 @@ def test_effort_headline_when_the_median_case_costs_nothing(tmp_path: Path) -> N
 
 def test_one_case_paths_are_no_finding(tmp_path: Path) -> None:
     """Three cases, three different paths: the report counts them instead of ranking them."""
-    log = _csv(
+    log = csv_log(
         tmp_path / "paths.csv",
         [
             ("A", "Call customer", 0),
