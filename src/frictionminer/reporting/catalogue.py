@@ -892,3 +892,86 @@ def outcome_text(summary: dict[str, Any], lang: Lang = "en") -> str:
             reopened=percent(reasons["reopened"]["share"], lang),
         )
     return text
+
+
+# ---------------------------------------------------------------- systemic (log-level) findings
+
+SYSTEMIC_WHAT: dict[str, Words] = {
+    "FM001": Words(
+        "needed {floor} or more contacts, twice their peers' median",
+        "brauchten {floor} oder mehr Kontakte, doppelt so viele wie üblich",
+    ),
+    "FM002": Words("were given {floor} or more tasks", "bekamen {floor} oder mehr Aufgaben"),
+    "FM003": Words(
+        "were asked again for something they had been asked for",
+        "wurden erneut um etwas gebeten, das schon angefordert war",
+    ),
+    "FM004": Words(
+        "waited {floor} or longer on the company without news",
+        "warteten {floor} oder länger ohne Nachricht auf das Unternehmen",
+    ),
+    "FM005": Words(
+        "went back to a team that had held them before",
+        "gingen an ein Team zurück, das sie schon hatte",
+    ),
+    "FM006": Words(
+        "changed team {floor} or more times", "wechselten {floor}-mal oder öfter das Team"
+    ),
+    "FM007": Words(
+        "switched channel {floor} or more times",
+        "wechselten {floor}-mal oder öfter den Kanal",
+    ),
+    "FM008": Words(
+        "cost the customer out of proportion to their peers",
+        "kosteten den Kunden unverhältnismäßig viel",
+    ),
+    "FM009": Words(
+        "ended without a recognised resolution, or were reopened",
+        "endeten ohne erkannte Lösung oder wurden wieder geöffnet",
+    ),
+}
+"""What a systemic rule's condition says about a share of the cases, by rule."""
+
+SYSTEMIC_WORDS: dict[str, Words] = {
+    "heading": Words(
+        "Systemic on this log (a property of the process, not of single cases)",
+        "Systemisch in diesem Log (eine Eigenschaft des Prozesses, nicht einzelner Fälle)",
+    ),
+    "line": Words(
+        "{share} of cases {what} (median {median}); case flags mark only cases above {threshold}",
+        "{share} der Fälle {what} (Median {median}); markiert werden nur Fälle über {threshold}",
+    ),
+    "line_binary": Words(
+        "{share} of cases {what}; no case flag (the rule cannot tell these cases apart)",
+        "{share} der Fälle {what}; keine Fallmarkierung (die Regel unterscheidet sie nicht)",
+    ),
+}
+
+
+def _measure_value(measure: str | None, value: float | None, lang: Lang) -> str:
+    if value is None:
+        return "–"
+    if measure is not None and measure.endswith("_hours"):
+        return duration(value, lang)
+    if measure == "effort_minutes":
+        return f"{number(value, lang)} min"
+    return number(value, lang, 0 if float(value).is_integer() else 1)
+
+
+def systemic_line(record: dict[str, Any], lang: Lang = "en") -> str:
+    """``93.0% of cases waited 3 d or longer on the company without news (median 41 d); ...``."""
+    measure = record.get("measure")
+    what = SYSTEMIC_WHAT[record["rule"]][lang].format(
+        floor=_measure_value(measure, record.get("floor"), lang)
+    )
+    share = percent(record["share"], lang)
+    if record.get("threshold") is None:
+        return f"{record['rule']}: " + SYSTEMIC_WORDS["line_binary"][lang].format(
+            share=share, what=what
+        )
+    return f"{record['rule']}: " + SYSTEMIC_WORDS["line"][lang].format(
+        share=share,
+        what=what,
+        median=_measure_value(measure, record.get("median"), lang),
+        threshold=_measure_value(measure, record.get("threshold"), lang),
+    )

@@ -538,6 +538,7 @@ def render_html(
         "summary": summary,
         "exec_intro": exec_intro,
         "caveat": caveat_view(summary, lang),
+        "systemic": systemic_view(summary, lang),
         "outcome": C.outcome_text(summary, lang),
         "headline": headline,
         "kpis": kpis,
@@ -652,3 +653,17 @@ def paths_note(by_variant: Any, cases: int, lang: Lang) -> str:
     return words[key][lang].format(
         cases=C.number(cases, lang), paths=C.number(by_variant.height, lang)
     )
+
+
+# ------------------------------------------------------ systemic: log-level findings, first
+
+
+def systemic_view(summary: dict[str, Any], lang: Lang) -> dict[str, Any] | None:
+    """The log-level findings that open the summary (None: no rule is systemic)."""
+    records = summary.get("systemic", [])
+    if not records:
+        return None
+    return {
+        "title": C.SYSTEMIC_WORDS["heading"][lang],
+        "lines": [C.systemic_line(r, lang) for r in records],
+    }

@@ -44,6 +44,7 @@ def render_score_markdown(
         w["title"],
         "",
         *([C.UNSEEN_WORDS["markdown"][lang].format(line=escape_md(caveat)), ""] if caveat else []),
+        *_systemic_lines(s, lang),
         w["summary"].format(
             cases=s["cases"],
             events=s["events"],
@@ -94,3 +95,13 @@ def render_score_markdown(
         )
     lines += ["", "</details>", ""]
     return "\n".join(lines)
+
+
+def _systemic_lines(summary: dict[str, object], lang: Lang) -> list[str]:
+    """The log-level findings first: a heading line and one bullet per systemic rule."""
+    records = summary.get("systemic") or []
+    assert isinstance(records, list)
+    if not records:
+        return []
+    bullets = [f"- {escape_md(C.systemic_line(r, lang))}" for r in records]
+    return [f"**{escape_md(C.SYSTEMIC_WORDS['heading'][lang])}**", "", *bullets, ""]

@@ -94,9 +94,11 @@ def render_terminal(result: Result, console: Console, top: int | None) -> None:
 
 def render_summary(summary: dict[str, Any], console: Console) -> None:
     from frictionminer.reporting.catalogue import (
+        SYSTEMIC_WORDS,
         UNSEEN_WORDS,
         outcome_text,
         rule_name,
+        systemic_line,
         unseen_names,
     )
 
@@ -109,6 +111,11 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
         Text("; " + UNSEEN_WORDS["summary_unseen"]["en"].format(needs=unseen) if unseen else ""),
         sep="",
     )
+    systemic = summary.get("systemic", [])
+    if systemic:
+        console.print(f"[bold]{SYSTEMIC_WORDS['heading']['en']}[/bold]:")
+        for record in systemic:
+            console.print(Text("  " + systemic_line(record)))
     rules = Table(title="Cases flagged per rule", title_justify="left")
     for col in ("rule", "name", "cases", "share"):
         rules.add_column(col, justify="right" if col in ("cases", "share") else "left")
@@ -118,7 +125,9 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
             rid,
             rule_name(rid),
             "—" if off else f"{stats['cases']:,}",
-            UNSEEN_WORDS["not_computed"]["en"] if off else f"{stats['share']:.1%}",
+            UNSEEN_WORDS["not_computed"]["en"]
+            if off
+            else f"{stats['share']:.1%}" + (" (systemic)" if stats.get("systemic") else ""),
         )
     console.print(rules)
     meas = Table(title="Measures per case", title_justify="left")
