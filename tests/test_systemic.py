@@ -19,9 +19,10 @@ runner = CliRunner()
 
 
 def only(rule: str, **systemic: float) -> Settings:
-    """Settings with every rule but ``rule`` off."""
+    """Settings with every rule but ``rule`` off; these hand-made logs are tiny, so the
+    20-case minimum for a systemic judgement is lowered to 1."""
     rules = {rid: {"enabled": rid == rule} for rid in RULES}
-    return Settings(rules=rules, systemic=systemic or None)
+    return Settings(rules=rules, systemic={"min_cases": 1, **systemic})
 
 
 def table(**columns: list[object]) -> pl.DataFrame:
@@ -47,6 +48,13 @@ def test_a_rule_holding_for_most_cases_is_systemic_and_flags_only_the_outlier() 
     assert without.height == 9
 
 
+def test_a_small_log_is_judged_by_the_absolute_thresholds() -> None:
+    scored = table(silent_wait_max_hours=[80.0] * 19)  # 100% hold it, but 19 < 20 cases
+    settings = Settings(rules={rid: {"enabled": rid == "FM004"} for rid in RULES})
+    assert log_norms(scored, settings) == {}
+    assert evaluate_flags(scored, settings).height == 19
+
+
 def test_a_rule_holding_for_few_cases_is_unchanged() -> None:
     scored = table(silent_wait_max_hours=[10.0, 20.0, 30.0, 80.0])  # 1 of 4 = 25% <= 33%
     settings = only("FM004")
@@ -61,7 +69,8 @@ def test_the_floor_stays_when_the_fence_is_below_it() -> None:
     assert norm.threshold == 6.25
     # with floor 10 the absolute threshold wins over the fence: nothing holds the rule
     settings = Settings(
-        rules={rid: {"enabled": rid == "FM006"} for rid in RULES} | {"FM006": {"min_handoffs": 3}}
+        rules={rid: {"enabled": rid == "FM006"} for rid in RULES} | {"FM006": {"min_handoffs": 3}},
+        systemic={"min_cases": 1},
     )
     norm = log_norms(scored, settings)["FM006"]
     assert norm.floor == 3.0 and norm.threshold == pytest.approx(6.25 + 1.5 * 1.5)

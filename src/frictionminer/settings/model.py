@@ -173,6 +173,8 @@ class SystemicSettings:
     """A rule whose condition holds for more than this share of the cases is systemic."""
     fence: float = packaged("systemic", "fence")
     """A systemic rule flags cases above Q3 + fence x IQR of the log (Tukey's fence)."""
+    min_cases: int = packaged("systemic", "min_cases")
+    """Logs with fewer cases are judged by the rules' own thresholds only."""
 
 
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")

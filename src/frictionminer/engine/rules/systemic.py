@@ -46,7 +46,7 @@ def log_norms(
         for r in RULES.values()
         if is_enabled(r, cfg) and r.id not in suppressed
     ]
-    if n == 0 or not active:
+    if n < max(settings.systemic.min_cases, 1) or not active:
         return {}
     optional = {
         name: dtype
