@@ -125,8 +125,9 @@ def test_a_role_below_the_threshold_is_unseen(tmp_path: Path) -> None:
     assert (resolution["events"], resolution["cases"], resolution["threshold"]) == (1, 1, 0.01)
     assert summary["flags"]["FM009"]["cases"] == 0
     # with the share test off, the one resolution counts: FM009 flags the other 199 cases
+    # (with systemic norms off: 199 of 200 would otherwise be a log-level finding, §6)
     config = tmp_path / "frictionminer.toml"
-    config.write_text("[roles]\nmin_case_share = 0\n")
+    config.write_text("[roles]\nmin_case_share = 0\n[systemic]\nshare = 1.0\n")
     settings = load_settings(config)
     summary = analyze(load(path, settings), settings).summary()
     assert [w["role"] for w in summary["warnings"]] == ["customer_task", "customer_action"]
@@ -141,7 +142,7 @@ def test_the_threshold_is_judged_on_the_whole_log_in_every_strategy(
     2 of fewer cases; only the combined counts decide, the same in every strategy."""
     csv = _rare_resolution(tmp_path / "edge.csv", resolved=2)
     parquet = tmp_path / "edge.parquet"
-    settings = Settings()
+    settings = Settings(systemic={"share": 1.0})  # FM009's 198 flags, not a log-level finding
     log = load(csv, settings)
     pl.read_csv(csv).write_parquet(parquet)
     serial = analyze(log, settings)
