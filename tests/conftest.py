@@ -15,6 +15,7 @@ import dataclasses
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -132,3 +133,23 @@ def shared_parses(parsed_logs: ParsedLogs, monkeypatch: pytest.MonkeyPatch) -> P
 
     monkeypatch.setattr(io, "read_raw", read_raw)
     return parsed_logs
+
+
+CSV_T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+"""Start of the hand-made CSV logs of :func:`csv_log`."""
+
+
+def csv_log(path: Path, rows: list[tuple[str, str, float]]) -> Path:
+    """A hand-made log of (case, activity, days after :data:`CSV_T0`) rows, written as CSV."""
+    import polars as pl
+
+    pl.DataFrame(
+        {
+            "Case ID": [c for c, _, _ in rows],
+            "Activity": [a for _, a, _ in rows],
+            "Complete Timestamp": [
+                (CSV_T0 + timedelta(days=d)).strftime("%Y-%m-%d %H:%M:%S") for _, _, d in rows
+            ],
+        }
+    ).write_csv(path)
+    return path

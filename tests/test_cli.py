@@ -441,5 +441,5 @@ def test_info_says_when_the_defaults_see_no_customer() -> None:
     assert code == 0 and set(json.loads(out)["roles"].values()) == {0}
     code, out, _ = run("info", str(log))
     flat = " ".join(out.split())
-    assert "no event matched contact, customer_task, customer_action, notice, resolution" in flat
-    assert "frictionminer classify LOG --suggest" in flat
+    assert "[roles] matched in fewer than 1% of the 1,050 cases: resolution (0 cases)" in flat
+    assert f"frictionminer classify {log} --suggest" in flat

@@ -301,6 +301,11 @@ class AuditResult:
     def source(self) -> str:
         return self.result.log.source
 
+    def warnings(self) -> list[dict[str, Any]]:
+        """What the roles could not see in the window (as ``score``'s summary says it)."""
+        coverage = self.result.coverage
+        return [] if coverage is None else coverage.warnings(self.source)
+
     def counts(self) -> dict[str, int]:
         out = {"pass": 0, "warn": 0, "fail": 0}
         for gate in self.gates:
@@ -348,6 +353,7 @@ class AuditResult:
             "baseline": base,
             "summary": self.current.as_record(),
             "notes": list(self.notes),
+            "warnings": self.warnings(),
         }
 
 

@@ -320,7 +320,13 @@ def analyze_window(
         earlier = events.filter(ts < since).select(S.CASE).unique()
         carried_in = windowed.select(S.CASE).unique().join(earlier, on=S.CASE).height
 
-    result = analyze(dataclasses.replace(log, events=windowed), settings, censor_at=end)
+    # Gates and baselines compare windows with one yardstick: each rule's own threshold.
+    # A systemic norm (docs/friction-model.md §6) moves with the window it is computed on,
+    # so a share flagged against it could not be compared with last week's.
+    fixed = dataclasses.replace(
+        settings, systemic=dataclasses.replace(settings.systemic, share=1.0)
+    )
+    result = analyze(dataclasses.replace(log, events=windowed), fixed, censor_at=end)
     open_cases = result.cases.select((~pl.col("resolved")).sum()).item()
     report = WindowReport(
         since=since,

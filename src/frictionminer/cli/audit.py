@@ -17,7 +17,14 @@ from typing import Annotated
 
 import typer
 
-from frictionminer.cli.options import LogArg, OutputOpt, QuietOpt, handle_errors, with_log_options
+from frictionminer.cli.options import (
+    LogArg,
+    OutputOpt,
+    QuietOpt,
+    handle_errors,
+    warn_unseen,
+    with_log_options,
+)
 from frictionminer.settings import Settings
 
 
@@ -115,6 +122,7 @@ def audit(
     if output is not None:
         check_writable(output)
     result = run_audit(log, settings, baseline, span, save_baseline=save_baseline)
+    warn_unseen(result.result, quiet)
 
     text = WRITERS[chosen](result)
     if output is None:

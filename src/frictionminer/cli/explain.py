@@ -16,6 +16,7 @@ from frictionminer.cli.options import (
     emit,
     handle_errors,
     pseudonymized,
+    warn_unseen,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -48,6 +49,7 @@ def explain(
     from frictionminer.reporting import explain as explain_report
 
     result, key = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
+    warn_unseen(result)
     if key is not None and case_id not in set(result.cases["case_id"].to_list()):
         from frictionminer.reporting.pseudonymize import Pseudonymizer
 

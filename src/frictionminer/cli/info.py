@@ -39,13 +39,22 @@ def info(
         check_writable(output)
     import dataclasses
 
-    from frictionminer.engine.classify import role_counts
+    from frictionminer import schema as S
+    from frictionminer.engine.classify import classify
+    from frictionminer.engine.coverage import coverage_of_events
     from frictionminer.io.profile import profile_log
     from frictionminer.reporting import info as info_report
+    from frictionminer.settings import ROLE_NAMES
 
     event_log = load_log(log, settings)
+    coverage = coverage_of_events(
+        classify(event_log.events, settings.roles), S.CASE, settings.roles.min_case_share
+    )
     profile = dataclasses.replace(
-        profile_log(event_log, top=top), roles=role_counts(event_log.events, settings.roles)
+        profile_log(event_log, top=top),
+        roles={role: coverage.events[role] for role in ROLE_NAMES},
+        role_cases={role: coverage.matched_cases[role] for role in ROLE_NAMES},
+        warnings=coverage.warnings(event_log.source),
     )
     if fmt is InfoFormat.json:
         emit(info_report.render_json(profile), output)

@@ -373,6 +373,22 @@ def settings_from_options(
     )
 
 
+def warn_unseen(result: Any, quiet: bool = False) -> None:
+    """One line on stderr when a role the measures need is unseen on this log.
+
+    ``--quiet`` drops the line (it prints only results and errors); the results keep
+    saying it: the JSON summary's ``warnings``, the report's caveat, the table's summary.
+    """
+    coverage = getattr(result, "coverage", None)
+    if quiet or coverage is None:
+        return
+    from frictionminer.reporting.catalogue import unseen_line
+
+    line = unseen_line(coverage.warnings(result.log.source))
+    if line:
+        sys.stderr.write(f"warning: {line}\n")
+
+
 def load_log(log: str, settings: Settings) -> EventLog:
     from frictionminer.io import load
 

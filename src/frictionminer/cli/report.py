@@ -18,6 +18,7 @@ from frictionminer.cli.options import (
     QuietOpt,
     ShardsOpt,
     handle_errors,
+    warn_unseen,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -85,6 +86,7 @@ def report(
             "(set --pseudonym-key or FRICTIONMINER_PSEUDONYM_KEY for stable ones)\n"
         )
     result = analyze(log, settings, shards=shards)
+    warn_unseen(result, quiet)
     html = write_report(
         result,
         output,

@@ -16,6 +16,7 @@ from frictionminer.cli.options import (
     ShardsOpt,
     handle_errors,
     pseudonymized,
+    warn_unseen,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -67,4 +68,5 @@ def score(
     from frictionminer.api import analyze
 
     result, _ = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
+    warn_unseen(result, quiet)
     WRITERS[chosen](result, top=top, output=output, quiet=quiet)

@@ -380,7 +380,14 @@ def _flow_table(facts: Facts) -> pl.DataFrame:
             "cases",
             pl.col("median").alias("median_wait_hours"),
             (pl.col("sum") / pl.col("count")).alias("mean_wait_hours"),
-            (pl.col("company_transitions") / pl.col("transitions")).alias("company_wait_share"),
+            # the share of transitions on which the customer waits on the company (before
+            # the case's end: after the resolution the customer no longer waits)
+            (pl.col("customer_transitions") / pl.col("transitions")).alias("company_wait_share"),
+            # the customer's wait per transition: time on the company before the end
+            # (after the resolution nobody waits; an automatic close is no wait)
+            (pl.col("customer_wait_us") / _US_PER_HOUR / pl.col("transitions")).alias(
+                "customer_wait_hours"
+            ),
         )
         .sort(["transitions", "source", "target"], descending=[True, False, False])
     )
@@ -644,8 +651,24 @@ def _findings(
             )
         )
 
+    out = [f for f in out if not _unseen(f.kind, result)]
     out.sort(key=lambda f: (-f.impact, f.id))
     return out
+
+
+KIND_NEEDS: dict[FindingKind, str] = {
+    FindingKind.TASK_ACTIVITY: "customer_task",
+    FindingKind.REPEAT_REQUEST: "customer_task",
+    FindingKind.SILENT_WAIT: "news",
+}
+"""Findings built on a role (:data:`frictionminer.engine.coverage.NEEDS`): none is drawn
+when the log does not show it (no interim-notice advice from a log without any news)."""
+
+
+def _unseen(kind: FindingKind, result: Result) -> bool:
+    coverage = getattr(result, "coverage", None)
+    need = KIND_NEEDS.get(kind)
+    return coverage is not None and need is not None and coverage.is_unseen(need)
 
 
 # --------------------------------------------------------------------------------- entry

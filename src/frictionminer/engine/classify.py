@@ -249,6 +249,7 @@ def _render_toml(
         "# Commented lines are frequent values no rule matches, placed under the role",
         "# their words suggest: uncomment the ones that fit.",
         f"match = {toml_string(roles.match)}",
+        f"min_case_share = {roles.min_case_share!r}",
     ]
     for role in ROLE_NAMES:
         lines.append(f"{role} = [")

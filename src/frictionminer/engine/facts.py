@@ -41,11 +41,16 @@ The tables (``team`` is a non-empty ``group``; ``silent`` means a silence of at 
 ``handoff_pairs``         per directed pair of teams: handoffs, ping-pong returns, cases
 ``ping_pong_pairs``       per unordered pair (``team_a`` < ``team_b``): returns, cases
 ``flows``                 per directly-follows pair (with :data:`START`/:data:`END`):
-                          transitions, cases, transitions waiting on the company
+                          transitions, cases, transitions waiting on the company, those
+                          of them before the case's end (the customer's side) and their
+                          time in whole microseconds
 ``waits``                 per directly-follows pair, the time to the next step: hours → n
 ``paths``                 per case: its path (``variant``, activities joined with " → ")
                           and its number of steps, built once per case
 ``case_teams``            events per case and team ("teams involved" in a set of cases)
+``roles``                 per role (and ``news``: contact, notice, task or action), the
+                          events it matched and their cases
+                          (:mod:`~frictionminer.engine.coverage`)
 ========================  ==========================================================
 
 The one table that can grow with the events is ``waits``: exact medians need every
@@ -66,6 +71,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from frictionminer import schema as S
+from frictionminer.engine.coverage import role_table
 from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
@@ -90,6 +96,7 @@ SUMMED: dict[str, tuple[str, ...]] = {
     "ping_pong_pairs": ("team_a", "team_b"),
     "flows": ("source", "target"),
     "waits": ("source", "target", "hours"),
+    "roles": ("role",),
 }
 """Count tables and their keys: every other column is a count, summed over parts."""
 
@@ -104,6 +111,7 @@ _NO = "_case_no"
 """A number per case within the part (events are in path order: a case's events are
 together): counting and grouping on it is several times cheaper than on the case id."""
 _TASK, _CONTACT = "role_customer_task", "role_contact"
+_US_PER_HOUR = 3_600_000_000.0
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,12 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
         "handoff",
         "ping_pong",
         (pl.col("waiting_on").cast(pl.String) == "company").alias("on_company"),
+        # the customer's side of a wait: on the company, before the case's end
+        (
+            (pl.col("waiting_on").cast(pl.String) == "company")
+            & ~pl.col("is_end")
+            & ~pl.col("after_end")
+        ).alias("customer_side"),
         (pl.col("silence_hours").fill_null(0.0) >= silent_hours).alias("silent"),
     )
     hand = _handoffs(ev)
@@ -220,6 +234,7 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
         .group_by(_NO, "team")
         .agg(pl.col(S.CASE).first(), pl.len().cast(_COUNT).alias("events"))
         .select(S.CASE, "team", "events"),
+        "roles": role_table(events, pl.col(S.CASE).rle_id()),
     }
     return Facts(tables, silent_hours)
 
@@ -301,6 +316,7 @@ def _flows(ev: pl.DataFrame) -> dict[str, pl.DataFrame]:
         pl.when(last).then(pl.lit(END)).otherwise(pl.col(S.ACTIVITY).shift(-1)).alias("target"),
         pl.when(~last).then(pl.col("gap_hours")).alias("hours"),
         "on_company",
+        "customer_side",
     )
     starts = ev.filter(first).select(
         _NO,
@@ -308,12 +324,21 @@ def _flows(ev: pl.DataFrame) -> dict[str, pl.DataFrame]:
         pl.col(S.ACTIVITY).alias("target"),
         pl.lit(None, dtype=pl.Float64).alias("hours"),
         pl.lit(False).alias("on_company"),
+        pl.lit(False).alias("customer_side"),
     )
     edges = pl.concat([starts, steps])
     flows = edges.group_by("source", "target").agg(
         pl.len().cast(_COUNT).alias("transitions"),
         case.n_unique().cast(_COUNT).alias("cases"),
         pl.col("on_company").sum().cast(_COUNT).alias("company_transitions"),
+        pl.col("customer_side").sum().cast(_COUNT).alias("customer_transitions"),
+        # whole microseconds, so that the parts' sums add up exactly
+        (pl.col("hours") * _US_PER_HOUR)
+        .round()
+        .cast(_COUNT)
+        .filter(pl.col("customer_side"))
+        .sum()
+        .alias("customer_wait_us"),
     )
     waits = (
         edges.filter(pl.col("hours").is_not_null())

@@ -23,6 +23,7 @@ Whatever the strategy, the cases, flags and facts are the same, row for row
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
     from frictionminer.engine.facts import Facts
+    from frictionminer.engine.rules.registry import Norm
 
 FLAG_CHUNK = 1_000_000
 """Cases whose flags are evaluated per step (bounds the rules' intermediate columns)."""
@@ -65,7 +67,9 @@ def analyze(
     they are written, ``workers`` how many parts or shards are measured at once
     (:mod:`frictionminer.scale.executors`).
     """
+    from frictionminer.engine.coverage import coverage_from_table
     from frictionminer.engine.facts import combine_facts
+    from frictionminer.engine.rules.systemic import log_norms
     from frictionminer.engine.score import score_cases
 
     executor = executor_for(source, settings, shards=shards, workdir=workdir, workers=workers)
@@ -96,9 +100,16 @@ def analyze(
     tables.clear()
     if not measures.get_column(S.CASE).is_sorted():
         measures = _sort_draining(measures, [S.CASE], [False])
-    scored = score_cases(measures, settings)
+    # Whole-log: which roles the log shows, from the parts' combined counts (exact).
+    coverage = coverage_from_table(
+        facts.tables.get("roles"), measures.height, settings.roles.min_case_share
+    )
+    scored = score_cases(measures, settings, zero_terms=coverage.zero_terms)
     del measures
-    ranked, flags = _rank_and_flag_draining(scored, settings)
+    suppressed = coverage.suppressed_rules
+    # Whole-log: which rules hold for so much of the log that they are systemic on it.
+    norms = log_norms(scored, settings, suppressed=suppressed)
+    ranked, flags = _rank_and_flag_draining(scored, settings, suppressed=suppressed, norms=norms)
     plan = run.plan
     if plan is not None:
         plan = replace(plan, reread=functools.partial(_reread_case, censor_at=censor_at))
@@ -113,6 +124,8 @@ def analyze(
         n_events=run.events,
         sharded=plan,
         facts=facts,
+        coverage=coverage,
+        norms=norms,
     )
 
 
@@ -242,17 +255,25 @@ def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
 
 
 def score_and_flag_scored(
-    scored: pl.DataFrame, settings: Settings
+    scored: pl.DataFrame, settings: Settings, *, suppressed: Collection[str] = ()
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The scored cases ranked (by friction score, then case id) and their flags.
+    """The scored cases ranked (by friction score, then case id) and their flags (with the
+    log's norms for systemic rules, :func:`~frictionminer.engine.rules.systemic.log_norms`).
 
     ``scored`` is left as it is: the ranking drains a shallow copy of it.
     """
-    return _rank_and_flag_draining(scored.clone(), settings)
+    from frictionminer.engine.rules.systemic import log_norms
+
+    norms = log_norms(scored, settings, suppressed=suppressed)
+    return _rank_and_flag_draining(scored.clone(), settings, suppressed=suppressed, norms=norms)
 
 
 def _rank_and_flag_draining(
-    scored: pl.DataFrame, settings: Settings
+    scored: pl.DataFrame,
+    settings: Settings,
+    *,
+    suppressed: Collection[str] = (),
+    norms: Mapping[str, Norm] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`score_and_flag_scored` for a table its caller owns: ``scored`` is emptied
     (:func:`_sort_draining`), so that the ranked copy never coexists with it."""
@@ -260,13 +281,15 @@ def _rank_and_flag_draining(
 
     ranked = _sort_draining(scored, ["friction_score", S.CASE], descending=[True, False])
     if ranked.height <= FLAG_CHUNK:
-        return ranked, evaluate_flags(ranked, settings)
+        return ranked, evaluate_flags(ranked, settings, suppressed=suppressed, norms=norms)
     # A flag depends only on its case's row, so the rules can run over slices of the
     # table: evaluate_flags materialises a message column per rule and unpivots them
     # (rules x cases rows), which at 11.5M cases needed over 7 GB at once.
     # Flags come in row order, so the slices' flags concatenate in ranking order.
     parts = [
-        evaluate_flags(ranked.slice(offset, FLAG_CHUNK), settings)
+        evaluate_flags(
+            ranked.slice(offset, FLAG_CHUNK), settings, suppressed=suppressed, norms=norms
+        )
         for offset in range(0, ranked.height, FLAG_CHUNK)
     ]
     return ranked, pl.concat(parts)

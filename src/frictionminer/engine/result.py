@@ -7,12 +7,14 @@ recomputes.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
+    from frictionminer.engine.coverage import RoleCoverage
     from frictionminer.engine.facts import Facts
+    from frictionminer.engine.rules.registry import Norm
     from frictionminer.scale.plan import ShardPlan
 
 import polars as pl
@@ -56,6 +58,13 @@ class Result:
     """The small tables causes and reports need, gathered per part by the per-case stage
     and combined (:mod:`frictionminer.engine.facts`), so that a sharded result, which
     holds no events, can feed them too.  None for a result not built by the pipeline."""
+    coverage: RoleCoverage | None = None
+    """Which roles the log shows, and what is not computed without the others
+    (:mod:`frictionminer.engine.coverage`).  None for a result not built by the pipeline."""
+    norms: Mapping[str, Norm] = field(default_factory=dict)
+    """The rules that are systemic on this log, by id: reported at the log level, their
+    case flags limited to the cases above the log's norm
+    (:mod:`frictionminer.engine.rules.systemic`)."""
 
     @property
     def event_count(self) -> int:
@@ -70,7 +79,9 @@ class Result:
 
     def summary(self) -> dict[str, Any]:
         """Counts, share of cases flagged per rule, median and p90 of each measure."""
+        from frictionminer.engine.coverage import UNSEEN
         from frictionminer.engine.rules import RULES, effective_severity, is_enabled
+        from frictionminer.engine.rules.outcome import REASONS
 
         n = self.cases.height
         per_rule = (
@@ -82,7 +93,9 @@ class Result:
         )
         counts = dict(per_rule.iter_rows())
         cfg = self.settings.rules
-        flagged = {
+        coverage = self.coverage
+        suppressed = coverage.suppressed_rules if coverage is not None else frozenset()
+        flagged: dict[str, dict[str, Any]] = {
             rid: {
                 "name": rule.name,
                 "severity": effective_severity(rule, cfg),
@@ -90,9 +103,15 @@ class Result:
                 "enabled": is_enabled(rule, cfg),
                 "cases": int(counts.get(rid, 0)),
                 "share": round(counts.get(rid, 0) / n, 4) if n else 0.0,
+                "suppressed": UNSEEN if rid in suppressed else None,
+                "systemic": rid in self.norms,
+                "threshold": _rounded(self.norms[rid].threshold) if rid in self.norms else None,
             }
             for rid, rule in RULES.items()
         }
+        for rid, reasons in REASONS.items():
+            if rid in flagged:
+                flagged[rid]["reasons"] = self._reasons(rid, reasons)
         numeric = [
             m for m in (*self.measure_names, "friction_score") if self.cases.schema[m].is_numeric()
         ]
@@ -103,22 +122,74 @@ class Result:
                 for m in numeric
             ],
         ).row(0, named=True)
+        missing = set() if coverage is None else set(coverage.missing_measures)
         measures = {
-            m: {q: round(float(stats[f"{m}|{q}"] or 0.0), 3) for q, _ in SUMMARY_QUANTILES}
+            m: {
+                q: None if m in missing else round(float(stats[f"{m}|{q}"] or 0.0), 3)
+                for q, _ in SUMMARY_QUANTILES
+            }
             for m in numeric
         }
         any_flag = self.flags[S.CASE].n_unique() if self.flags.height else 0
+        unseen = set() if coverage is None else {need.name for need in coverage.unseen}
+
+        def share(expr: pl.Expr) -> float:
+            return round(float(self.cases.select(expr.mean()).item() or 0.0), 4)
+
+        resolved = pl.col("resolved")
+        no_reopened = bool(unseen & {"resolution", "customer_action"}) or (
+            "reopened" not in self.cases.columns
+        )
         return {
             "source": self.log.source,
             "cases": n,
             "events": self.event_count,
             "instances": self.instances,
-            "resolved_share": round(float(self.cases["resolved"].mean() or 0.0), 4),  # type: ignore[arg-type]
+            "warnings": [] if coverage is None else coverage.warnings(self.log.source),
+            # null: not computed, the role it needs is unseen (see "warnings")
+            "resolved_share": None if "resolution" in unseen else share(resolved),
+            "reopened_share": None if no_reopened else share(resolved & pl.col("reopened")),
+            "systemic": self.systemic_records(),
             "flagged_cases": int(any_flag),
             "flagged_share": round(any_flag / n, 4) if n else 0.0,
             "flags": flagged,
             "measures": measures,
             "config": self.settings.source,
+        }
+
+    def systemic_records(self) -> list[dict[str, Any]]:
+        """The log-level findings: each systemic rule, most widespread first."""
+        from frictionminer.engine.rules import RULES
+
+        return [
+            {
+                "rule": norm.rule,
+                "name": RULES[norm.rule].name,
+                "cases": norm.cases,
+                "share": round(norm.share, 4),
+                "measure": norm.measure,
+                "median": _rounded(norm.median),
+                "p90": _rounded(norm.p90),
+                "floor": norm.floor,
+                "threshold": _rounded(norm.threshold),
+            }
+            for norm in sorted(self.norms.values(), key=lambda x: (-x.share, x.rule))
+        ]
+
+    def _reasons(self, rule_id: str, reasons: dict[str, pl.Expr]) -> dict[str, dict[str, Any]]:
+        """Cases the rule flagged for each of its reasons (disjoint), and their shares."""
+        n = self.cases.height
+        ids = self.flags.filter(pl.col("rule") == rule_id).get_column(S.CASE).implode()
+        fired = self.cases.filter(pl.col(S.CASE).is_in(ids))
+        row = fired.select(
+            *[expr.fill_null(False).sum().alias(name) for name, expr in reasons.items()]
+        ).row(0, named=True)
+        return {
+            name: {
+                "cases": int(row[name] or 0),
+                "share": round(int(row[name] or 0) / n, 4) if n else 0.0,
+            }
+            for name in reasons
         }
 
     def ranked(self, top: int | None = None) -> pl.DataFrame:
@@ -381,3 +452,7 @@ def _write_lines(fh: BinaryIO, lines: pl.DataFrame, terminator: str) -> None:
     """The one text column of ``lines`` into ``fh`` as is, each followed by ``terminator``."""
     if lines.height:
         lines.write_csv(fh, include_header=False, quote_style="never", line_terminator=terminator)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Collection
 
 import polars as pl
 
@@ -107,11 +108,15 @@ def contribution_column(term: str) -> str:
     return f"contrib_{term}"
 
 
-def score_cases(measures: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+def score_cases(
+    measures: pl.DataFrame, settings: Settings, *, zero_terms: Collection[str] = ()
+) -> pl.DataFrame:
     """Add proportion, per-term contributions and ``friction_score`` to the measures.
 
     The input frame is not changed; the result has its columns first, then
     :data:`PROPORTION_COLUMNS`, the ``contrib_*`` columns and ``friction_score``.
+    ``zero_terms`` contribute 0: their role is unseen on this log
+    (:attr:`frictionminer.engine.coverage.RoleCoverage.zero_terms`).
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in measures.columns]
     if missing:
@@ -122,9 +127,13 @@ def score_cases(measures: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     floor = max(settings.effort.contact, 1.0)
     scored = add_proportion(measures, settings.proportion, scale_floor=floor)
     contribs = [
-        (getattr(settings.weights, term) * _TERM_VALUES[term].cast(pl.Float64))
-        .fill_null(0.0)
-        .alias(contribution_column(term))
+        (
+            pl.lit(0.0)
+            if term in zero_terms
+            else (getattr(settings.weights, term) * _TERM_VALUES[term].cast(pl.Float64)).fill_null(
+                0.0
+            )
+        ).alias(contribution_column(term))
         for term in SCORE_TERMS
     ]
     return scored.with_columns(contribs).with_columns(

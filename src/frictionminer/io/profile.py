@@ -45,6 +45,10 @@ class LogProfile:
     roles: dict[str, int] = field(default_factory=dict)
     """Events each customer role matched with the settings' ``[roles]`` (filled by
     ``info``: classifying is the engine's work, this module only reads the log)."""
+    role_cases: dict[str, int] = field(default_factory=dict)
+    """Cases with at least one event of each role (filled by ``info``)."""
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    """The roles the log does not show, as ``score``'s summary has them (filled by ``info``)."""
 
     def as_record(self) -> dict[str, Any]:
         """Plain builtins only: the JSON contract of ``info --format json``."""
@@ -71,6 +75,8 @@ class LogProfile:
             ],
             "classifiers": self.classifiers,
             "roles": dict(self.roles),
+            "role_cases": dict(self.role_cases),
+            "warnings": list(self.warnings),
             "findings": [f.as_record() for f in self.findings],
             "reader": {
                 k: v for k, v in self.details.items() if isinstance(v, str | int | float | bool)

@@ -56,14 +56,18 @@ PAGE: dict[str, Words] = {
     "exec_intro": Words(
         (
             "Of {cases} cases, {flagged} ({flagged_share}) were flagged for customer friction. "
-            "The median case cost the customer {effort} minutes of their own time and {wait} "
-            "waiting on the company; one case in ten waited more than {wait90}."
+            "{effort_sentence}The median case waited {wait} on the company; one case in ten "
+            "waited more than {wait90}."
         ),
         (
             "Von {cases} Fällen wurden {flagged} ({flagged_share}) wegen Kundenreibung markiert. "
-            "Der mittlere Fall kostete den Kunden {effort} Minuten eigener Zeit und {wait} Warten "
-            "auf das Unternehmen; jeder zehnte Fall wartete länger als {wait90}."
+            "{effort_sentence}Der mittlere Fall wartete {wait} auf das Unternehmen; jeder zehnte "
+            "Fall wartete länger als {wait90}."
         ),
+    ),
+    "exec_effort": Words(
+        "The median case cost the customer {effort} minutes of their own time. ",
+        "Der mittlere Fall kostete den Kunden {effort} Minuten eigener Zeit. ",
     ),
     "exec_top": Words(
         "The largest sources of friction, by the friction points they account for:",
@@ -681,11 +685,11 @@ EXPLAIN: dict[str, Words] = {
 MARKDOWN: dict[str, Words] = {
     "title": Words("### Customer friction", "### Kundenreibung"),
     "summary": Words(
-        "**{cases:,} cases**, {events:,} events: **{flagged:,} flagged ({flagged_share:.1%})**, "
-        "{resolved_share:.1%} resolved. Median customer effort {effort:g} min, median wait on "
+        "**{cases:,} cases**, {events:,} events: **{flagged:,} flagged ({flagged_share:.1%})**; "
+        "{outcome}. Median customer effort {effort:g} min, median wait on "
         "the company {wait}.",
         "**{cases:,} Fälle**, {events:,} Ereignisse: **{flagged:,} markiert "
-        "({flagged_share:.1%})**, {resolved_share:.1%} gelöst. Mittlerer Kundenaufwand "
+        "({flagged_share:.1%})**; {outcome}. Mittlerer Kundenaufwand "
         "{effort:g} min, mittleres Warten auf das Unternehmen {wait}.",
     ),
     "rules_head": Words("| rule | name | cases | share |", "| Regel | Name | Fälle | Anteil |"),
@@ -736,4 +740,242 @@ def duration(hours: float | None, lang: Lang) -> str:
 def short_number(value: float, lang: Lang) -> str:
     """``2.5`` / ``2,5`` (``:g``)."""
     text = f"{value:g}"
+    if "e" in text:  # no "2.38e+06" for people: the whole number, grouped
+        return number(value, lang) if abs(value) >= 1 else number(value, lang, 6)
     return text.replace(".", ",") if lang == "de" else text
+
+
+# ------------------------------------------------------ honest figures: unseen roles, outcome
+# What the roles could not see (engine/coverage.py) and how resolved, reopened and FM009
+# are worded together.  Kept in one block so that it reads, and merges, as one thing.
+
+NEED_NAMES: dict[str, Words] = {
+    "resolution": Words("resolution", "Lösung (resolution)"),
+    "news": Words(
+        "any news (contact, notice, task or action)",
+        "jede Nachricht (contact, notice, customer_task, customer_action)",
+    ),
+    "contact": Words("contact", "Kontakt (contact)"),
+    "customer_task": Words("customer_task", "Kundenaufgabe (customer_task)"),
+    "customer_action": Words("customer_action", "Kundenhandlung (customer_action)"),
+}
+"""The needs of :data:`frictionminer.engine.coverage.NEEDS`, as the warning names them."""
+
+UNSEEN_WORDS: dict[str, Words] = {
+    "line": Words(
+        "[roles] matched in fewer than {threshold} of the {cases} cases: {needs}. Not computed: "
+        "{measures}{rules}. Next: {hint}, then name those activities in [roles]",
+        "[roles] trifft in weniger als {threshold} der {cases} Fälle: {needs}. Nicht berechnet: "
+        "{measures}{rules}. Nächster Schritt: {hint}, dann diese Aktivitäten in [roles] nennen",
+    ),
+    "need": Words("{name} ({n} cases)", "{name} ({n} Fälle)"),
+    "rules": Words(
+        "; rules {rules} do not fire and add 0 to the score",
+        "; die Regeln {rules} schlagen nicht an und zählen 0 im Wert",
+    ),
+    "rule": Words(
+        "; rule {rules} does not fire and adds 0 to the score",
+        "; die Regel {rules} schlägt nicht an und zählt 0 im Wert",
+    ),
+    "caveat_title": Words("What this log does not show", "Was dieses Protokoll nicht zeigt"),
+    "caveat_intro": Words(
+        "The role patterns could not see everything the figures below need. No finding or "
+        "recommendation in this report is built on the rules named here.",
+        "Die Rollenmuster sehen nicht alles, was die Zahlen unten brauchen. Keine Erkenntnis "
+        "und keine Empfehlung dieses Berichts beruht auf den hier genannten Regeln.",
+    ),
+    "not_computed": Words("not computed", "nicht berechnet"),
+    "markdown": Words("> **Warning:** {line}", "> **Warnung:** {line}"),
+    "summary_unseen": Words(
+        "unseen roles: {needs} (see the warning)", "nicht gesehene Rollen: {needs} (siehe Warnung)"
+    ),
+}
+"""Words of the unseen-role warning (stderr, ``info``, the report's caveat)."""
+
+
+def unseen_line(warnings: list[dict[str, Any]], lang: Lang = "en") -> str | None:
+    """The one line that says what the roles could not see (None when nothing is unseen).
+
+    ``warnings`` is the summary's ``warnings`` (:meth:`RoleCoverage.warnings
+    <frictionminer.engine.coverage.RoleCoverage.warnings>`).
+    """
+    unseen = [w for w in warnings if w.get("code") == "role_unseen"]
+    if not unseen:
+        return None
+    w = UNSEEN_WORDS
+    needs = ", ".join(
+        w["need"][lang].format(name=NEED_NAMES[u["role"]][lang], n=number(u["cases"], lang))
+        for u in unseen
+    )
+    measures = ", ".join(dict.fromkeys(m for u in unseen for m in u["measures"]))
+    rules = list(dict.fromkeys(r for u in unseen for r in u["rules"]))
+    return w["line"][lang].format(
+        threshold=percent(unseen[0]["threshold"], lang, 0 if unseen[0]["threshold"] >= 0.01 else 1),
+        cases=number(unseen[0]["of_cases"], lang),
+        needs=needs,
+        measures=measures,
+        rules=w["rules" if len(rules) > 1 else "rule"][lang].format(rules=", ".join(rules))
+        if rules
+        else "",
+        hint=unseen[0]["hint"],
+    )
+
+
+def unseen_names(warnings: list[dict[str, Any]], lang: Lang = "en") -> str:
+    """The unseen needs, named (``resolution, customer_task``)."""
+    return ", ".join(
+        NEED_NAMES[u["role"]][lang] for u in warnings if u.get("code") == "role_unseen"
+    )
+
+
+HEADLINE_WORDS: dict[str, Words] = {
+    "effort_some": Words(
+        "Most cases cost the customer none of their own time as far as the log shows (no "
+        "contact or task recorded); {share} did, and the costliest tenth {p90} minutes or more.",
+        "Die meisten Fälle kosteten den Kunden laut Protokoll keine eigene Zeit (kein Kontakt, "
+        "keine Aufgabe erfasst); {share} schon, das aufwendigste Zehntel {p90} Minuten und mehr.",
+    ),
+    "effort_none": Words(
+        "The log records no contact or task of the customer's: their own time cannot be "
+        "measured here.",
+        "Das Protokoll erfasst keinen Kontakt und keine Aufgabe des Kunden: seine eigene Zeit "
+        "ist hier nicht messbar.",
+    ),
+    "kpi_effort_any": Words(
+        "cases costing the customer own time", "Fälle mit eigenem Kundenaufwand"
+    ),
+    "variants_unique": Words(
+        "The {cases} cases took {paths} distinct paths; no path is shared by two or more cases, "
+        "so no single path is a finding.",
+        "Die {cases} Fälle nahmen {paths} verschiedene Pfade; kein Pfad ist mehreren Fällen "
+        "gemeinsam, also ist kein einzelner Pfad eine Erkenntnis.",
+    ),
+    "variants_count": Words(
+        "The {cases} cases took {paths} distinct paths; paths of a single case are left out.",
+        "Die {cases} Fälle nahmen {paths} verschiedene Pfade; Pfade eines einzigen Falls sind "
+        "ausgelassen.",
+    ),
+}
+"""Headline figures that stay informative on a real log (no "0 minutes", no one-case paths)."""
+
+OUTCOME_WORDS: dict[str, Words] = {
+    "resolved": Words("{resolved} reached a resolution", "{resolved} erreichten eine Lösung"),
+    "reopened": Words(
+        "{reopened} were reopened after it", "{reopened} wurden danach wieder geöffnet"
+    ),
+    "resolved_unseen": Words(
+        "resolution not seen in the log (resolved share not computed)",
+        "keine Lösung im Protokoll erkennbar (Anteil gelöst nicht berechnet)",
+    ),
+    "fm009": Words(
+        "FM009 flags {flagged}: {unresolved} never resolved and {reopened} reopened after a "
+        "resolution",
+        "FM009 markiert {flagged}: {unresolved} nie gelöst und {reopened} nach einer Lösung "
+        "wieder geöffnet",
+    ),
+}
+"""How resolved, reopened and FM009 are said together, so that they cannot be misread."""
+
+
+def outcome_text(summary: dict[str, Any], lang: Lang = "en") -> str:
+    """``83.5% reached a resolution, 0.0% were reopened after it; FM009 flags 16.5%: ...``."""
+    w = OUTCOME_WORDS
+    resolved, reopened = summary.get("resolved_share"), summary.get("reopened_share")
+    if resolved is None:
+        return w["resolved_unseen"][lang]
+    parts = [w["resolved"][lang].format(resolved=percent(resolved, lang))]
+    if reopened is not None:
+        parts.append(w["reopened"][lang].format(reopened=percent(reopened, lang)))
+    text = ", ".join(parts)
+    fm009 = summary.get("flags", {}).get("FM009", {})
+    reasons = fm009.get("reasons")
+    if reasons and fm009.get("cases") and fm009.get("suppressed") is None:
+        text += "; " + w["fm009"][lang].format(
+            flagged=percent(fm009["share"], lang),
+            unresolved=percent(reasons["unresolved"]["share"], lang),
+            reopened=percent(reasons["reopened"]["share"], lang),
+        )
+    return text
+
+
+# ---------------------------------------------------------------- systemic (log-level) findings
+
+SYSTEMIC_WHAT: dict[str, Words] = {
+    "FM001": Words(
+        "needed {floor} or more contacts, twice their peers' median",
+        "brauchten {floor} oder mehr Kontakte, doppelt so viele wie üblich",
+    ),
+    "FM002": Words("were given {floor} or more tasks", "bekamen {floor} oder mehr Aufgaben"),
+    "FM003": Words(
+        "were asked again for something they had been asked for",
+        "wurden erneut um etwas gebeten, das schon angefordert war",
+    ),
+    "FM004": Words(
+        "waited {floor} or longer on the company without news",
+        "warteten {floor} oder länger ohne Nachricht auf das Unternehmen",
+    ),
+    "FM005": Words(
+        "went back to a team that had held them before",
+        "gingen an ein Team zurück, das sie schon hatte",
+    ),
+    "FM006": Words(
+        "changed team {floor} or more times", "wechselten {floor}-mal oder öfter das Team"
+    ),
+    "FM007": Words(
+        "switched channel {floor} or more times",
+        "wechselten {floor}-mal oder öfter den Kanal",
+    ),
+    "FM008": Words(
+        "cost the customer out of proportion to their peers",
+        "kosteten den Kunden unverhältnismäßig viel",
+    ),
+    "FM009": Words(
+        "ended without a recognised resolution, or were reopened",
+        "endeten ohne erkannte Lösung oder wurden wieder geöffnet",
+    ),
+}
+"""What a systemic rule's condition says about a share of the cases, by rule."""
+
+SYSTEMIC_WORDS: dict[str, Words] = {
+    "heading": Words(
+        "Systemic on this log (a property of the process, not of single cases)",
+        "Systemisch in diesem Log (eine Eigenschaft des Prozesses, nicht einzelner Fälle)",
+    ),
+    "line": Words(
+        "{share} of cases {what} (median {median}); case flags mark only cases above {threshold}",
+        "{share} der Fälle {what} (Median {median}); markiert werden nur Fälle über {threshold}",
+    ),
+    "line_binary": Words(
+        "{share} of cases {what}; no case flag (the rule cannot tell these cases apart)",
+        "{share} der Fälle {what}; keine Fallmarkierung (die Regel unterscheidet sie nicht)",
+    ),
+}
+
+
+def _measure_value(measure: str | None, value: float | None, lang: Lang) -> str:
+    if value is None:
+        return "–"
+    if measure is not None and measure.endswith("_hours"):
+        return duration(value, lang)
+    if measure == "effort_minutes":
+        return f"{number(value, lang)} min"
+    return number(value, lang, 0 if float(value).is_integer() else 1)
+
+
+def systemic_line(record: dict[str, Any], lang: Lang = "en") -> str:
+    """``93.0% of cases waited 3 d or longer on the company without news (median 41 d); ...``."""
+    measure = record.get("measure")
+    what = SYSTEMIC_WHAT[record["rule"]][lang].format(
+        floor=_measure_value(measure, record.get("floor"), lang)
+    )
+    share = percent(record["share"], lang)
+    if record.get("threshold") is None:
+        return f"{record['rule']}: " + SYSTEMIC_WORDS["line_binary"][lang].format(
+            share=share, what=what
+        )
+    return f"{record['rule']}: " + SYSTEMIC_WORDS["line"][lang].format(
+        share=share,
+        what=what,
+        median=_measure_value(measure, record.get("median"), lang),
+        threshold=_measure_value(measure, record.get("threshold"), lang),
+    )

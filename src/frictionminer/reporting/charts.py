@@ -39,6 +39,9 @@ TEAL = "#00798c"
 PALETTE = (PRIMARY, ACCENT, AMBER, TEAL, "#66a182", "#8d6a9f")
 
 _RC: dict[str, Any] = {
+    # plain tick labels: no "1e3" scientific notation, no "+2.38e3" offset on the axis
+    "axes.formatter.useoffset": False,
+    "axes.formatter.limits": (-6, 12),
     "svg.fonttype": "none",
     "svg.hashsalt": "frictionminer",
     "text.parse_math": False,
@@ -98,6 +101,16 @@ def _svg(fig: Figure, label: str) -> str:
     text = text.replace("'DejaVu Sans'", "'DejaVu Sans', Verdana, Arial, sans-serif")
     label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
     return text.replace("<svg ", f'<svg role="img" aria-label="{label}" class="chart" ', 1)
+
+
+def human_number(value: float) -> str:
+    """A number as people read it: ``2,380``, ``54``, ``3.2``, ``0.25`` (never ``2.38e+03``)."""
+    size = abs(value)
+    if size >= 100:
+        return f"{value:,.0f}"
+    if size >= 10:
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    return f"{value:.2g}" if size < 1 else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _clip(label: str, width: int = 42) -> str:
@@ -200,7 +213,7 @@ def distributions(
             ax.text(
                 0.98,
                 0.95,
-                f"{median_label} {med:.3g} · p90 {p90:.3g}",
+                f"{median_label} {human_number(med)} · p90 {human_number(p90)}",
                 transform=ax.transAxes,
                 ha="right",
                 va="top",
@@ -410,8 +423,11 @@ def process_map_dot(
     max_edges: int = 28,
     tasks_word: str = "tasks",
 ) -> str:
-    """The directly-follows graph as DOT: edge colour and label by median wait, width by
-    frequency; node fill by the share of its events that push a task onto the customer."""
+    """The directly-follows graph as DOT: edge label by median time, colour by the
+    customer's wait on it (time on the company before the case's end, per transition: a
+    step after the resolution, such as resolved → closed, is no wait of the customer's),
+    width by frequency; node fill by the share of its events that push a task onto the
+    customer."""
     from frictionminer.engine.causes import END, START
 
     nodes, edges = main_flows(flows, max_nodes, max_edges)
@@ -420,7 +436,10 @@ def process_map_dot(
     )
     counts = dict(by_activity.select("activity", "events").iter_rows())
     top = max([int(t) for t in edges["transitions"].to_list()] + [1])
-    waits = [w for w in edges["median_wait_hours"].to_list() if w is not None]
+    colour_by = (
+        "customer_wait_hours" if "customer_wait_hours" in edges.columns else "median_wait_hours"
+    )
+    waits = [w for w in edges[colour_by].to_list() if w is not None]
     wmax = max([*waits, 1.0])
     lines = [
         "digraph G {",
@@ -438,11 +457,11 @@ def process_map_dot(
         second = f"{counts.get(name, 0):,}" + (f" · {share:.0%} {tasks_word}" if share > 0 else "")
         label = _dot_quote(_clip(name, 48))[:-1] + "\\n" + _dot_quote(second)[1:]
         lines.append(f'  {_dot_quote(name)} [label={label}, fillcolor="{fill}"];')
-    for src, dst, n, wait in edges.select(
-        "source", "target", "transitions", "median_wait_hours"
+    for src, dst, n, wait, felt in edges.select(
+        "source", "target", "transitions", "median_wait_hours", colour_by
     ).iter_rows():
         width = 0.6 + 4.0 * (int(n) / top)
-        color = _blend("#9aa5b1", ACCENT, min(1.0, (wait or 0.0) / wmax)) if wait else "#9aa5b1"
+        color = _blend("#9aa5b1", ACCENT, min(1.0, (felt or 0.0) / wmax)) if felt else "#9aa5b1"
         label = f"{int(n):,}" + (f" · {short_hours(wait)}" if wait is not None else "")
         lines.append(
             f"  {_dot_quote(src)} -> {_dot_quote(dst)} [penwidth={width:.2f}, "

@@ -237,7 +237,7 @@ def render_html(
         cases=C.number(n, lang),
         flagged=C.number(summary["flagged_cases"], lang),
         flagged_share=C.percent(summary["flagged_share"], lang),
-        effort=C.number(q.get("effort_minutes", {}).get("median", 0.0), lang),
+        effort_sentence=effort_sentence(result.cases, q, t, lang),
         wait=C.duration(wait_med, lang),
         wait90=C.duration(wait_p90, lang),
     )
@@ -273,12 +273,13 @@ def render_html(
         }
         for rid, s in summary["flags"].items()
     ]
+    not_computed = C.UNSEEN_WORDS["not_computed"][lang]
     measure_rows = [
         {
             "name": ml.get(m, m),
             "key": m,
-            "median": C.short_number(v["median"], lang),
-            "p90": C.short_number(v["p90"], lang),
+            "median": not_computed if v["median"] is None else C.short_number(v["median"], lang),
+            "p90": not_computed if v["p90"] is None else C.short_number(v["p90"], lang),
         }
         for m, v in q.items()
     ]
@@ -287,10 +288,15 @@ def render_html(
     kpis = [
         (C.number(n, lang), t["kpi_cases"]),
         (C.percent(summary["flagged_share"], lang), t["kpi_flagged"]),
-        (C.percent(summary["resolved_share"], lang), t["kpi_resolved"]),
-        (f"{C.number(q.get('effort_minutes', {}).get('median', 0.0), lang)} min", t["kpi_effort"]),
+        (_share_or(summary["resolved_share"], not_computed, lang), t["kpi_resolved"]),
+        effort_kpi(result.cases, q, t, lang),
         (C.duration(wait_med, lang), t["kpi_wait"]),
-        (C.percent(silent_share, lang), t["kpi_silence"]),
+        (
+            not_computed
+            if summary["flags"].get(silent_rule.id if silent_rule else "", {}).get("suppressed")
+            else C.percent(silent_share, lang),
+            t["kpi_silence"],
+        ),
     ]
     panels = [
         (c, ml[c], d)
@@ -302,7 +308,7 @@ def render_html(
             ("silent_wait_max_hours", 1.0),
             ("friction_score", 1.0),
         )
-        if c in result.cases.columns
+        if c in result.cases.columns and q.get(c, {}).get("median", 0.0) is not None
     ]
     chart_flags = Markup(charts.flag_shares(summary, rl, t["flags_title"], t["flags_x"]))
     chart_dist = Markup(
@@ -383,11 +389,16 @@ def render_html(
             "tasks": C.number(r["tasks_per_case"], lang, 1),
             "handoffs": C.number(r["handoffs_per_case"], lang, 1),
         }
-        for r in causes.by_variant.head(10).iter_rows(named=True)
+        for r in causes.by_variant.filter(pl.col("cases") >= 2).head(10).iter_rows(named=True)
     ]
+    variant_note = paths_note(causes.by_variant, n, lang)
     chart_var = opt(
         charts.variant_bars(
-            causes.by_variant, 10, t["variant_chart"], t["variant_x"], t["variant_note"]
+            causes.by_variant.filter(pl.col("cases") >= 2),
+            10,
+            t["variant_chart"],
+            t["variant_x"],
+            t["variant_note"],
         )
     )
     cat_rows = []
@@ -524,6 +535,9 @@ def render_html(
         "generated": generated.strftime("%Y-%m-%d %H:%M UTC"),
         "summary": summary,
         "exec_intro": exec_intro,
+        "caveat": caveat_view(summary, lang),
+        "systemic": systemic_view(summary, lang),
+        "outcome": C.outcome_text(summary, lang),
         "headline": headline,
         "kpis": kpis,
         "rules": rules_rows,
@@ -540,6 +554,7 @@ def render_html(
         "chart_team": chart_team,
         "chart_heat": chart_heat,
         "variant_rows": variant_rows,
+        "variant_paths": variant_note,
         "chart_var": chart_var,
         "cat_rows": cat_rows,
         "chart_cat": chart_cat,
@@ -564,3 +579,89 @@ def render_html(
         "data": data,
     }
     return str(_template().render(**context))
+
+
+# ------------------------------------------------------ honest figures: unseen roles, outcome
+
+
+def caveat_view(summary: dict[str, Any], lang: Lang) -> dict[str, str] | None:
+    """The caveat at the top of the report when a role is unseen (None: nothing to say)."""
+    line = C.unseen_line(summary.get("warnings", []), lang)
+    if line is None:
+        return None
+    words = C.UNSEEN_WORDS
+    return {
+        "title": words["caveat_title"][lang],
+        "intro": words["caveat_intro"][lang],
+        "line": line,
+    }
+
+
+def _share_or(share: float | None, missing: str, lang: Lang) -> str:
+    return missing if share is None else C.percent(share, lang)
+
+
+def effort_sentence(cases: Any, q: dict[str, Any], t: dict[str, str], lang: Lang) -> str:
+    """The executive summary's effort sentence: the median, unless it is 0 — then the share
+    of cases that cost the customer any time and the costliest tenth (never "0 minutes")."""
+    median = (q.get("effort_minutes") or {}).get("median")
+    if median:
+        return t["exec_effort"].format(effort=C.number(median, lang))
+    share, p90 = _effort_spread(cases)
+    words = C.HEADLINE_WORDS
+    if share == 0:
+        return words["effort_none"][lang] + " "
+    return (
+        words["effort_some"][lang].format(share=C.percent(share, lang), p90=C.number(p90, lang))
+        + " "
+    )
+
+
+def effort_kpi(cases: Any, q: dict[str, Any], t: dict[str, str], lang: Lang) -> tuple[str, str]:
+    """The effort key figure: the median in minutes, or (median 0) the share with any."""
+    median = (q.get("effort_minutes") or {}).get("median")
+    if median:
+        return f"{C.number(median, lang)} min", t["kpi_effort"]
+    share, _ = _effort_spread(cases)
+    return C.percent(share, lang), C.HEADLINE_WORDS["kpi_effort_any"][lang]
+
+
+def _effort_spread(cases: Any) -> tuple[float, float]:
+    """Share of cases with any customer effort, and the 90th percentile among those."""
+    import polars as pl
+
+    if "effort_minutes" not in cases.columns or cases.height == 0:
+        return 0.0, 0.0
+    some = cases.filter(pl.col("effort_minutes") > 0)["effort_minutes"]
+    share = some.len() / cases.height
+    p90 = float(some.quantile(0.9, "linear") or 0.0) if some.len() else 0.0
+    return share, p90
+
+
+def paths_note(by_variant: Any, cases: int, lang: Lang) -> str:
+    """How many distinct paths the cases took; one-case paths are no finding."""
+    import polars as pl
+
+    words = C.HEADLINE_WORDS
+    key = (
+        "variants_unique"
+        if by_variant.filter(pl.col("cases") >= 2).height == 0
+        else "variants_count"
+    )
+    return words[key][lang].format(
+        cases=C.number(cases, lang), paths=C.number(by_variant.height, lang)
+    )
+
+
+# ------------------------------------------------------ systemic: log-level findings, first
+
+
+def systemic_view(summary: dict[str, Any], lang: Lang) -> dict[str, Any] | None:
+    """The log-level findings that open the summary (None: no rule is systemic)."""
+    records = summary.get("systemic", [])
+    if not records:
+        return None
+    return {
+        "title": C.SYSTEMIC_WORDS["heading"][lang],
+        "lines": [C.systemic_line(r, lang) for r in records],
+    }

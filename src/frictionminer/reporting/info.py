@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from frictionminer.io.profile import LogProfile
+from frictionminer.reporting.catalogue import unseen_line
 
 
 def _span(p: LogProfile) -> str:
@@ -60,22 +61,20 @@ def render_terminal(p: LogProfile, console: Console) -> None:
 
     if p.roles:
         roles = Table(title="Customer roles (events \\[roles] matches)", title_justify="left")
-        for col in ("role", "events", "share"):
+        for col in ("role", "events", "share", "cases"):
             roles.add_column(col, justify="left" if col == "role" else "right")
         for role, n in p.roles.items():
-            roles.add_row(role, f"{n:,}", f"{n / p.events:.1%}" if p.events else "")
-        console.print(roles)
-        unseen = [role for role, n in p.roles.items() if n == 0]
-        if unseen:
-            console.print(
-                Text.from_markup("  [yellow]![/yellow] "),
-                Text(
-                    f"no event matched {', '.join(unseen)}: the measures and flags built on "
-                    f"{'it' if len(unseen) == 1 else 'them'} mean nothing on this log until "
-                    "[roles] says which activities they are (frictionminer classify LOG --suggest)"
-                ),
-                sep="",
+            cases = p.role_cases.get(role)
+            roles.add_row(
+                role,
+                f"{n:,}",
+                f"{n / p.events:.1%}" if p.events else "",
+                "" if cases is None else f"{cases:,}",
             )
+        console.print(roles)
+        line = unseen_line(p.warnings)
+        if line:
+            console.print(Text.from_markup("  [yellow]![/yellow] "), Text(line), sep="")
 
     if p.classifiers:
         console.print("[bold]XES classifiers[/bold] (compose one with a repeated --activity-col):")

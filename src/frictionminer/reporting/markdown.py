@@ -39,15 +39,18 @@ def render_score_markdown(
     n_top = top or DEFAULT_TOP
     s = result.summary()
     q = s["measures"]
+    caveat = C.unseen_line(s.get("warnings", []), lang)
     lines = [
         w["title"],
         "",
+        *([C.UNSEEN_WORDS["markdown"][lang].format(line=escape_md(caveat)), ""] if caveat else []),
+        *_systemic_lines(s, lang),
         w["summary"].format(
             cases=s["cases"],
             events=s["events"],
             flagged=s["flagged_cases"],
             flagged_share=s["flagged_share"],
-            resolved_share=s["resolved_share"],
+            outcome=C.outcome_text(s, lang),
             effort=q.get("effort_minutes", {}).get("median", 0),
             wait=hours(q.get("customer_wait_hours", {}).get("median")),
         ),
@@ -56,6 +59,10 @@ def render_score_markdown(
         "|---|---|--:|--:|",
     ]
     for rid, stats in s["flags"].items():
+        if stats.get("suppressed") is not None:
+            off = C.UNSEEN_WORDS["not_computed"][lang]
+            lines.append(f"| {rid} | {C.rule_name(rid)} | — | {off} |")
+            continue
         lines.append(f"| {rid} | {C.rule_name(rid)} | {stats['cases']:,} | {stats['share']:.1%} |")
     if causes is not None and causes.findings:
         lines += ["", w["causes"], ""]
@@ -88,3 +95,13 @@ def render_score_markdown(
         )
     lines += ["", "</details>", ""]
     return "\n".join(lines)
+
+
+def _systemic_lines(summary: dict[str, object], lang: Lang) -> list[str]:
+    """The log-level findings first: a heading line and one bullet per systemic rule."""
+    records = summary.get("systemic") or []
+    assert isinstance(records, list)
+    if not records:
+        return []
+    bullets = [f"- {escape_md(C.systemic_line(r, lang))}" for r in records]
+    return [f"**{escape_md(C.SYSTEMIC_WORDS['heading'][lang])}**", "", *bullets, ""]

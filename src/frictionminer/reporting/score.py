@@ -57,6 +57,7 @@ def render_terminal(result: Result, console: Console, top: int | None) -> None:
     cases = result.ranked(n)
     flags = result.flat_table(n).select("case_id", "flags")
     flag_of = dict(flags.iter_rows())
+    missing = set() if result.coverage is None else set(result.coverage.missing_measures)
     table = Table(
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -79,7 +80,7 @@ def render_terminal(result: Result, console: Console, top: int | None) -> None:
         if has_cat:
             cells.append(Text(str(row["category"] or "")))
         cells.append(f"{row['friction_score']:.1f}")
-        cells += [fmt(row[name]) for name, _, fmt in _COLUMNS]
+        cells += ["—" if name in missing else fmt(row[name]) for name, _, fmt in _COLUMNS]
         ids = [f for f in flag_of.get(row["case_id"], "").split(";") if f]
         cells.append(" ".join(str(int(f.removeprefix("FM"))) for f in ids))
         table.add_row(*cells)
@@ -92,24 +93,48 @@ def render_terminal(result: Result, console: Console, top: int | None) -> None:
 
 
 def render_summary(summary: dict[str, Any], console: Console) -> None:
-    from frictionminer.reporting.catalogue import rule_name
+    from frictionminer.reporting.catalogue import (
+        SYSTEMIC_WORDS,
+        UNSEEN_WORDS,
+        outcome_text,
+        rule_name,
+        systemic_line,
+        unseen_names,
+    )
 
+    unseen = unseen_names(summary.get("warnings", []))
     console.print(
         f"[bold]Summary[/bold]: {summary['cases']:,} cases, {summary['events']:,} events; "
         f"counted: {summary['instances']}; {summary['flagged_cases']:,} cases flagged "
-        f"({summary['flagged_share']:.1%}); {summary['resolved_share']:.1%} resolved"
+        f"({summary['flagged_share']:.1%}); ",
+        Text(outcome_text(summary)),
+        Text("; " + UNSEEN_WORDS["summary_unseen"]["en"].format(needs=unseen) if unseen else ""),
+        sep="",
     )
+    systemic = summary.get("systemic", [])
+    if systemic:
+        console.print(f"[bold]{SYSTEMIC_WORDS['heading']['en']}[/bold]:")
+        for record in systemic:
+            console.print(Text("  " + systemic_line(record)))
     rules = Table(title="Cases flagged per rule", title_justify="left")
     for col in ("rule", "name", "cases", "share"):
         rules.add_column(col, justify="right" if col in ("cases", "share") else "left")
     for rid, stats in summary["flags"].items():
-        rules.add_row(rid, rule_name(rid), f"{stats['cases']:,}", f"{stats['share']:.1%}")
+        off = stats.get("suppressed") is not None
+        rules.add_row(
+            rid,
+            rule_name(rid),
+            "—" if off else f"{stats['cases']:,}",
+            UNSEEN_WORDS["not_computed"]["en"]
+            if off
+            else f"{stats['share']:.1%}" + (" (systemic)" if stats.get("systemic") else ""),
+        )
     console.print(rules)
     meas = Table(title="Measures per case", title_justify="left")
     for col in ("measure", "median", "p90"):
         meas.add_column(col, justify="left" if col == "measure" else "right")
     for name, q in summary["measures"].items():
-        meas.add_row(name, f"{q['median']:g}", f"{q['p90']:g}")
+        meas.add_row(name, *("—" if q[k] is None else f"{q[k]:g}" for k in ("median", "p90")))
     console.print(meas)
 
 

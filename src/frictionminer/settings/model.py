@@ -110,6 +110,9 @@ class RoleSettings:
     notice: list[str] = field(default_factory=packaged_factory("roles", "notice"))
     resolution: list[str] = field(default_factory=packaged_factory("roles", "resolution"))
     match: str = packaged("roles", "match")
+    min_case_share: float = packaged("roles", "min_case_share")
+    """A role matched in fewer than this share of the cases is unseen: what depends on
+    it is not computed (:mod:`frictionminer.engine.coverage`)."""
 
 
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
@@ -161,6 +164,18 @@ class ProportionSettings:
     """Peer groups smaller than this are compared with the whole log instead."""
     cap: float = packaged("proportion", "cap")
     """Largest robust z-score a case can contribute (keeps one outlier from dominating)."""
+
+
+@dataclass(frozen=True)
+class SystemicSettings:
+    """When a rule is a property of the process on a log, not of single cases."""
+
+    share: float = packaged("systemic", "share")
+    """A rule whose condition holds for more than this share of the cases is systemic."""
+    fence: float = packaged("systemic", "fence")
+    """A systemic rule flags cases above Q3 + fence x IQR of the log (Tukey's fence)."""
+    min_cases: int = packaged("systemic", "min_cases")
+    """Logs with fewer cases are judged by the rules' own thresholds only."""
 
 
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
@@ -230,6 +245,7 @@ TABLES: dict[str, type[Any]] = {
     "effort": EffortSettings,
     "weights": WeightSettings,
     "proportion": ProportionSettings,
+    "systemic": SystemicSettings,
 }
 """Top-level config tables and the dataclass that validates each."""
 ARRAYS = ("sources", "case_tables")
@@ -321,11 +337,24 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
                     f"bad regular expression {pattern!r}: {exc}",
                     hint="Python re syntax; escape special characters such as ( ) [ ] . with \\",
                 ) from None
+    if not 0.0 <= roles.min_case_share <= 1.0:
+        raise ConfigError(
+            f"{source}: key 'roles.min_case_share' must be between 0 and 1",
+            hint="a share of the cases, e.g. 0.01 for 1%",
+        )
     proportion = tables["proportion"]
     if proportion.min_peers < 1:
         raise ConfigError(f"{source}: key 'proportion.min_peers' must be at least 1")
     if proportion.cap <= 0:
         raise ConfigError(f"{source}: key 'proportion.cap' must be greater than 0")
+    systemic = tables["systemic"]
+    if not 0.0 < systemic.share <= 1.0:
+        raise ConfigError(
+            f"{source}: key 'systemic.share' must be above 0 and at most 1",
+            hint="a share of the cases, e.g. 0.33; 1 turns log-level findings off",
+        )
+    if systemic.fence < 0:
+        raise ConfigError(f"{source}: key 'systemic.fence' must not be negative")
     for table in ("weights", "effort"):
         for name, number in _fields(tables[table]).items():
             if number < 0:
@@ -389,6 +418,7 @@ class Settings:
     effort: EffortSettings
     weights: WeightSettings
     proportion: ProportionSettings
+    systemic: SystemicSettings
     rules: dict[str, RuleSettings]
     """Every rule's settings by id (``[rules.FM001]``), defaults filled in."""
     sources: list[SourceSettings]
@@ -410,6 +440,7 @@ class Settings:
         effort: EffortSettings | TableInput | None = None,
         weights: WeightSettings | TableInput | None = None,
         proportion: ProportionSettings | TableInput | None = None,
+        systemic: SystemicSettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
         case_tables: Sequence[CaseTableSettings | TableInput] | None = None,
@@ -429,6 +460,7 @@ class Settings:
             "effort": effort,
             "weights": weights,
             "proportion": proportion,
+            "systemic": systemic,
             "rules": rules,
             "sources": sources,
             "case_tables": case_tables,

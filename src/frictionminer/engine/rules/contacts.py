@@ -28,6 +28,8 @@ def _fm001_message(p: Params) -> pl.Expr:
     remedy="redesign",
     keywords=("min_interactions", "peer_factor"),
     message=_fm001_message,
+    measure="interactions",
+    floor="min_interactions",
 )
 def excessive_interactions(p: Params) -> pl.Expr:
     """Many more contacts than the case's peers need.
@@ -65,6 +67,8 @@ def _fm007_message(p: Params) -> pl.Expr:
     remedy="automation",
     keywords=("min_channel_switches",),
     message=_fm007_message,
+    measure="channel_switches",
+    floor="min_channel_switches",
 )
 def channel_switch(p: Params) -> pl.Expr:
     """The customer had to change channel again and again.

@@ -26,6 +26,8 @@ def _fm005_message(p: Params) -> pl.Expr:
     remedy="qualification",
     keywords=("min_ping_pongs",),
     message=_fm005_message,
+    measure="ping_pongs",
+    floor="min_ping_pongs",
 )
 def ping_pong(p: Params) -> pl.Expr:
     """The case bounced back to a team that had already handled it.
@@ -62,6 +64,8 @@ def _fm006_message(p: Params) -> pl.Expr:
     remedy="redesign",
     keywords=("min_handoffs",),
     message=_fm006_message,
+    measure="handoffs",
+    floor="min_handoffs",
 )
 def handoff_chain(p: Params) -> pl.Expr:
     """The case passed through a long chain of teams.

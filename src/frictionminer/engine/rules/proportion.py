@@ -33,6 +33,8 @@ def _fm008_message(p: Params) -> pl.Expr:
     remedy="redesign",
     keywords=("min_effort_minutes", "min_effort_z", "min_value_ratio"),
     message=_fm008_message,
+    measure="effort_minutes",
+    floor="min_effort_minutes",
 )
 def effort_out_of_proportion(p: Params) -> pl.Expr:
     """The customer's effort is out of proportion to the case's peers or its value.

@@ -16,7 +16,7 @@ Configuration arrives typed and checked: ``settings.rules[<id>]`` is a
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -62,6 +62,11 @@ class Rule:
     doc: str
     optional_columns: Mapping[str, pl.DataType] = field(default_factory=dict)
     """Columns the rule reads only when the table has them; absent ones are read as null."""
+    measure: str | None = None
+    """The measure the rule thresholds (None: a yes/no condition, such as FM009)."""
+    floor: str | None = None
+    """The keyword holding its absolute threshold, kept as a floor when the rule is
+    systemic on a log (:mod:`frictionminer.engine.rules.systemic`)."""
 
     @property
     def summary(self) -> str:
@@ -88,6 +93,8 @@ def rule(
     keywords: Sequence[str] = (),
     message: ExprFn,
     optional_columns: Mapping[str, pl.DataType] | None = None,
+    measure: str | None = None,
+    floor: str | None = None,
 ) -> Callable[[ExprFn], ExprFn]:
     """Register the decorated ``when`` function as rule ``id`` in :data:`RULES`.
 
@@ -121,6 +128,8 @@ def rule(
             message=message,
             doc=inspect.getdoc(when) or "",
             optional_columns=dict(optional_columns or {}),
+            measure=measure,
+            floor=floor,
         )
         return when
 
@@ -178,7 +187,38 @@ def _required_columns(r: Rule, params: Params) -> set[str]:
     return roots - set(r.optional_columns)
 
 
-def evaluate_flags(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Norm:
+    """A rule whose condition holds for more than ``[systemic] share`` of a log's cases: a
+    finding about the process (reported once), and the case threshold that marks the cases
+    standing out from this log's norm (:mod:`frictionminer.engine.rules.systemic`)."""
+
+    rule: str
+    cases: int
+    """Cases meeting the rule's own condition (its absolute threshold)."""
+    share: float
+    measure: str | None
+    median: float | None
+    p90: float | None
+    floor: float | None
+    """The rule's absolute threshold (its keyword's value)."""
+    threshold: float | None
+    """Case flags need the measure above this; None: no case flag (a yes/no rule)."""
+
+    def condition(self, measure_expr: pl.Expr) -> pl.Expr:
+        """What a case must also meet to be flagged on this log."""
+        if self.threshold is None:
+            return pl.lit(False)
+        return measure_expr > self.threshold
+
+
+def evaluate_flags(
+    scored: pl.DataFrame,
+    settings: Settings,
+    *,
+    suppressed: Collection[str] = (),
+    norms: Mapping[str, Norm] | None = None,
+) -> pl.DataFrame:
     """Every raised flag: ``case_id, rule, name, severity, remedy, message``.
 
     Each enabled rule filters the cases where it fires and builds its message for those
@@ -188,10 +228,18 @@ def evaluate_flags(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     ranked table: worst case first), then by rule, so that the flags of consecutive
     slices of a table concatenate to the flags of the table, and a case's flags line up
     with the cases without a join on case ids (``Result.write_json``).  ``scored`` is
-    the output of :func:`~frictionminer.engine.score.score_cases`.
+    the output of :func:`~frictionminer.engine.score.score_cases`.  ``suppressed`` rules
+    are not evaluated: the role they need is unseen on this log
+    (:attr:`frictionminer.engine.coverage.RoleCoverage.suppressed_rules`).  A rule in
+    ``norms`` is systemic on this log: it flags only the cases above the log's norm
+    (:func:`frictionminer.engine.rules.systemic.log_norms`).
     """
     cfg = settings.rules
-    active = [(r, effective_params(r, cfg)) for r in RULES.values() if is_enabled(r, cfg)]
+    active = [
+        (r, effective_params(r, cfg))
+        for r in RULES.values()
+        if is_enabled(r, cfg) and r.id not in suppressed
+    ]
     missing = sorted({c for r, p in active for c in _required_columns(r, p)} - set(scored.columns))
     if missing:
         raise SchemaError(
@@ -211,9 +259,17 @@ def evaluate_flags(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         .with_columns(pl.lit(None, dtype=d).alias(n) for n, d in optional.items())
         .with_row_index("_row")
     )
+    norms = norms or {}
+
+    def when(r: Rule, p: Params) -> pl.Expr:
+        norm = norms.get(r.id)
+        if norm is None:
+            return r.when(p)
+        return r.when(p) & norm.condition(pl.col(r.measure) if r.measure else pl.lit(None))
+
     fired = pl.concat(
         [
-            frame.filter(r.when(p).fill_null(False)).select(
+            frame.filter(when(r, p).fill_null(False)).select(
                 "_row",
                 pl.col("case_id").cast(pl.String),
                 pl.lit(r.id, dtype=pl.String).alias("rule"),

@@ -27,6 +27,8 @@ def _fm002_message(p: Params) -> pl.Expr:
     remedy="automation",
     keywords=("min_customer_tasks",),
     message=_fm002_message,
+    measure="customer_tasks",
+    floor="min_customer_tasks",
 )
 def tasks_pushed_to_customer(p: Params) -> pl.Expr:
     """The company asked the customer to do several things in one case.
@@ -60,6 +62,8 @@ def _fm003_message(p: Params) -> pl.Expr:
     remedy="operational",
     keywords=("min_repeat_requests",),
     message=_fm003_message,
+    measure="repeat_requests",
+    floor="min_repeat_requests",
 )
 def repeated_request(p: Params) -> pl.Expr:
     """The customer was asked for the same thing twice.

@@ -29,13 +29,18 @@ def _fm004_message(p: Params) -> pl.Expr:
     remedy="redesign",
     keywords=("min_silent_hours",),
     message=_fm004_message,
+    measure="silent_wait_max_hours",
+    floor="min_silent_hours",
 )
 def silent_wait(p: Params) -> pl.Expr:
     """The customer waited on the company for days without any news.
 
     Flags a case whose longest stretch waiting on the company with no contact or interim
     notice (``silent_wait_max_hours``) is at least ``min_silent_hours`` — 72 hours, three
-    calendar days, by default.  Customer time is calendar time: a weekend counts.
+    calendar days, by default.  Customer time is calendar time: a weekend counts.  The rule
+    needs some news in the log (a contact, notice, task or action): where none of them
+    matches at least ``[roles] min_case_share`` of the cases, every wait would be one
+    silence from start to end, and the rule does not fire (docs/friction-model.md §6).
 
     Customer harm: most customers accept long handling times when someone tells them what is
     happening; silence is what hurts, and it is what produces "where is my case?" contacts.
