@@ -139,7 +139,7 @@ def test_bpic2014_interactions_per_incident(
     s = rec["summary"]
     # The 873 interactions naming "#MULTIVALUE" are read as having no incident: dropped.
     info = " ".join(out["info"].split())
-    assert "873 placeholder values ('#MULTIVALUE') in case_id" in info
+    assert "'Related Incident' (case): 873 placeholder cell(s) ('#MULTIVALUE')" in info
     assert re.search(r"missing-case-id: .*?95,?123 events without a case id", info)
     assert all(c["case_id"] != "#MULTIVALUE" for c in cases)
     assert (s["cases"], s["events"]) == (47_080, 518_541)
@@ -328,7 +328,7 @@ def test_receipt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (total(cases, "customer_tasks"), with_any(cases, "customer_tasks")) == (39, 39)
     assert (total(cases, "interactions"), with_any(cases, "interactions")) == (1_359, 1_300)
     # "EMPTY" in org:group is read as no group: no team, no handoff.
-    assert "1,936 placeholder values ('EMPTY')" in " ".join(out["info"].split())
+    assert "1,936 placeholder cell(s) ('EMPTY')" in " ".join(out["info"].split())
     assert total(cases, "handoffs") == 3_853
     assert (total(cases, "ping_pongs"), with_any(cases, "ping_pongs")) == (537, 360)
     assert total(cases, "repeat_requests") == 0

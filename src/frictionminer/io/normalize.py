@@ -178,12 +178,19 @@ def _used(mapping: dict[str, str | list[str]]) -> set[str]:
 
 
 def _as_string(frame: pl.DataFrame, col: str, nulls: list[str] | None = None) -> pl.Expr:
-    """The column as text; values listed in ``nulls`` (placeholders such as "EMPTY" or
-    "#MULTIVALUE") become null, so they are neither a case nor a team."""
+    """The column as text; values listed in ``nulls`` (placeholders such as "?", "N/A" or
+    "#MULTIVALUE", compared without case and surrounding blanks) and blank values become
+    null, so they are neither a case nor a team, and never make a handoff."""
     expr = _as_text(frame, col)
-    if nulls:
-        expr = pl.when(expr.is_in(nulls)).then(None).otherwise(expr)
+    if nulls is not None:
+        expr = pl.when(_is_placeholder(expr, nulls)).then(None).otherwise(expr)
     return expr
+
+
+def _is_placeholder(text: pl.Expr, nulls: list[str]) -> pl.Expr:
+    """Blank, or one of ``nulls`` once trimmed and lower-cased."""
+    key = text.str.strip_chars().str.to_lowercase()
+    return (key == "") | key.is_in(sorted({n.strip().lower() for n in nulls}))
 
 
 def _as_text(frame: pl.DataFrame, col: str) -> pl.Expr:
@@ -219,7 +226,12 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
     act = mapping["activity"]
     act_cols = act if isinstance(act, list) else [act]
     nulls = ingest.null_values
-    exprs: list[pl.Expr] = [_as_string(frame, mapping["case"], nulls).alias(S.CASE)]  # type: ignore[arg-type]
+    null_roles = set(ingest.null_columns)
+
+    def ids(role: str) -> list[str] | None:
+        return nulls if role in null_roles else None
+
+    exprs: list[pl.Expr] = [_as_string(frame, mapping["case"], ids("case")).alias(S.CASE)]  # type: ignore[arg-type]
     if len(act_cols) == 1:
         exprs.append(_as_string(frame, act_cols[0]).alias(S.ACTIVITY))
     else:
@@ -230,7 +242,7 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
         )
     for role in ("resource", "group", "channel", "lifecycle"):
         if role in mapping:
-            exprs.append(_as_string(frame, mapping[role], nulls).alias(CANONICAL_OF[role]))  # type: ignore[arg-type]
+            exprs.append(_as_string(frame, mapping[role], ids(role)).alias(CANONICAL_OF[role]))  # type: ignore[arg-type]
 
     ts_col = mapping["timestamp"]
     assert isinstance(ts_col, str)
@@ -272,27 +284,7 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
                 "info",
             )
         )
-    if nulls:
-        role_cols = [c for c in (S.CASE, S.RESOURCE, S.GROUP, S.CHANNEL) if c in out.columns]
-        placeholders = frame.select(
-            pl.sum_horizontal(
-                [
-                    _as_text(frame, mapping[r]).is_in(nulls).fill_null(False).sum()  # type: ignore[arg-type]
-                    for r in ("case", "resource", "group", "channel")
-                    if r in mapping
-                ]
-            )
-        ).item()
-        if placeholders:
-            findings.append(
-                Finding(
-                    "null-values",
-                    f"{placeholders:,} placeholder values ({', '.join(map(repr, nulls))}) in "
-                    f"{', '.join(role_cols)} read as empty",
-                    int(placeholders),
-                    "info",
-                )
-            )
+    findings += _placeholder_findings(frame, mapping, nulls, null_roles)
     ordered = [c for c in S.CANONICAL if c in out.columns]
     out = out.select(ordered + [c for c in out.columns if c not in ordered])
 
@@ -326,3 +318,47 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
         details=dict(raw.details),
         timestamp_format=parsed.format,
     )
+
+
+def _placeholder_findings(
+    frame: pl.DataFrame,
+    mapping: dict[str, str | list[str]],
+    nulls: list[str],
+    roles: set[str],
+) -> list[Finding]:
+    """One finding per column whose placeholder cells were read as missing (blank cells
+    are not counted: a blank is missing anyway)."""
+    cols = {
+        r: c for r, c in mapping.items() if r in roles and isinstance(c, str) and c in frame.columns
+    }
+    if not cols or not nulls:
+        return []
+    marked = {
+        r: _is_placeholder(_as_text(frame, c), nulls) & (_as_text(frame, c).str.strip_chars() != "")
+        for r, c in cols.items()
+    }
+    counts = frame.select([m.fill_null(False).sum().alias(r) for r, m in marked.items()]).row(
+        0, named=True
+    )
+    out = []
+    for role, col in cols.items():
+        n = int(counts[role] or 0)
+        if not n:
+            continue
+        seen = (
+            frame.select(_as_text(frame, col).filter(marked[role]).value_counts(sort=True))
+            .to_series()
+            .struct.field(col)
+            .head(3)
+            .to_list()
+        )
+        out.append(
+            Finding(
+                "null-values",
+                f"'{col}' ({role}): {n:,} placeholder cell(s) "
+                f"({', '.join(repr(v) for v in seen)}) read as missing",
+                n,
+                "info",
+            )
+        )
+    return out

@@ -48,6 +48,10 @@ class ColumnSettings:
     value: str | None = None
 
 
+NULL_COLUMN_ROLES = ("case", "resource", "group", "channel")
+"""The id-like column roles ``[ingest] null_columns`` may name."""
+
+
 @dataclass(frozen=True)
 class IngestSettings:
     """How to read files: timezone for naive timestamps and CSV dialect overrides."""
@@ -58,8 +62,11 @@ class IngestSettings:
     encoding: str | None = None
     decimal_comma: bool | None = None
     null_values: list[str] = field(default_factory=packaged_factory("ingest", "null_values"))
-    """Placeholder texts read as empty in the case, resource, group and channel columns
-    (e.g. "EMPTY" in Receipt's teams, "#MULTIVALUE" in BPIC 2014's incident links)."""
+    """Placeholder texts read as missing in the ``null_columns`` (compared without case and
+    surrounding blanks; e.g. "?" for an unassigned team, "EMPTY" in Receipt's teams,
+    "#MULTIVALUE" in BPIC 2014's incident links)."""
+    null_columns: list[str] = field(default_factory=packaged_factory("ingest", "null_columns"))
+    """The column roles whose placeholders are read as missing."""
 
 
 @dataclass(frozen=True)
@@ -341,6 +348,12 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
         raise ConfigError(
             f"{source}: key 'roles.min_case_share' must be between 0 and 1",
             hint="a share of the cases, e.g. 0.01 for 1%",
+        )
+    bad_roles = sorted(set(tables["ingest"].null_columns) - set(NULL_COLUMN_ROLES))
+    if bad_roles:
+        raise ConfigError(
+            f"{source}: key 'ingest.null_columns': unknown role(s) {', '.join(bad_roles)}",
+            hint=f"choose from {', '.join(NULL_COLUMN_ROLES)}",
         )
     proportion = tables["proportion"]
     if proportion.min_peers < 1:
