@@ -3,6 +3,7 @@
     python bench/defaults_survey.py                       # prints the Markdown table
     python bench/defaults_survey.py --json out/after.json  # also keeps the figures
     python bench/defaults_survey.py --compare out/before.json  # before | after per cell
+    python bench/defaults_survey.py --roles                # events (cases) per role and log
 
 For every real event log in ../shared/logs (the main logs and pm4py's real-log samples;
 not its malformed importer tests) it runs ``score --format json`` through the installed CLI,
@@ -99,6 +100,20 @@ def survey_one(rel: str, options: list[str], work: Path) -> dict[str, Any]:
         }
         record["systemic"] = [s.get("rule") for s in summary.get("systemic", [])]
         record["warnings"] = [w.get("role", w.get("code")) for w in summary.get("warnings", [])]
+        info = subprocess.run(
+            [FM, "info", str(SHARED / rel), *options, "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if info.returncode == 0:
+            doc = json.loads(info.stdout)
+            cases = doc["cases"] or 1
+            record["roles"] = {
+                role: [events, doc.get("role_cases", {}).get(role, 0) / cases]
+                for role, events in doc["roles"].items()
+            }
     return record
 
 
@@ -148,18 +163,40 @@ def table(now: dict[str, dict[str, Any]], before: dict[str, dict[str, Any]] | No
     return "\n".join(lines)
 
 
+def roles_table(now: dict[str, dict[str, Any]], before: dict[str, dict[str, Any]] | None) -> str:
+    """Events matched and share of cases per role, per log (``--roles``)."""
+    names = ("contact", "customer_task", "customer_action", "notice", "resolution")
+    lines = ["| log | " + " | ".join(names) + " |", "|---|" + "--:|" * len(names)]
+    for rel, rec in now.items():
+        if "roles" not in rec:
+            continue
+        old = (before or {}).get(rel, {}).get("roles", {})
+        cells = []
+        for role in names:
+            events, share = rec["roles"].get(role, [0, 0.0])
+            cell = f"{events:,} ({_pct(share)})"
+            if before is not None and role in old:
+                cell = f"{old[role][0]:,} → {cell}"
+            cells.append(cell)
+        lines.append(f"| {rel} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--compare", type=Path, help="a --json file of an earlier run")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--roles", action="store_true", help="the roles' coverage instead of the flags"
+    )
     args = parser.parse_args()
     now = survey(args.jobs)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(now, indent=1) + "\n", encoding="utf-8")
     before = json.loads(args.compare.read_text(encoding="utf-8")) if args.compare else None
-    print(table(now, before))
+    print(roles_table(now, before) if args.roles else table(now, before))
     worst = max((s for r in now.values() for s in r.get("rules", {}).values()), default=0.0)
     print(f"\nlargest share of cases any rule flags on any log: {_pct(worst)}", file=sys.stderr)
 
