@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,10 @@ from frictionminer.cli.options import (
     with_log_options,
 )
 from frictionminer.settings import Settings
+
+if TYPE_CHECKING:
+    from frictionminer.io import EventLog
+    from frictionminer.io.base import Finding
 
 
 @handle_errors
@@ -50,8 +54,10 @@ def info(
     coverage = coverage_of_events(
         classify(event_log.events, settings.roles), S.CASE, settings.roles.min_case_share
     )
+    base = profile_log(event_log, top=top)
     profile = dataclasses.replace(
-        profile_log(event_log, top=top),
+        base,
+        findings=[*base.findings, *_state_findings(event_log, settings)],
         roles={role: coverage.events[role] for role in ROLE_NAMES},
         role_cases={role: coverage.matched_cases[role] for role in ROLE_NAMES},
         warnings=coverage.warnings(event_log.source),
@@ -66,3 +72,39 @@ def info(
         from frictionminer.reporting.console import render_to_text
 
         emit(render_to_text(lambda c: info_report.render_terminal(profile, c)), output)
+
+
+def _state_findings(event_log: EventLog, settings: Settings) -> list[Finding]:
+    """Whether the log reads as a state log: said as a finding, with the repeat share."""
+    from frictionminer.io.base import Finding
+    from frictionminer.scale.plan import Lifecycle, repeat_count
+
+    events = event_log.events
+    repeats = repeat_count(events)
+    share = repeats / events.height if events.height else 0.0
+    decided = Lifecycle("all", False).with_state_runs(
+        event_log.columns.get("activity"), settings.measures.state_runs
+    )
+    if decided.collapse_runs:
+        return [
+            Finding(
+                "state-log",
+                f"{repeats:,} events ({share:.1%}) repeat their case's previous activity; "
+                f"runs of the same activity are one occurrence for the roles and paths "
+                f"({decided.runs_reason}; [measures] state_runs = 'keep' counts every event)",
+                repeats,
+                "info",
+            )
+        ]
+    if share >= 0.2:
+        return [
+            Finding(
+                "repeated-activities",
+                f"{repeats:,} events ({share:.1%}) repeat their case's previous activity; if "
+                "the activity is a status written on every update, set [measures] state_runs "
+                "= 'collapse' (docs/friction-model.md §2)",
+                repeats,
+                "info",
+            )
+        ]
+    return []

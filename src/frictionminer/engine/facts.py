@@ -72,6 +72,7 @@ import polars as pl
 
 from frictionminer import schema as S
 from frictionminer.engine.coverage import role_table
+from frictionminer.engine.paths import STATE_REPEAT
 from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
@@ -197,7 +198,11 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
             & ~pl.col("after_end")
         ).alias("customer_side"),
         (pl.col("silence_hours").fill_null(0.0) >= silent_hours).alias("silent"),
+        (pl.col(STATE_REPEAT) if STATE_REPEAT in events.columns else pl.lit(False)).alias(
+            "_repeat"
+        ),
     )
+    runs = _runs(ev)  # a state log's paths: one step per run of the same activity
     hand = _handoffs(ev)
     tables = {
         "activities": _activities(ev),
@@ -222,8 +227,8 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
             pl.len().cast(_COUNT).alias("returns"),
             pl.col(_NO).n_unique().cast(_COUNT).alias("cases"),
         ),
-        **_flows(ev),
-        "paths": ev.group_by(_NO)
+        **_flows(runs),
+        "paths": runs.group_by(_NO)
         .agg(
             pl.col(S.CASE).first(),
             pl.col(S.ACTIVITY).str.join(ARROW).alias("variant"),
@@ -237,6 +242,21 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
         "roles": role_table(events, pl.col(S.CASE).rle_id()),
     }
     return Facts(tables, silent_hours)
+
+
+def _runs(ev: pl.DataFrame) -> pl.DataFrame:
+    """``ev`` with each run of a repeated activity as one row (its first), the run's gaps
+    summed; ``ev`` itself when no event repeats (not a state log)."""
+    if not ev.get_column("_repeat").any():
+        return ev
+    run = (~pl.col("_repeat")).cum_sum().alias("_run")
+    return (
+        ev.with_columns(run)
+        .group_by("_run", maintain_order=True)
+        .agg(pl.all().exclude("gap_hours").first(), pl.col("gap_hours").sum())
+        .drop("_run")
+        .select(ev.columns)
+    )
 
 
 def _activities(ev: pl.DataFrame) -> pl.DataFrame:

@@ -82,6 +82,8 @@ SEQ = "seq"
 WAITING_ON = pl.Enum(["company", "customer"])
 """dtype of ``waiting_on``."""
 
+STATE_REPEAT = "state_repeat"
+"""Annotation of a state log: the event repeats its case's previous activity (one run)."""
 ANNOTATIONS: tuple[str, ...] = (
     SEQ,
     "is_end",
@@ -186,11 +188,18 @@ def in_path_order(events: pl.DataFrame) -> pl.DataFrame:
     return events.sort([S.CASE, S.TIMESTAMP, S.EVENT_INDEX])
 
 
-def annotate(events: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+def annotate(
+    events: pl.DataFrame, settings: Settings, *, collapse_runs: bool = False
+) -> pl.DataFrame:
     """The classified ``events`` in path order with the columns of :data:`ANNOTATIONS`.
 
     Input: events with the ``role_*`` columns of :func:`frictionminer.engine.classify.classify`.
-    The input frame is not changed; helper columns are dropped.
+    The input frame is not changed; helper columns are dropped.  With ``collapse_runs`` (a
+    state log, :meth:`frictionminer.scale.plan.Lifecycle.with_state_runs`) an event that
+    repeats its case's previous activity is one more update row of the same state: it has
+    no role (only the first event of the run is a contact, task, action, notice or
+    resolution, and only it starts or ends a wait), while its other columns still count (a
+    team change inside the run is a handoff).  Such events are marked ``state_repeat``.
     """
     required = [S.CASE, S.ACTIVITY, S.TIMESTAMP, S.EVENT_INDEX, *ROLE_COLUMNS.values()]
     missing = [c for c in required if c not in events.columns]
@@ -223,7 +232,14 @@ def annotate(events: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         pl.int_range(pl.len(), dtype=pl.Int64).alias(_ROW),
         case.ne_missing(case.shift(1)).alias(_FIRST),
         case.ne_missing(case.shift(-1)).alias(_LAST),
-    ).with_columns(
+    )
+    if collapse_runs:
+        activity = pl.col(S.ACTIVITY)
+        repeat = ~first & activity.eq_missing(activity.shift(1))
+        frame = frame.with_columns(repeat.alias(STATE_REPEAT)).with_columns(
+            (pl.col(c) & ~pl.col(STATE_REPEAT)).alias(c) for c in ROLE_COLUMNS.values()
+        )
+    frame = frame.with_columns(
         first.cum_sum().cast(pl.Int64).alias(_CASE_NO),
         pl.when(first).then(row).forward_fill().alias(_START),
         pl.when(last).then(row).backward_fill().alias(_STOP),
@@ -298,5 +314,6 @@ def annotate(events: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         .otherwise(pl.lit("company", dtype=WAITING_ON))
         .alias("waiting_on"),
     )
-    keep = [c for c in events.columns if c not in ANNOTATIONS]
-    return frame.select(*keep, *ANNOTATIONS)
+    keep = [c for c in events.columns if c not in ANNOTATIONS and c != STATE_REPEAT]
+    runs = [STATE_REPEAT] if collapse_runs else []
+    return frame.select(*keep, *ANNOTATIONS, *runs)

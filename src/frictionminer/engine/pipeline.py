@@ -80,6 +80,7 @@ def analyze(
         transition=lifecycle.transition,
         censor_at=censor_at,
         keep_events=executor.keeps_events,
+        collapse_runs=lifecycle.collapse_runs,
     )
     run = executor.map_cases(stage)
     parts, run.parts = run.parts, []
@@ -151,6 +152,7 @@ def case_stage(
     transition: str | None = None,
     censor_at: datetime | None = None,
     keep_events: bool = True,
+    collapse_runs: bool = False,
 ) -> CaseTables:
     """The per-case stage: normalised events of whole cases → :class:`CaseTables`.
 
@@ -174,7 +176,7 @@ def case_stage(
     del instances
     if censor_at is not None:
         classified = _censored(classified, censor_at)
-    annotated = annotate(classified, settings)
+    annotated = annotate(classified, settings, collapse_runs=collapse_runs)
     del classified
     measures = case_measures(annotated, settings)
     if censor_at is not None:

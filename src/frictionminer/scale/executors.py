@@ -94,7 +94,8 @@ class Executor(Protocol):
 
 def _lifecycle_of(log: EventLog, measures: MeasureSettings) -> Lifecycle:
     column = S.LIFECYCLE if S.LIFECYCLE in log.events.columns else None
-    return Lifecycle.decide(log.events, column, measures.lifecycle)
+    decided = Lifecycle.decide(log.events, column, measures.lifecycle)
+    return decided.with_state_runs(log.columns.get("activity"), measures.state_runs)
 
 
 class Serial:

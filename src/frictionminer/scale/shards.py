@@ -167,7 +167,7 @@ def plan(
         scan=tuple(wanted),
         lifecycle=Lifecycle.decide(
             raw.frame, life if isinstance(life, str) else None, settings.measures.lifecycle
-        ),
+        ).with_state_runs(mapping.get("activity"), settings.measures.state_runs),
         detected=tuple(role for role, yes in detected.items() if yes),
     )
 

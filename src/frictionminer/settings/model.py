@@ -134,6 +134,9 @@ class MeasureSettings:
     events when the log has any, else all), "all", or a transition name."""
     organisation: str | None = None
     """Column naming the organisation that holds the case (for external handoffs)."""
+    state_runs: str = packaged("measures", "state_runs")
+    """A state log's repeated activity: "auto" (collapse when the activity column's name
+    says state or status), "collapse" (one occurrence per run), "keep" (every event)."""
 
 
 @dataclass(frozen=True)
@@ -354,6 +357,11 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
         raise ConfigError(
             f"{source}: key 'ingest.null_columns': unknown role(s) {', '.join(bad_roles)}",
             hint=f"choose from {', '.join(NULL_COLUMN_ROLES)}",
+        )
+    if tables["measures"].state_runs not in ("auto", "collapse", "keep"):
+        raise ConfigError(
+            f'{source}: key \'measures.state_runs\' must be "auto", "collapse" or "keep"',
+            hint="collapse: consecutive events with the same activity are one occurrence",
         )
     proportion = tables["proportion"]
     if proportion.min_peers < 1:
