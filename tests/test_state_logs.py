@@ -22,6 +22,12 @@ COLUMNS = [
     "--case-col", "number", "--timestamp-col", "sys_updated_at",
     "--group-col", "assignment_group", "--resource-col", "assigned_to",
 ]  # fmt: skip
+MAPPING = {
+    "case": "number",
+    "activity": "incident_state",
+    "timestamp": "sys_updated_at",
+    "group": "assignment_group",
+}
 runner = CliRunner()
 
 
@@ -58,14 +64,7 @@ def test_keep_counts_every_row(tmp_path: Path) -> None:
 def test_paths_collapse_runs() -> None:
     from frictionminer.api import analyze, load, load_settings
 
-    settings = load_settings(
-        columns={
-            "case": "number",
-            "activity": "incident_state",
-            "timestamp": "sys_updated_at",
-            "group": "assignment_group",
-        }
-    )
+    settings = load_settings(columns=MAPPING)
     result = analyze(load(str(DATA), settings), settings)
     assert result.facts is not None
     paths = dict(result.facts["paths"].select("case_id", "variant").iter_rows())
@@ -123,14 +122,7 @@ def test_every_strategy_collapses_alike(tmp_path: Path) -> None:
 
     parquet = tmp_path / "s.parquet"
     pl.read_csv(DATA).write_parquet(parquet)
-    settings = load_settings(
-        columns={
-            "case": "number",
-            "activity": "incident_state",
-            "timestamp": "sys_updated_at",
-            "group": "assignment_group",
-        }
-    )
+    settings = load_settings(columns=MAPPING)
     memory = analyze(str(parquet), settings).cases.sort("case_id")
     sharded = analyze(str(parquet), settings, shards=2, workdir=tmp_path).cases.sort("case_id")
     assert memory.select("customer_tasks", "repeat_requests", "handoffs").rows() == [
