@@ -74,6 +74,9 @@ class Comparison:
     p_adjusted: float = 1.0
     """Holm-adjusted over every test of the run."""
     verdict: Verdict = "no significant change"
+    shift: Literal["up", "down"] | None = None
+    """A quantile that did not move although the test is significant: the cases moved
+    across the baseline's quantile (``up``: more above it), the quantile itself did not."""
 
     @property
     def name(self) -> str:
@@ -94,6 +97,7 @@ class Comparison:
             "p_value": _r(self.p_value, 6),
             "p_adjusted": _r(self.p_adjusted, 6),
             "verdict": self.verdict,
+            "shift": self.shift,
         }
 
 
@@ -548,12 +552,6 @@ def run_audit(
             compared, compared_cases = summarize(h_result, h_report), h_result.cases
             base_side = baseline.horizons[choice.hours]
             done[choice.hours] = compared
-        if choice.method == "whole_windows" and choice.reason == "baseline_without_horizons":
-            notes.append(
-                "the baseline holds no figures at common horizons (an older file): whole "
-                "windows are compared, so cases open at a shorter window's end may read as "
-                "a worsening; save the baseline again"
-            )
         if choice.method != "none" and base_side is not None:
             comparisons = _compare(compared_cases, compared, base_side)
     if save and hcfg.mode == "auto":
@@ -625,10 +623,12 @@ def run_audit(
             item.p_adjusted = adj
     for c in comparisons:
         c.verdict = _verdict(c, cfg.alpha)
+        if c.verdict == "no significant change" and c.p_adjusted < cfg.alpha:
+            c.shift = "up" if c.p_worse <= c.p_better else "down"
     for gate in gates:
         if gate.skipped is None:
             _decide(gate, cfg)
-    if not gates:
+    if not gates and (choice is None or choice.method != "none"):
         notes.append(
             "no gates: configure [audit] (docs/ci.md) or pass --baseline to gate on "
             "significant worsening"
@@ -713,8 +713,10 @@ def _decide(gate: GateResult, cfg: AuditSettings) -> None:
             )
         else:
             gate.status = "pass"
+            p = c.p_adjusted if c is not None else 1.0
             gate.message += (
-                f" — above {limit} ({gate.limit_text}) but no significant change from the baseline"
+                f" — above the limit {limit} ({gate.limit_text}), but not significantly worse "
+                f"than the baseline (p={p:.2g} adjusted, n={gate.n}): passes"
             )
         return
     p = gate.p_adjusted if gate.p_adjusted is not None else 1.0

@@ -356,28 +356,32 @@ def analyze_window(
     window's end: each case without a resolution gets a role-less event there, so its
     waits run to the end.  The open cases are those the result counts as unresolved.
     """
-    import polars as pl
 
     from frictionminer.engine.pipeline import analyze
 
     sel = selection or select_window(log, window)
     result = analyze(sel.log, _fixed_norms(settings), censor_at=sel.end)
+    return result, _report(sel, result, sel.log.events.height, window.cases)
+
+
+def _report(sel: Selection, result: Result, events: int, cohort: str) -> WindowReport:
+    import polars as pl
+
     open_cases = result.cases.select((~pl.col("resolved")).sum()).item()
-    report = WindowReport(
+    return WindowReport(
         since=sel.since,
         until=sel.until,
         end=sel.end,
         log_first=sel.log_first,
         log_last=sel.log_last,
-        events=sel.log.events.height,
+        events=events,
         events_before=sel.events_before,
         events_after=sel.events_after,
         cases=result.cases.height,
-        cohort=window.cases,
-        open_cases=int(open_cases),
+        cohort=cohort,
+        open_cases=int(open_cases or 0),
         carried_in=sel.carried_in,
     )
-    return result, report
 
 
 # ====================================================================== common horizons
@@ -417,19 +421,4 @@ def analyze_horizon(
     events = sel.log.events.filter((first <= sel.end - h) & (ts < first + h))
     log = dataclasses.replace(sel.log, events=events)
     result = analyze(log, _fixed_norms(settings), censor_at=h)
-    open_cases = result.cases.select((~pl.col("resolved")).sum()).item()
-    report = WindowReport(
-        since=sel.since,
-        until=sel.until,
-        end=sel.end,
-        log_first=sel.log_first,
-        log_last=sel.log_last,
-        events=events.height,
-        events_before=sel.events_before,
-        events_after=sel.events_after,
-        cases=result.cases.height,
-        cohort="horizon",
-        open_cases=int(open_cases or 0),
-        carried_in=sel.carried_in,
-    )
-    return result, report
+    return result, _report(sel, result, events.height, "horizon")
