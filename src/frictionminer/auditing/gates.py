@@ -391,23 +391,29 @@ def choose_horizon(
     )
 
 
+def horizon_summary(
+    sel: Selection, settings: Settings, hours: float, window: Result
+) -> tuple[Summary, pl.DataFrame]:
+    """The window's summary at one horizon, and its cases (roles judged on ``window``)."""
+    result, report = analyze_horizon(sel, settings, hours, window)
+    return summarize(result, report), result.cases
+
+
 def horizon_summaries(
     sel: Selection,
     settings: Settings,
     cfg: HorizonSettings,
-    total: int,
+    window: Result,
     counts: dict[float, int],
     done: dict[float, Summary],
 ) -> dict[float, Summary]:
     """The window's summary at every horizon it can afford (for a baseline file)."""
-    from frictionminer.auditing.baseline import summarize
-
     out: dict[float, Summary] = {}
     for h in cfg.hours:
         if h in done:
             out[h] = done[h]
-        elif _affordable(cfg, counts.get(h, 0), total):
-            out[h] = summarize(*analyze_horizon(sel, settings, h))
+        elif _affordable(cfg, counts.get(h, 0), window.cases.height):
+            out[h] = horizon_summary(sel, settings, h, window)[0]
     return out
 
 
@@ -548,14 +554,13 @@ def run_audit(
     if baseline is not None:
         choice = choose_horizon(hcfg, counts, current.cases, baseline)
         if choice.method == "common_horizon" and choice.hours is not None:
-            h_result, h_report = analyze_horizon(sel, settings, choice.hours)
-            compared, compared_cases = summarize(h_result, h_report), h_result.cases
+            compared, compared_cases = horizon_summary(sel, settings, choice.hours, result)
             base_side = baseline.horizons[choice.hours]
             done[choice.hours] = compared
         if choice.method != "none" and base_side is not None:
             comparisons = _compare(compared_cases, compared, base_side)
     if save and hcfg.mode == "auto":
-        horizons = horizon_summaries(sel, settings, hcfg, current.cases, counts, done)
+        horizons = horizon_summaries(sel, settings, hcfg, result, counts, done)
         current = dataclasses.replace(current, horizons=horizons)
     by_name = {c.name: c for c in comparisons}
     ctx = _Context(

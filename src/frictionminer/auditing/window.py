@@ -405,11 +405,13 @@ def horizon_counts(sel: Selection, hours: tuple[float, ...]) -> dict[float, int]
 
 
 def analyze_horizon(
-    sel: Selection, settings: Settings, hours: float
+    sel: Selection, settings: Settings, hours: float, window: Result
 ) -> tuple[Result, WindowReport]:
     """The window's cases that began at least ``hours`` before its end, each observed for
     its first ``hours`` only: events from its first event + H on are left out, and a case
-    without a resolution by then is censored there (open at the horizon)."""
+    without a resolution by then is censored there (open at the horizon).  Which roles
+    the log shows (rules suppressed, score terms zeroed) is taken from ``window``, the
+    whole window's result."""
     import polars as pl
 
     from frictionminer import schema as S
@@ -420,5 +422,7 @@ def analyze_horizon(
     first = ts.min().over(S.CASE)
     events = sel.log.events.filter((first <= sel.end - h) & (ts < first + h))
     log = dataclasses.replace(sel.log, events=events)
-    result = analyze(log, _fixed_norms(settings), censor_at=h)
+    # Which roles the log shows is judged on the whole window: cut at H, a log may hold
+    # no resolution yet although it has them.
+    result = analyze(log, _fixed_norms(settings), censor_at=h, coverage=window.coverage)
     return result, _report(sel, result, events.height, "horizon")

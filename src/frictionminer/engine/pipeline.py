@@ -38,6 +38,7 @@ from frictionminer.scale.plan import ShardPlan, keep_instances
 from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
+    from frictionminer.engine.coverage import RoleCoverage
     from frictionminer.engine.facts import Facts
     from frictionminer.engine.rules.registry import Norm
 
@@ -57,6 +58,7 @@ def analyze(
     settings: Settings,
     *,
     censor_at: Censor | None = None,
+    coverage: RoleCoverage | None = None,
     shards: int | None = None,
     workdir: str | Path | None = None,
     workers: int | None = None,
@@ -68,6 +70,8 @@ def analyze(
     ``censor_at`` ends the waits of every case without a resolution at that moment, as
     if it were observed up to then (``audit``'s window end; see :func:`case_stage`); a
     ``timedelta`` observes each case only for that long after its first event.
+    ``coverage`` judges which roles the log shows from another run (``audit``'s whole
+    window, for the same cases cut at a horizon) instead of from ``source``.
     ``shards`` forces ``K`` case-hash shard files (1: in memory), ``workdir`` is where
     they are written, ``workers`` how many parts or shards are measured at once
     (:mod:`frictionminer.scale.executors`).
@@ -106,9 +110,10 @@ def analyze(
     if not measures.get_column(S.CASE).is_sorted():
         measures = _sort_draining(measures, [S.CASE], [False])
     # Whole-log: which roles the log shows, from the parts' combined counts (exact).
-    coverage = coverage_from_table(
-        facts.tables.get("roles"), measures.height, settings.roles.min_case_share
-    )
+    if coverage is None:
+        coverage = coverage_from_table(
+            facts.tables.get("roles"), measures.height, settings.roles.min_case_share
+        )
     scored = score_cases(measures, settings, zero_terms=coverage.zero_terms)
     del measures
     suppressed = coverage.suppressed_rules

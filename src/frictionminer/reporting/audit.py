@@ -115,10 +115,11 @@ def gate_line(g: GateResult) -> str:
     if g.status == "fail":
         if g.p_adjusted is None or not GATE_KINDS[g.kind].tested:
             return f"{value}, above the limit {limit}"
-        return f"{value}, significantly above the limit {limit} ({_p_is(g.p_adjusted)}, n={g.n})"
+        p_text = _p_is(g.p_adjusted)
+        return f"{value}, significantly above the limit {limit} ({p_text} adjusted, n={g.n})"
     p = g.p_adjusted if g.p_adjusted is not None else 1.0
     worse = "significantly worse than the baseline" if g.comparison else "significant"
-    return f"{value}, above the limit {limit}, but not {worse} ({_p_is(p)}, n={g.n})"
+    return f"{value}, above the limit {limit}, but not {worse} ({_p_is(p)} adjusted, n={g.n})"
 
 
 def horizon_line(result: AuditResult) -> str | None:
@@ -161,7 +162,7 @@ def verdict_text(c: Comparison) -> str:
     return f"{c.metric} unchanged, but significantly {more} cases above it"
 
 
-def _comparison_line(c: Comparison) -> str:
+def comparison_line(c: Comparison) -> str:
     what = (
         "flagged share"
         if c.metric == "flag_share"
@@ -233,7 +234,7 @@ def render_text(result: AuditResult) -> str:
         for c in result.comparisons:
             mark = {"worse": "worse ", "better": "better", "no significant change": "same  "}
             label = mark[c.verdict] if c.shift is None else "moved "
-            lines.append(f"  {label}  {_comparison_line(c)}")
+            lines.append(f"  {label}  {comparison_line(c)}")
     if result.notes:
         lines.append("")
         lines.extend(f"note: {n}" for n in result.notes)
@@ -298,7 +299,7 @@ def render_junit(result: AuditResult) -> str:
     if result.notes or result.comparisons:
         out = ET.SubElement(suite, "system-out")
         out.text = "\n".join(
-            [*(f"note: {n}" for n in result.notes), *map(_comparison_line, result.comparisons)]
+            [*(f"note: {n}" for n in result.notes), *map(comparison_line, result.comparisons)]
         )
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
@@ -332,7 +333,7 @@ def render_github(result: AuditResult) -> str:
     for c in result.comparisons:
         if c.verdict == "worse" and not any(g.comparison is c for g in result.gates):
             title = _escape_property(f"frictionminer audit: {c.name} worse than baseline")
-            lines.append(f"::warning title={title}::{_escape_data(_comparison_line(c))}")
+            lines.append(f"::warning title={title}::{_escape_data(comparison_line(c))}")
     lines.append(f"::notice title=frictionminer audit::{_escape_data(_headline(result))}")
     return "\n".join(lines) + "\n"
 
