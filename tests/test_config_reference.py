@@ -15,7 +15,12 @@ from typer.testing import CliRunner
 from conftest import REPO, SAMPLES
 from frictionminer.cli import app
 from frictionminer.settings import TABLES, CaseTableSettings, SourceSettings
-from frictionminer.settings.audit import GATE_KINDS, AuditSettings, BaselineGateSettings
+from frictionminer.settings.audit import (
+    GATE_KINDS,
+    AuditSettings,
+    BaselineGateSettings,
+    HorizonSettings,
+)
 from frictionminer.settings.defaults import packaged_defaults
 from frictionminer.settings.reference import (
     COMMAND,
@@ -36,8 +41,11 @@ def _every_key() -> dict[str, list[str]]:
     for rule_id, params in packaged_defaults()["rules"].items():
         keys[f"[rules.{rule_id}]"] = [*CONTROL_KEYWORDS, *params]
     audit = [f.name for f in dataclasses.fields(AuditSettings)]
-    keys["[audit]"] = [k for k in audit if k not in ("gates", "baseline")] + list(GATE_KINDS)
+    keys["[audit]"] = [k for k in audit if k not in ("gates", "baseline", "horizon")] + list(
+        GATE_KINDS
+    )
     keys["[audit.baseline]"] = [f.name for f in dataclasses.fields(BaselineGateSettings)]
+    keys["[audit.horizon]"] = [f.name for f in dataclasses.fields(HorizonSettings)]
     keys["[[sources]]"] = [f.name for f in dataclasses.fields(SourceSettings)]
     keys["[[case_tables]]"] = [f.name for f in dataclasses.fields(CaseTableSettings)]
     return keys

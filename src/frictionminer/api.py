@@ -350,7 +350,7 @@ def audit(
         log = load_logs(fspath(source), settings, span)
     else:
         log = _log(source, settings)
-    result = run_audit(log, settings, base, span, cfg)
+    result = run_audit(log, settings, base, span, cfg, save=target is not None)
     if target is not None:
         write_baseline(result.current, target)
     return result

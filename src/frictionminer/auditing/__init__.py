@@ -53,4 +53,11 @@ Windows and censoring (exactly; docs/ci.md repeats it for users):
 * ``duration_hours`` is a *completed* statistic: its quantiles use resolved cases only
   (for an open case it is its age at the window's end).  Every other measure's quantiles use
   all cases of the window.  Open cases raise FM009 as usual, so the open share is visible.
+* **Windows of different lengths** are compared with the baseline at a *common follow-up
+  horizon* H (``[audit.horizon]``): on each side only the cases that began at least H
+  before the window's end, each cut and censored at its first event + H
+  (``analyze(censor_at=timedelta)``), so a short window's young cases do not read as a
+  worsening.  H is the longest of ``hours`` at which both sides keep ``min_cases`` cases
+  and ``min_share`` of their cases; without one, there is no comparison and the result says
+  why (``AuditResult.horizon``).  Baselines store their figures at every such H.
 """

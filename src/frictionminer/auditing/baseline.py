@@ -83,6 +83,19 @@ class Summary:
     frictionminer: str
     source: str | None = None
     """Where the summary was read from (a baseline file), not written to it."""
+    horizons: dict[float, Summary] = dataclasses.field(default_factory=dict)
+    """The same figures at common follow-up horizons (hours → the cases that began at
+    least H before the window's end, each observed for its first H; docs/ci.md)."""
+
+    def horizon_record(self) -> dict[str, Any]:
+        """The figures of one horizon in a baseline file."""
+        return {
+            "cases": self.cases,
+            "open_cases": self.open_cases,
+            "events": self.events,
+            "rules": {k: dataclasses.asdict(v) for k, v in self.rules.items()},
+            "measures": {k: dataclasses.asdict(v) for k, v in self.measures.items()},
+        }
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -97,7 +110,15 @@ class Summary:
             "events": self.events,
             "rules": {k: dataclasses.asdict(v) for k, v in self.rules.items()},
             "measures": {k: dataclasses.asdict(v) for k, v in self.measures.items()},
+            "horizons": {
+                hours_key(h): s.horizon_record() for h, s in sorted(self.horizons.items())
+            },
         }
+
+
+def hours_key(hours: float) -> str:
+    """A horizon as a JSON key: ``"72"``, ``"1.5"``."""
+    return f"{hours:g}"
 
 
 def _version() -> str:
@@ -254,9 +275,53 @@ def load_baseline(path: Path) -> Summary:
     cases = _field(source, data, "cases", "", "int")
     if cases == 0:
         raise InputError(f"{source}: the baseline has no cases", hint=_REMAKE)
+    rules, measures = _parse_figures(source, data, cases, "")
+    horizons: dict[float, Summary] = {}
+    for key, item in (data.get("horizons") or {}).items():
+        where = f"horizons.{key}"
+        try:
+            hours = float(key)
+        except ValueError:
+            raise InputError(f"{source}: baseline key '{where}' is not a number of hours") from None
+        if not isinstance(item, dict):
+            raise InputError(f"{source}: baseline key '{where}' must be an object", hint=_REMAKE)
+        n = _field(source, item, "cases", where, "int")
+        h_rules, h_measures = _parse_figures(source, item, n, where)
+        horizons[hours] = Summary(
+            cases=n,
+            open_cases=_field(source, item, "open_cases", where, "int"),
+            events=_field(source, item, "events", where, "int"),
+            window={},
+            rules=h_rules,
+            measures=h_measures,
+            fingerprint="",
+            created="",
+            frictionminer="",
+        )
+    window = data.get("window") if isinstance(data.get("window"), dict) else {}
+    return Summary(
+        cases=cases,
+        open_cases=int(data.get("open_cases") or 0),
+        events=int(data.get("events") or 0),
+        window={k: (str(v) if v is not None else None) for k, v in (window or {}).items()},
+        rules=rules,
+        measures=measures,
+        fingerprint=str(data.get("settings_fingerprint") or ""),
+        created=str(data.get("created") or ""),
+        frictionminer=str(data.get("frictionminer") or ""),
+        source=source,
+        horizons=horizons,
+    )
+
+
+def _parse_figures(
+    source: str, data: Mapping[str, Any], cases: int, prefix: str
+) -> tuple[dict[str, RuleStat], dict[str, MeasureStat]]:
+    """The ``rules`` and ``measures`` of a baseline (or of one of its horizons)."""
+    dot = f"{prefix}." if prefix else ""
     rules: dict[str, RuleStat] = {}
-    for rid, item in _field(source, data, "rules", "", "table").items():
-        where = f"rules.{rid}"
+    for rid, item in _field(source, data, "rules", prefix, "table").items():
+        where = f"{dot}rules.{rid}"
         if not isinstance(item, dict):
             raise InputError(f"{source}: baseline key '{where}' must be an object", hint=_REMAKE)
         rules[rid] = RuleStat(
@@ -264,10 +329,10 @@ def load_baseline(path: Path) -> Summary:
             share=float(_field(source, item, "share", where, "share")),
         )
         if rules[rid].cases > cases:
-            raise InputError(f"{source}: baseline key '{where}.cases' exceeds 'cases'")
+            raise InputError(f"{source}: baseline key '{where}.cases' exceeds '{dot}cases'")
     measures: dict[str, MeasureStat] = {}
-    for name, item in _field(source, data, "measures", "", "table").items():
-        where = f"measures.{name}"
+    for name, item in _field(source, data, "measures", prefix, "table").items():
+        where = f"{dot}measures.{name}"
         if not isinstance(item, dict):
             raise InputError(f"{source}: baseline key '{where}' must be an object", hint=_REMAKE)
         population = _field(source, item, "population", where, "str")
@@ -289,16 +354,4 @@ def load_baseline(path: Path) -> Summary:
             if getattr(stat, side) > stat.n:
                 raise InputError(f"{source}: baseline key '{where}.{side}' exceeds '{where}.n'")
         measures[name] = stat
-    window = data.get("window") if isinstance(data.get("window"), dict) else {}
-    return Summary(
-        cases=cases,
-        open_cases=int(data.get("open_cases") or 0),
-        events=int(data.get("events") or 0),
-        window={k: (str(v) if v is not None else None) for k, v in (window or {}).items()},
-        rules=rules,
-        measures=measures,
-        fingerprint=str(data.get("settings_fingerprint") or ""),
-        created=str(data.get("created") or ""),
-        frictionminer=str(data.get("frictionminer") or ""),
-        source=source,
-    )
+    return rules, measures

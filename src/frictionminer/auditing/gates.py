@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from frictionminer.auditing.baseline import MeasureStat, RuleStat, Summary, population, summarize
 from frictionminer.auditing.statistics import binom_sf, compare_proportions, holm
-from frictionminer.auditing.window import Window, WindowReport, analyze_window, iso
+from frictionminer.auditing.window import (
+    Selection,
+    Window,
+    WindowReport,
+    analyze_horizon,
+    analyze_window,
+    horizon_counts,
+    iso,
+    select_window,
+)
 from frictionminer.errors import InputError, UsageError
 from frictionminer.settings.audit import (
     AUDIT_MEASURES,
@@ -17,6 +27,7 @@ from frictionminer.settings.audit import (
     QUANTILES,
     AuditSettings,
     GateSpec,
+    HorizonSettings,
     Limit,
 )
 
@@ -63,6 +74,9 @@ class Comparison:
     p_adjusted: float = 1.0
     """Holm-adjusted over every test of the run."""
     verdict: Verdict = "no significant change"
+    shift: Literal["up", "down"] | None = None
+    """A quantile that did not move although the test is significant: the cases moved
+    across the baseline's quantile (``up``: more above it), the quantile itself did not."""
 
     @property
     def name(self) -> str:
@@ -83,6 +97,7 @@ class Comparison:
             "p_value": _r(self.p_value, 6),
             "p_adjusted": _r(self.p_adjusted, 6),
             "verdict": self.verdict,
+            "shift": self.shift,
         }
 
 
@@ -105,14 +120,19 @@ class GateResult:
     baseline: bool = False
     """A default gate created by the baseline comparison (``[audit.baseline]``)."""
     comparison: Comparison | None = None
+    n: int = 0
+    """Cases the value is computed over (completed ones for completed statistics)."""
+    skipped: str | None = None
+    """Why a gate relative to the baseline could not be evaluated (value and limit None)."""
 
     def as_record(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "kind": self.kind,
             "subject": self.subject,
-            "value": _r(self.value),
-            "limit": _r(self.limit),
+            "value": None if self.skipped else _r(self.value),
+            "limit": None if self.skipped else _r(self.limit),
+            "n": self.n,
             "limit_text": self.limit_text,
             "status": self.status,
             "p_value": None if self.p_value is None else _r(self.p_value, 6),
@@ -120,6 +140,7 @@ class GateResult:
             "test": self.test,
             "message": self.message,
             "from_baseline": self.baseline,
+            "not_compared": self.skipped,
         }
 
 
@@ -173,6 +194,7 @@ def _gate_flag_share(ctx: _Context, spec: GateSpec) -> GateResult:
     base = _base_rule(ctx, spec)
     limit = spec.limit.resolve(base.share if base else None)
     gate = GateResult(spec.name, spec.kind, spec.subject, value, limit, spec.limit.text())
+    gate.n = ctx.n
     gate.message = f"{spec.subject} flagged {k} of {ctx.n} cases ({_share_text(value)})"
     if spec.limit.relative:
         gate.comparison = ctx.comparisons.get(f"flag_share.{spec.subject}")
@@ -187,6 +209,7 @@ def _gate_flag_cases(ctx: _Context, spec: GateSpec) -> GateResult:
     base = _base_rule(ctx, spec)
     limit = spec.limit.resolve(float(base.cases) if base else None)
     gate = GateResult(spec.name, spec.kind, spec.subject, float(k), limit, spec.limit.text())
+    gate.n = ctx.n
     gate.message = f"{spec.subject} flagged {k} cases"
     return gate
 
@@ -200,6 +223,7 @@ def _gate_quantile(ctx: _Context, spec: GateSpec) -> GateResult:
     limit = spec.limit.resolve(base.quantile(q) if base else None)
     value = stat.quantile(q) if stat else 0.0
     gate = GateResult(spec.name, spec.kind, spec.subject, value, limit, spec.limit.text())
+    gate.n = stat.n if stat else 0
     who = "completed cases" if spec.subject in COMPLETED_ONLY else "cases"
     unit = _unit(spec.subject)
     gate.message = f"{q} {spec.subject} {_fmt(value, unit)} over {stat.n if stat else 0} {who}"
@@ -274,6 +298,125 @@ def _compare(cases: pl.DataFrame, current: Summary, baseline: Summary) -> list[C
     return out
 
 
+# ====================================================================== common horizons
+
+Method = Literal["common_horizon", "whole_windows", "none"]
+
+
+@dataclass(frozen=True)
+class HorizonChoice:
+    """How this window was compared with the baseline (docs/ci.md, "Windows of different
+    lengths"): at a common follow-up horizon, as whole windows, or not at all."""
+
+    method: Method
+    hours: float | None
+    """The common horizon H (``common_horizon``), else None."""
+    current_cases: int
+    """Cases of this window compared (began at least H before its end)."""
+    current_window_cases: int
+    baseline_cases: int
+    baseline_window_cases: int
+    reason: str | None = None
+    """``horizon_off`` ([audit.horizon] mode), ``baseline_without_horizons`` (an older
+    baseline file) or ``no_common_horizon``; None for ``common_horizon``."""
+    tried_hours: float | None = None
+    """``no_common_horizon``: the shortest horizon tried, whose counts are given."""
+    min_cases: int = 0
+    min_share: float = 0.0
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "hours": self.hours,
+            "current_cases": self.current_cases,
+            "current_window_cases": self.current_window_cases,
+            "baseline_cases": self.baseline_cases,
+            "baseline_window_cases": self.baseline_window_cases,
+            "reason": self.reason,
+            "tried_hours": self.tried_hours,
+            "min_cases": self.min_cases,
+            "min_share": self.min_share,
+        }
+
+
+def _affordable(cfg: HorizonSettings, n: int, total: int) -> bool:
+    return n >= cfg.min_cases and n >= cfg.min_share * total
+
+
+def choose_horizon(
+    cfg: HorizonSettings, counts: dict[float, int], total: int, baseline: Summary
+) -> HorizonChoice:
+    """The longest horizon of ``cfg.hours`` at which both this window (``counts`` of
+    cases observable for H, of ``total``) and the baseline keep ``min_cases`` cases and
+    ``min_share`` of their window's cases."""
+    if cfg.mode == "off" or not baseline.horizons:
+        reason = "horizon_off" if cfg.mode == "off" else "baseline_without_horizons"
+        return HorizonChoice(
+            "whole_windows", None, total, total, baseline.cases, baseline.cases, reason
+        )
+    best: float | None = None
+    for h in cfg.hours:
+        base = baseline.horizons.get(h)
+        if base is None:
+            continue
+        if _affordable(cfg, counts.get(h, 0), total) and _affordable(
+            cfg, base.cases, baseline.cases
+        ):
+            best = h
+    if best is None:
+        common = [h for h in cfg.hours if h in baseline.horizons] or list(cfg.hours)
+        tried = common[0]
+        base_n = baseline.horizons[tried].cases if tried in baseline.horizons else 0
+        return HorizonChoice(
+            "none",
+            None,
+            counts.get(tried, 0),
+            total,
+            base_n,
+            baseline.cases,
+            "no_common_horizon",
+            tried,
+            cfg.min_cases,
+            cfg.min_share,
+        )
+    return HorizonChoice(
+        "common_horizon",
+        best,
+        counts[best],
+        total,
+        baseline.horizons[best].cases,
+        baseline.cases,
+        min_cases=cfg.min_cases,
+        min_share=cfg.min_share,
+    )
+
+
+def horizon_summary(
+    sel: Selection, settings: Settings, hours: float, window: Result
+) -> tuple[Summary, pl.DataFrame]:
+    """The window's summary at one horizon, and its cases (roles judged on ``window``)."""
+    result, report = analyze_horizon(sel, settings, hours, window)
+    return summarize(result, report), result.cases
+
+
+def horizon_summaries(
+    sel: Selection,
+    settings: Settings,
+    cfg: HorizonSettings,
+    window: Result,
+    counts: dict[float, int],
+    done: dict[float, Summary],
+) -> dict[float, Summary]:
+    """The window's summary at every horizon it can afford (for a baseline file)."""
+    out: dict[float, Summary] = {}
+    for h in cfg.hours:
+        if h in done:
+            out[h] = done[h]
+        elif _affordable(cfg, counts.get(h, 0), window.cases.height):
+            out[h] = horizon_summary(sel, settings, h, window)[0]
+    return out
+
+
 @dataclass
 class AuditResult:
     """Everything an audit found; writers read it, none recomputes."""
@@ -287,6 +430,8 @@ class AuditResult:
     alpha: float
     significance: bool
     notes: list[str] = field(default_factory=list)
+    horizon: HorizonChoice | None = None
+    """How the window was compared with the baseline (None: no baseline)."""
 
     @property
     def status(self) -> Status:
@@ -351,6 +496,7 @@ class AuditResult:
             "gates": [g.as_record() for g in self.gates],
             "comparisons": [c.as_record() for c in self.comparisons],
             "baseline": base,
+            "horizon": None if self.horizon is None else self.horizon.as_record(),
             "summary": self.current.as_record(),
             "notes": list(self.notes),
             "warnings": self.warnings(),
@@ -377,15 +523,20 @@ def run_audit(
     baseline: Summary | None = None,
     window: Window | None = None,
     audit: AuditSettings | None = None,
+    *,
+    save: bool = False,
 ) -> AuditResult:
     """Analyse the window, compare with the baseline, evaluate the gates.
 
     ``audit`` defaults to the ``[audit]`` table of ``settings``.  A gate relative to the
-    baseline without a baseline is a UsageError.
+    baseline without a baseline is a UsageError.  The baseline is compared at the longest
+    common follow-up horizon (:func:`choose_horizon`); ``save`` also summarises the window
+    at every horizon it affords, for ``--save-baseline``.
     """
     cfg = audit if audit is not None else settings.audit
     window = window or Window()
-    result, report = analyze_window(log, settings, window)
+    sel = select_window(log, window)
+    result, report = analyze_window(log, settings, window, selection=sel)
     current = summarize(result, report)
     notes: list[str] = []
     relative = [g.name for g in cfg.gates if g.limit.relative]
@@ -394,7 +545,23 @@ def run_audit(
             f"gate(s) {', '.join(relative)} are relative to the baseline",
             hint="pass --baseline FILE (saved by an earlier run with --save-baseline)",
         )
-    comparisons = _compare(result.cases, current, baseline) if baseline else []
+    hcfg = cfg.horizon
+    counts = horizon_counts(sel, hcfg.hours) if hcfg.mode == "auto" else {}
+    choice: HorizonChoice | None = None
+    done: dict[float, Summary] = {}
+    compared, compared_cases, base_side = current, result.cases, baseline
+    comparisons: list[Comparison] = []
+    if baseline is not None:
+        choice = choose_horizon(hcfg, counts, current.cases, baseline)
+        if choice.method == "common_horizon" and choice.hours is not None:
+            compared, compared_cases = horizon_summary(sel, settings, choice.hours, result)
+            base_side = baseline.horizons[choice.hours]
+            done[choice.hours] = compared
+        if choice.method != "none" and base_side is not None:
+            comparisons = _compare(compared_cases, compared, base_side)
+    if save and hcfg.mode == "auto":
+        horizons = horizon_summaries(sel, settings, hcfg, result, counts, done)
+        current = dataclasses.replace(current, horizons=horizons)
     by_name = {c.name: c for c in comparisons}
     ctx = _Context(
         result=result,
@@ -406,24 +573,42 @@ def run_audit(
         comparisons=by_name,
         significance=cfg.significance,
     )
+    rel_ctx = dataclasses.replace(
+        ctx,
+        cases=compared_cases,
+        n=compared.cases,
+        flagged={r: s.cases for r, s in compared.rules.items()},
+        stats=compared.measures,
+        baseline=base_side,
+    )
     from frictionminer.engine.rules import RULES, is_enabled
 
     specs = list(cfg.gates)
     default_specs: list[GateSpec] = []
-    if baseline is not None:
-        default_specs = _baseline_gates(cfg, current, baseline)
-        if baseline.fingerprint and baseline.fingerprint != current.fingerprint:
-            notes.append(
-                "the baseline was made with other settings (roles, rules, weights, ...): "
-                "differences may come from the settings, not the process"
-            )
+    if baseline is not None and base_side is not None and choice and choice.method != "none":
+        default_specs = _baseline_gates(cfg, compared, base_side)
+    if (
+        baseline is not None
+        and baseline.fingerprint
+        and baseline.fingerprint != current.fingerprint
+    ):
+        notes.append(
+            "the baseline was made with other settings (roles, rules, weights, ...): "
+            "differences may come from the settings, not the process"
+        )
     gates: list[GateResult] = []
     for spec, is_default in [(s, False) for s in specs] + [(s, True) for s in default_specs]:
         if spec.kind in ("never", "max_flag_cases", "max_flag_share") and not is_enabled(
             RULES[spec.subject], settings.rules
         ):
             notes.append(f"gate {spec.name}: rule {spec.subject} is disabled and never fires")
-        gate = _EVALUATORS[spec.kind](ctx, spec)
+        if spec.limit.relative and choice is not None and choice.method == "none":
+            gate = GateResult(spec.name, spec.kind, spec.subject, 0.0, 0.0, spec.limit.text())
+            gate.status, gate.skipped = "warn", "no_common_horizon"
+            gate.message = "not compared with the baseline: the windows have no common horizon"
+            gates.append(gate)
+            continue
+        gate = _EVALUATORS[spec.kind](rel_ctx if spec.limit.relative else ctx, spec)
         if is_default:
             gate.name = f"baseline.{'flag_share' if spec.kind == 'max_flag_share' else 'median'}"
             gate.name += f".{spec.subject}"
@@ -443,9 +628,12 @@ def run_audit(
             item.p_adjusted = adj
     for c in comparisons:
         c.verdict = _verdict(c, cfg.alpha)
+        if c.verdict == "no significant change" and c.p_adjusted < cfg.alpha:
+            c.shift = "up" if c.p_worse <= c.p_better else "down"
     for gate in gates:
-        _decide(gate, cfg)
-    if not gates:
+        if gate.skipped is None:
+            _decide(gate, cfg)
+    if not gates and (choice is None or choice.method != "none"):
         notes.append(
             "no gates: configure [audit] (docs/ci.md) or pass --baseline to gate on "
             "significant worsening"
@@ -466,9 +654,10 @@ def run_audit(
             f"read {read} of {total} partitions (the others hold no case of the window); "
             "events before/after the window are counted in those read"
         )
-    if baseline is not None and current.cases < 30:
+    if comparisons and compared.cases < 30:
         notes.append(
-            f"only {current.cases} cases in this window: only large changes can be significant"
+            f"only {compared.cases} cases compared with the baseline: only large changes can "
+            "be significant"
         )
     return AuditResult(
         result=result,
@@ -480,6 +669,7 @@ def run_audit(
         alpha=cfg.alpha,
         significance=cfg.significance,
         notes=notes,
+        horizon=choice,
     )
 
 
@@ -528,8 +718,10 @@ def _decide(gate: GateResult, cfg: AuditSettings) -> None:
             )
         else:
             gate.status = "pass"
+            p = c.p_adjusted if c is not None else 1.0
             gate.message += (
-                f" — above {limit} ({gate.limit_text}) but no significant change from the baseline"
+                f" — above the limit {limit} ({gate.limit_text}), but not significantly worse "
+                f"than the baseline (p={p:.2g} adjusted, n={gate.n}): passes"
             )
         return
     p = gate.p_adjusted if gate.p_adjusted is not None else 1.0

@@ -265,20 +265,27 @@ def _load_pruned(directory: str, settings: Settings, window: Window) -> EventLog
 # ====================================================================== the windowed analysis
 
 
-def analyze_window(
-    log: EventLog, settings: Settings, window: Window
-) -> tuple[Result, WindowReport]:
-    """Analyse the events of ``window`` with open cases censored at the window's end.
+@dataclass(frozen=True)
+class Selection:
+    """The events a window selects from a log, and where its open cases are censored."""
 
-    Only the window is chosen here (its span, the cohort, what it leaves out); the
-    analysis is :func:`frictionminer.engine.pipeline.analyze` with ``censor_at`` the
-    window's end: each case without a resolution gets a role-less event there, so its
-    waits run to the end.  The open cases are those the result counts as unresolved.
-    """
+    log: EventLog
+    """The log with only the window's (cohort's) events."""
+    since: datetime | None
+    until: datetime | None
+    end: datetime
+    log_first: datetime
+    log_last: datetime
+    events_before: int
+    events_after: int
+    carried_in: int
+
+
+def select_window(log: EventLog, window: Window) -> Selection:
+    """The window's events (its span and cohort) and its end; InputError when empty."""
     import polars as pl
 
     from frictionminer import schema as S
-    from frictionminer.engine.pipeline import analyze
 
     events = log.events
     if events.height == 0:
@@ -319,27 +326,103 @@ def analyze_window(
     if since is not None and counts["before"]:
         earlier = events.filter(ts < since).select(S.CASE).unique()
         carried_in = windowed.select(S.CASE).unique().join(earlier, on=S.CASE).height
-
-    # Gates and baselines compare windows with one yardstick: each rule's own threshold.
-    # A systemic norm (docs/friction-model.md §6) moves with the window it is computed on,
-    # so a share flagged against it could not be compared with last week's.
-    fixed = dataclasses.replace(
-        settings, systemic=dataclasses.replace(settings.systemic, share=1.0)
-    )
-    result = analyze(dataclasses.replace(log, events=windowed), fixed, censor_at=end)
-    open_cases = result.cases.select((~pl.col("resolved")).sum()).item()
-    report = WindowReport(
+    return Selection(
+        log=dataclasses.replace(log, events=windowed),
         since=since,
         until=until,
         end=end,
         log_first=first_ts,
         log_last=last_ts,
-        events=windowed.height,
         events_before=int(counts["before"]),
         events_after=int(counts["after"]),
-        cases=result.cases.height,
-        cohort=window.cases,
-        open_cases=int(open_cases),
         carried_in=carried_in,
     )
-    return result, report
+
+
+def _fixed_norms(settings: Settings) -> Settings:
+    # Gates and baselines compare windows with one yardstick: each rule's own threshold.
+    # A systemic norm (docs/friction-model.md §6) moves with the window it is computed on,
+    # so a share flagged against it could not be compared with last week's.
+    return dataclasses.replace(settings, systemic=dataclasses.replace(settings.systemic, share=1.0))
+
+
+def analyze_window(
+    log: EventLog, settings: Settings, window: Window, *, selection: Selection | None = None
+) -> tuple[Result, WindowReport]:
+    """Analyse the events of ``window`` with open cases censored at the window's end.
+
+    Only the window is chosen here (its span, the cohort, what it leaves out); the
+    analysis is :func:`frictionminer.engine.pipeline.analyze` with ``censor_at`` the
+    window's end: each case without a resolution gets a role-less event there, so its
+    waits run to the end.  The open cases are those the result counts as unresolved.
+    """
+
+    from frictionminer.engine.pipeline import analyze
+
+    sel = selection or select_window(log, window)
+    result = analyze(sel.log, _fixed_norms(settings), censor_at=sel.end)
+    return result, _report(sel, result, sel.log.events.height, window.cases)
+
+
+def _report(sel: Selection, result: Result, events: int, cohort: str) -> WindowReport:
+    import polars as pl
+
+    open_cases = result.cases.select((~pl.col("resolved")).sum()).item()
+    return WindowReport(
+        since=sel.since,
+        until=sel.until,
+        end=sel.end,
+        log_first=sel.log_first,
+        log_last=sel.log_last,
+        events=events,
+        events_before=sel.events_before,
+        events_after=sel.events_after,
+        cases=result.cases.height,
+        cohort=cohort,
+        open_cases=int(open_cases or 0),
+        carried_in=sel.carried_in,
+    )
+
+
+# ====================================================================== common horizons
+
+
+def horizon_counts(sel: Selection, hours: tuple[float, ...]) -> dict[float, int]:
+    """For each horizon H (hours): how many of the window's cases began at least H before
+    its end, i.e. can be observed for their first H in full."""
+    import polars as pl
+
+    from frictionminer import schema as S
+
+    starts = sel.log.events.group_by(S.CASE).agg(pl.col(S.TIMESTAMP).min().alias("_s"))
+    row = starts.select(
+        *[
+            (pl.col("_s") <= sel.end - timedelta(hours=h)).sum().alias(str(i))
+            for i, h in enumerate(hours)
+        ]
+    ).row(0)
+    return {h: int(n or 0) for h, n in zip(hours, row, strict=True)}
+
+
+def analyze_horizon(
+    sel: Selection, settings: Settings, hours: float, window: Result
+) -> tuple[Result, WindowReport]:
+    """The window's cases that began at least ``hours`` before its end, each observed for
+    its first ``hours`` only: events from its first event + H on are left out, and a case
+    without a resolution by then is censored there (open at the horizon).  Which roles
+    the log shows (rules suppressed, score terms zeroed) is taken from ``window``, the
+    whole window's result."""
+    import polars as pl
+
+    from frictionminer import schema as S
+    from frictionminer.engine.pipeline import analyze
+
+    h = timedelta(hours=hours)
+    ts = pl.col(S.TIMESTAMP)
+    first = ts.min().over(S.CASE)
+    events = sel.log.events.filter((first <= sel.end - h) & (ts < first + h))
+    log = dataclasses.replace(sel.log, events=events)
+    # Which roles the log shows is judged on the whole window: cut at H, a log may hold
+    # no resolution yet although it has them.
+    result = analyze(log, _fixed_norms(settings), censor_at=h, coverage=window.coverage)
+    return result, _report(sel, result, events.height, "horizon")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,7 @@ from frictionminer.scale.plan import ShardPlan, keep_instances
 from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
+    from frictionminer.engine.coverage import RoleCoverage
     from frictionminer.engine.facts import Facts
     from frictionminer.engine.rules.registry import Norm
 
@@ -47,12 +48,17 @@ WINDOW_END_ACTIVITY = "(window end)"
 """Activity of the synthetic event that censors an open case at ``censor_at``."""
 _SYNTHETIC = "_window_end"
 
+Censor = datetime | timedelta
+"""Where open cases are censored: one moment for every case (a window's end), or a
+follow-up horizon after each case's first event (``audit``'s common horizon)."""
+
 
 def analyze(
     source: Source,
     settings: Settings,
     *,
-    censor_at: datetime | None = None,
+    censor_at: Censor | None = None,
+    coverage: RoleCoverage | None = None,
     shards: int | None = None,
     workdir: str | Path | None = None,
     workers: int | None = None,
@@ -62,7 +68,10 @@ def analyze(
     ``source`` is a log in memory or a path (file, folder or glob; read with
     :func:`frictionminer.io.load`, or in shards when it is a large Parquet log).
     ``censor_at`` ends the waits of every case without a resolution at that moment, as
-    if it were observed up to then (``audit``'s window end; see :func:`case_stage`).
+    if it were observed up to then (``audit``'s window end; see :func:`case_stage`); a
+    ``timedelta`` observes each case only for that long after its first event.
+    ``coverage`` judges which roles the log shows from another run (``audit``'s whole
+    window, for the same cases cut at a horizon) instead of from ``source``.
     ``shards`` forces ``K`` case-hash shard files (1: in memory), ``workdir`` is where
     they are written, ``workers`` how many parts or shards are measured at once
     (:mod:`frictionminer.scale.executors`).
@@ -102,9 +111,10 @@ def analyze(
     if not measures.get_column(S.CASE).is_sorted():
         measures = _sort_draining(measures, [S.CASE], [False])
     # Whole-log: which roles the log shows, from the parts' combined counts (exact).
-    coverage = coverage_from_table(
-        facts.tables.get("roles"), measures.height, settings.roles.min_case_share
-    )
+    if coverage is None:
+        coverage = coverage_from_table(
+            facts.tables.get("roles"), measures.height, settings.roles.min_case_share
+        )
     scored = score_cases(measures, settings, zero_terms=coverage.zero_terms)
     del measures
     suppressed = coverage.suppressed_rules
@@ -150,7 +160,7 @@ def case_stage(
     settings: Settings,
     *,
     transition: str | None = None,
-    censor_at: datetime | None = None,
+    censor_at: Censor | None = None,
     keep_events: bool = True,
     collapse_runs: bool = False,
 ) -> CaseTables:
@@ -161,7 +171,9 @@ def case_stage(
     case without a resolution event gets one role-less event at that moment (activity
     :data:`WINDOW_END_ACTIVITY`) before its path is annotated, so its waits run to
     ``censor_at``; those events are not counted in the ``events`` measure and are
-    dropped from the annotated events.  Each step drops its input when done, so a part
+    dropped from the annotated events.  A ``timedelta`` ``censor_at`` (a follow-up
+    horizon *H*) first drops each case's events from its first event + *H* on and then
+    censors at that moment, case by case.  Each step drops its input when done, so a part
     handed over by its only holder is released early.
     """
     from frictionminer.engine.classify import classify
@@ -171,6 +183,9 @@ def case_stage(
 
     instances = keep_instances(events, transition)
     del events
+    if isinstance(censor_at, timedelta):
+        first = pl.col(S.TIMESTAMP).min().over(S.CASE)
+        instances = instances.filter(pl.col(S.TIMESTAMP) < first + censor_at)
     kept = instances.height
     classified = classify(instances, settings.roles)
     del instances
@@ -185,8 +200,9 @@ def case_stage(
     return CaseTables(annotated if keep_events else None, measures, facts, kept)
 
 
-def _censored(classified: pl.DataFrame, end: datetime) -> pl.DataFrame:
-    """``classified`` with a role-less event at ``end`` for each case without a resolution.
+def _censored(classified: pl.DataFrame, end: Censor) -> pl.DataFrame:
+    """``classified`` with a role-less event at ``end`` for each case without a resolution
+    (a ``timedelta``: at the case's first event + ``end``).
 
     The synthetic event copies the case's last event (same attributes), then takes the
     time ``end``, the activity :data:`WINDOW_END_ACTIVITY`, no role, and an
@@ -198,8 +214,14 @@ def _censored(classified: pl.DataFrame, end: datetime) -> pl.DataFrame:
 
     classified = classified.with_columns(pl.lit(False).alias(_SYNTHETIC))
     resolution = ROLE_COLUMNS["resolution"]
-    open_ids = classified.group_by(S.CASE).agg(pl.col(resolution).any().alias("_resolved"))
-    open_ids = open_ids.filter(~pl.col("_resolved")).select(S.CASE)
+    ts = pl.col(S.TIMESTAMP)
+    open_ids = classified.group_by(S.CASE).agg(
+        pl.col(resolution).any().alias("_resolved"),
+        (ts.min() + end if isinstance(end, timedelta) else pl.lit(end))
+        .cast(S.TIMESTAMP_DTYPE)
+        .alias("_end"),
+    )
+    open_ids = open_ids.filter(~pl.col("_resolved")).select(S.CASE, "_end")
     if open_ids.height == 0:
         return classified
     start_index = int(classified[S.EVENT_INDEX].max() or 0) + 1  # type: ignore[arg-type]
@@ -208,10 +230,10 @@ def _censored(classified: pl.DataFrame, end: datetime) -> pl.DataFrame:
         .sort(S.CASE, S.TIMESTAMP, S.EVENT_INDEX)
         .group_by(S.CASE, maintain_order=True)
         .last()
-        .select(classified.columns)
+        .select(*classified.columns, "_end")
     )
     tail = tail.with_columns(
-        pl.lit(end).cast(S.TIMESTAMP_DTYPE).alias(S.TIMESTAMP),
+        pl.col("_end").alias(S.TIMESTAMP),
         (pl.int_range(pl.len(), dtype=pl.Int64) + start_index).alias(S.EVENT_INDEX),
         pl.lit(WINDOW_END_ACTIVITY).alias(S.ACTIVITY),
         *[pl.lit(False).alias(c) for c in ROLE_COLUMNS.values()],
@@ -235,7 +257,7 @@ def _uncensored(
 
 
 def _reread_case(
-    plan: ShardPlan, settings: Settings, case_id: str, *, censor_at: datetime | None
+    plan: ShardPlan, settings: Settings, case_id: str, *, censor_at: Censor | None
 ) -> pl.DataFrame:
     """One case of a sharded run re-read from its source and run through the same
     per-case stage (the :attr:`ShardPlan.reread` of a sharded Result)."""

@@ -85,12 +85,84 @@ def _p(value: float | None) -> str:
     return "<0.0001" if value < 1e-4 else f"{value:.3g}"
 
 
+def _p_is(value: float) -> str:
+    """``p=0.21`` or ``p<0.0001`` (never ``p=<0.0001``)."""
+    text = _p(value)
+    return f"p{text}" if text.startswith("<") else f"p={text}"
+
+
 def _limit(gate: GateResult) -> str:
     text = gate_value(gate, gate.limit)
     return text if not gate.limit_text.startswith("baseline") else f"{text} ({gate.limit_text})"
 
 
-def _comparison_line(c: Comparison) -> str:
+def hours_text(hours: float) -> str:
+    """A horizon for people: ``12 h``, ``3 d``."""
+    return f"{hours / 24:g} d" if hours >= 48 and hours % 24 == 0 else f"{hours:g} h"
+
+
+def gate_line(g: GateResult) -> str:
+    """The gate's value against its limit in words that agree with its status.
+
+    A value above its limit that passes or warns says why: the excess is not significant
+    (with p and the number of cases), so no line reads "PASS 61.4% limit 58.0%".
+    """
+    if g.skipped is not None:
+        return f"not compared with the baseline ({g.limit_text}): no common horizon"
+    value, limit = gate_value(g, g.value), _limit(g)
+    if g.value <= g.limit + 1e-12:
+        return f"{value}, within the limit {limit}"
+    if g.status == "fail":
+        if g.p_adjusted is None or not GATE_KINDS[g.kind].tested:
+            return f"{value}, above the limit {limit}"
+        p_text = _p_is(g.p_adjusted)
+        return f"{value}, significantly above the limit {limit} ({p_text} adjusted, n={g.n})"
+    p = g.p_adjusted if g.p_adjusted is not None else 1.0
+    worse = "significantly worse than the baseline" if g.comparison else "significant"
+    return f"{value}, above the limit {limit}, but not {worse} ({_p_is(p)} adjusted, n={g.n})"
+
+
+def horizon_line(result: AuditResult) -> str | None:
+    """How the window was compared with the baseline (None without a baseline)."""
+    h = result.horizon
+    if h is None:
+        return None
+    if h.method == "common_horizon" and h.hours is not None:
+        span = hours_text(h.hours)
+        return (
+            f"compared at a common horizon of {span}: the {h.current_cases:,} of "
+            f"{h.current_window_cases:,} cases of this window and {h.baseline_cases:,} of "
+            f"{h.baseline_window_cases:,} of the baseline that began at least {span} before "
+            f"their window's end, each as it stood {span} after its first event"
+        )
+    if h.method == "whole_windows":
+        why = (
+            '[audit.horizon] mode = "off"'
+            if h.reason == "horizon_off"
+            else "the baseline holds no figures at common horizons (an older file: save it again)"
+        )
+        return (
+            f"compared as whole windows ({why}): cases open at a shorter window's end may read "
+            "as a worsening"
+        )
+    tried = hours_text(h.tried_hours or 0.0)
+    return (
+        f"no comparison with the baseline: no horizon of [audit.horizon] keeps "
+        f"{h.min_cases} cases and {h.min_share:.0%} of each window (at the shortest, {tried}: "
+        f"this window {h.current_cases:,} of {h.current_window_cases:,} cases, the baseline "
+        f"{h.baseline_cases:,} of {h.baseline_window_cases:,})"
+    )
+
+
+def verdict_text(c: Comparison) -> str:
+    """The verdict in words that agree with the figures shown beside it."""
+    if c.shift is None:
+        return c.verdict
+    more = "more" if c.shift == "up" else "fewer"
+    return f"{c.metric} unchanged, but significantly {more} cases above it"
+
+
+def comparison_line(c: Comparison) -> str:
     what = (
         "flagged share"
         if c.metric == "flag_share"
@@ -102,9 +174,18 @@ def _comparison_line(c: Comparison) -> str:
             f"; above the baseline {c.metric}: {c.baseline_count}/{c.baseline_n} → "
             f"{c.current_count}/{c.current_n}"
         )
+    if c.shift is not None:  # the test saw the cases move, the quantile did not
+        anchor = comparison_value(c, c.baseline)
+        return (
+            f"{c.subject} {what}: {anchor} → {comparison_value(c, c.current)}, unchanged; "
+            f"cases above {anchor}: {c.baseline_count}/{c.baseline_n} "
+            f"({c.baseline_count / max(c.baseline_n, 1):.1%}) → {c.current_count}/{c.current_n} "
+            f"({c.current_count / max(c.current_n, 1):.1%}), significantly "
+            f"{'more' if c.shift == 'up' else 'fewer'} ({_p_is(c.p_adjusted)} adjusted, {c.test})"
+        )
     return (
         f"{c.subject} {what}: {comparison_value(c, c.baseline)} → "
-        f"{comparison_value(c, c.current)}: {c.verdict} (p={_p(c.p_adjusted)} adjusted, "
+        f"{comparison_value(c, c.current)}: {c.verdict} ({_p_is(c.p_adjusted)} adjusted, "
         f"{c.test}{detail})"
     )
 
@@ -139,22 +220,21 @@ def render_text(result: AuditResult) -> str:
         lines.append(
             f"baseline {b.source or '(in memory)'}: {b.cases:,} cases, window {since} – {until}"
         )
+        lines.append(horizon_line(result) or "")
     lines.append("")
     if result.gates:
         lines.append("gates:")
         width = max(len(g.name) for g in result.gates)
         for g in result.gates:
-            lines.append(
-                f"  {_MARK[g.status]}  {g.name:<{width}}  value {gate_value(g, g.value)}  "
-                f"limit {_limit(g)}"
-            )
+            lines.append(f"  {_MARK[g.status]}  {g.name:<{width}}  {gate_line(g)}")
             lines.append(f"        {g.message}")
     if result.comparisons:
         lines.append("")
         lines.append(f"against the baseline (alpha {result.alpha:g}, Holm-adjusted):")
         for c in result.comparisons:
             mark = {"worse": "worse ", "better": "better", "no significant change": "same  "}
-            lines.append(f"  {mark[c.verdict]}  {_comparison_line(c)}")
+            label = mark[c.verdict] if c.shift is None else "moved "
+            lines.append(f"  {label}  {comparison_line(c)}")
     if result.notes:
         lines.append("")
         lines.extend(f"note: {n}" for n in result.notes)
@@ -196,6 +276,7 @@ def render_junit(result: AuditResult) -> str:
         ("source", result.source),
         ("window", _window_line(result)),
         ("baseline", result.baseline.source if result.baseline else ""),
+        ("horizon", horizon_line(result) or ""),
         ("alpha", f"{result.alpha:g}"),
         ("status", result.status),
     ):
@@ -206,7 +287,7 @@ def render_junit(result: AuditResult) -> str:
             "testcase",
             {"classname": f"frictionminer.audit.{g.kind}", "name": g.name, "time": "0"},
         )
-        summary = f"{g.name}: value {gate_value(g, g.value)}, limit {_limit(g)}"
+        summary = f"{g.name}: {gate_line(g)}"
         if g.status == "fail":
             failure = ET.SubElement(
                 case, "failure", {"message": f"{summary} — breached", "type": "GateBreached"}
@@ -218,7 +299,7 @@ def render_junit(result: AuditResult) -> str:
     if result.notes or result.comparisons:
         out = ET.SubElement(suite, "system-out")
         out.text = "\n".join(
-            [*(f"note: {n}" for n in result.notes), *map(_comparison_line, result.comparisons)]
+            [*(f"note: {n}" for n in result.notes), *map(comparison_line, result.comparisons)]
         )
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
@@ -247,14 +328,12 @@ def render_github(result: AuditResult) -> str:
             continue
         level = "error" if g.status == "fail" else "warning"
         title = _escape_property(f"frictionminer audit: {g.name}")
-        body = _escape_data(
-            f"{g.name}: value {gate_value(g, g.value)}, limit {_limit(g)} — {g.message}"
-        )
+        body = _escape_data(f"{g.name}: {gate_line(g)} — {g.message}")
         lines.append(f"::{level} title={title}::{body}")
     for c in result.comparisons:
         if c.verdict == "worse" and not any(g.comparison is c for g in result.gates):
             title = _escape_property(f"frictionminer audit: {c.name} worse than baseline")
-            lines.append(f"::warning title={title}::{_escape_data(_comparison_line(c))}")
+            lines.append(f"::warning title={title}::{_escape_data(comparison_line(c))}")
     lines.append(f"::notice title=frictionminer audit::{_escape_data(_headline(result))}")
     return "\n".join(lines) + "\n"
 
@@ -277,13 +356,18 @@ def render_markdown(result: AuditResult) -> str:
         b = result.baseline
         out.append("")
         out.append(f"Baseline `{_cell(b.source or '')}`: {b.cases:,} cases.")
+        out.append("")
+        out.append(_cell(horizon_line(result) or ""))
     out.append("")
     if result.gates:
-        out += ["| | gate | value | limit | p (adj.) | detail |", "|---|---|---:|---:|---:|---|"]
+        out += [
+            "| | gate | value against the limit | p (adj.) | detail |",
+            "|---|---|---|---:|---|",
+        ]
         for g in result.gates:
             out.append(
-                f"| {_ICON[g.status]} | `{g.name}` | {gate_value(g, g.value)} | "
-                f"{_cell(_limit(g))} | {_p(g.p_adjusted)} | {_cell(g.message)} |"
+                f"| {_ICON[g.status]} | `{g.name}` | {_cell(gate_line(g))} | "
+                f"{_p(g.p_adjusted)} | {_cell(g.message)} |"
             )
     else:
         out.append("No gates configured.")
@@ -300,7 +384,7 @@ def render_markdown(result: AuditResult) -> str:
             out.append(
                 f"| {_VERDICT_ICON[c.verdict]} | {c.metric} | `{c.subject}` | "
                 f"{comparison_value(c, c.baseline)} | {comparison_value(c, c.current)} | "
-                f"{_p(c.p_adjusted)} | {c.verdict} |"
+                f"{_p(c.p_adjusted)} | {verdict_text(c)} |"
             )
         out += ["", "</details>"]
     if result.notes:

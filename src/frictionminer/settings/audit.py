@@ -165,6 +165,20 @@ class BaselineGateSettings:
 
 
 @dataclass(frozen=True)
+class HorizonSettings:
+    """``[audit.horizon]``: how a baseline is compared with a window of another length."""
+
+    mode: Literal["auto", "off"] = packaged("audit.horizon", "mode")
+    """auto: at the longest common follow-up horizon; off: the whole windows."""
+    hours: tuple[float, ...] = tuple(float(h) for h in packaged("audit.horizon", "hours"))
+    """The horizons tried, in hours, ascending."""
+    min_cases: int = packaged("audit.horizon", "min_cases")
+    """Fewest cases each side must keep at a horizon."""
+    min_share: float = packaged("audit.horizon", "min_share")
+    """Smallest share of its window's cases each side must keep at a horizon."""
+
+
+@dataclass(frozen=True)
 class AuditSettings:
     """The validated ``[audit]`` table."""
 
@@ -172,10 +186,12 @@ class AuditSettings:
     significance: bool = packaged("audit", "significance")
     gates: tuple[GateSpec, ...] = ()
     baseline: BaselineGateSettings = field(default_factory=BaselineGateSettings)
+    horizon: HorizonSettings = field(default_factory=HorizonSettings)
 
 
-_TOP_KEYS = ("alpha", "significance", *GATE_KINDS, "baseline")
+_TOP_KEYS = ("alpha", "significance", *GATE_KINDS, "baseline", "horizon")
 _BASELINE_KEYS = ("gates", "max_worse_pct", "rules", "measures")
+_HORIZON_KEYS = ("mode", "hours", "min_cases", "min_share")
 
 
 def is_number(value: Any) -> bool:
@@ -241,6 +257,7 @@ def parse_audit_settings(table: Mapping[str, Any] | None, *, source: str) -> Aud
     alpha, significance = start.alpha, start.significance
     gates: list[GateSpec] = []
     base = BaselineGateSettings()
+    horizon = HorizonSettings()
     for key, value in table.items():
         dotted = f"audit.{key}"
         if key not in _TOP_KEYS:
@@ -262,6 +279,8 @@ def parse_audit_settings(table: Mapping[str, Any] | None, *, source: str) -> Aud
                 gates.append(GateSpec("never", subject, Limit(absolute=0.0)))
         elif key == "baseline":
             base = _parse_baseline_table(source, value)
+        elif key == "horizon":
+            horizon = _parse_horizon_table(source, value)
         else:
             kind = GATE_KINDS[key]
             if not isinstance(value, dict):
@@ -273,7 +292,45 @@ def parse_audit_settings(table: Mapping[str, Any] | None, *, source: str) -> Aud
                 _check_subject(source, f"{dotted}.{subject}", subject, kind.subject)
                 parsed = _parse_limit(source, f"{dotted}.{subject}", limit, kind)
                 gates.append(GateSpec(key, subject, parsed))
-    return AuditSettings(alpha=alpha, significance=significance, gates=tuple(gates), baseline=base)
+    return AuditSettings(
+        alpha=alpha, significance=significance, gates=tuple(gates), baseline=base, horizon=horizon
+    )
+
+
+def _parse_horizon_table(source: str, value: Any) -> HorizonSettings:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: 'audit.horizon' must be a table ([audit.horizon])")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        dotted = f"audit.horizon.{key}"
+        if key not in _HORIZON_KEYS:
+            raise _unknown(source, key, _HORIZON_KEYS, "audit.horizon.")
+        if key == "mode":
+            if item not in ("auto", "off"):
+                raise ConfigError(
+                    f'{source}: key \'{dotted}\' must be "auto" or "off", not {item!r}'
+                )
+            out[key] = item
+        elif key == "hours":
+            if (
+                not isinstance(item, list)
+                or not item
+                or not all(is_number(h) and h > 0 for h in item)
+            ):
+                raise ConfigError(
+                    f"{source}: key '{dotted}' must be a non-empty list of hours > 0, not {item!r}",
+                    hint="e.g. hours = [24, 72, 168]",
+                )
+            out[key] = tuple(sorted({float(h) for h in item}))
+        elif key == "min_cases":
+            if not isinstance(item, int) or isinstance(item, bool) or item < 1:
+                raise ConfigError(f"{source}: key '{dotted}' must be a whole number >= 1")
+            out[key] = item
+        else:
+            if not is_number(item) or not 0 <= item <= 1:
+                raise ConfigError(f"{source}: key '{dotted}' must be a share between 0 and 1")
+            out[key] = float(item)
+    return HorizonSettings(**out)
 
 
 def _parse_baseline_table(source: str, value: Any) -> BaselineGateSettings:

@@ -29,6 +29,7 @@ from frictionminer.settings.audit import (
     GATE_KINDS,
     AuditSettings,
     BaselineGateSettings,
+    HorizonSettings,
 )
 from frictionminer.settings.defaults import FILE, PACKAGE, rule_defaults
 from frictionminer.settings.model import TABLES, CaseTableSettings, ColumnSettings, SourceSettings
@@ -257,7 +258,9 @@ def tables() -> tuple[TableRef, ...]:
         out.append(TableRef(f"[rules.{rule_id}]{title}", intro, tuple(keys)))
     audit_doc = docs.get("audit")
     audit_keys = list(
-        _dataclass_keys(AuditSettings, "audit", audit_doc, missing, ("gates", "baseline"))
+        _dataclass_keys(
+            AuditSettings, "audit", audit_doc, missing, ("gates", "baseline", "horizon")
+        )
     )
     for key, kind in GATE_KINDS.items():
         kd = _description(audit_doc, key, "[audit]", missing)
@@ -284,6 +287,14 @@ def tables() -> tuple[TableRef, ...]:
             "[audit.baseline]",
             _intro(base_doc),
             _dataclass_keys(BaselineGateSettings, "audit.baseline", base_doc, missing),
+        )
+    )
+    horizon_doc = docs.get("audit.horizon")
+    out.append(
+        TableRef(
+            "[audit.horizon]",
+            _intro(horizon_doc),
+            _dataclass_keys(HorizonSettings, "audit.horizon", horizon_doc, missing),
         )
     )
     for name, cls in (("sources", SourceSettings), ("case_tables", CaseTableSettings)):
