@@ -23,7 +23,7 @@ from frictionminer.settings import (
     Settings,
     WeightSettings,
 )
-from frictionminer.settings.audit import AUDIT_MEASURES, BaselineGateSettings
+from frictionminer.settings.audit import AUDIT_MEASURES, BaselineGateSettings, HorizonSettings
 from frictionminer.settings.defaults import packaged_defaults
 from frictionminer.settings.load import load_settings
 
@@ -134,6 +134,7 @@ def test_every_default_is_in_defaults_toml() -> None:
         **TABLES,
         "audit": AuditSettings,
         "audit.baseline": BaselineGateSettings,
+        "audit.horizon": HorizonSettings,
     }
     for name, cls in tables.items():
         table = packaged
@@ -141,13 +142,16 @@ def test_every_default_is_in_defaults_toml() -> None:
             table = table[part]
         instance = cls()
         for f in dataclasses.fields(cls):
-            if (name, f.name) in (("audit", "gates"), ("audit", "baseline")):
-                continue  # parsed from the gate keys and [audit.baseline], checked there
+            if (name, f.name) in (("audit", "gates"), ("audit", "baseline"), ("audit", "horizon")):
+                continue  # parsed from the gate keys and their own tables, checked there
             if f.name in table:
-                assert getattr(instance, f.name) == table[f.name], f"{name}.{f.name}"
+                value, want = getattr(instance, f.name), table[f.name]
+                if isinstance(value, tuple):  # a list in TOML, a tuple of floats here
+                    value, want = list(value), [float(v) for v in want]
+                assert value == want, f"{name}.{f.name}"
             else:
                 assert getattr(instance, f.name) is None, f"{name}.{f.name} has a default"
-        known = {f.name for f in dataclasses.fields(cls)} | {"baseline"}
+        known = {f.name for f in dataclasses.fields(cls)} | {"baseline", "horizon"}
         gate_keys = {"never", "max_flag_share", "max_flag_cases", "max_median", "max_p90"}
         extra = set(table) - known - (gate_keys if name == "audit" else set())
         assert not extra, f"defaults.toml [{name}] has unknown keys {extra}"
