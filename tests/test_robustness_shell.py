@@ -515,3 +515,19 @@ def test_xes_dates_without_offset_follow_timezone(tmp_path: Path) -> None:
         stamps = pl.read_csv(out)["timestamp"].to_list()
         assert stamps[0].startswith(first)  # the naive date, read in --timezone
         assert stamps[1].startswith("2020-06-01T12:00")  # an explicit offset is kept
+
+
+def test_role_patterns_read_a_bounded_head_of_each_value() -> None:
+    """A 128 kB cell of "request request …" took 40 s of CPU in Python's re (a pattern such
+    as ``request.*from`` backtracks quadratically); patterns now read the first
+    MATCH_CHARS characters, so the cost of any cell is bounded."""
+    from frictionminer.engine.classify import MATCH_CHARS, _roles_of_values
+    from frictionminer.settings import Settings
+
+    roles = Settings().roles
+    padding = "x" * MATCH_CHARS
+    found = _roles_of_values(
+        ["Call customer " + padding, padding + " Call customer", "request " * 16000], roles
+    )
+    assert found["contact"] == [True, False, False]  # beyond the head: not read
+    assert found["customer_task"] == [False, False, False]

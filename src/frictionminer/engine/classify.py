@@ -62,10 +62,19 @@ def _match_column(events: pl.DataFrame, roles: RoleSettings) -> pl.Expr:
     return col if events.schema[roles.match] == pl.String else col.cast(pl.String)
 
 
+MATCH_CHARS = 500
+"""Role patterns read the first this many characters of a value. Python's ``re`` can take
+time growing with the square of the text on patterns such as ``request.*from``; an activity
+name is short, and a 128 kB cell of ``request request …`` took 40 s of CPU to classify.
+Capped, any cell costs microseconds (docs/robustness.md)."""
+
+
 def _roles_of_values(values: list[str], roles: RoleSettings) -> dict[str, list[bool]]:
-    """For each role, whether it matches each of ``values`` (Python re, case-insensitive)."""
+    """For each role, whether it matches each of ``values`` (Python re, case-insensitive),
+    read up to :data:`MATCH_CHARS` characters."""
     compiled = _compiled(roles)
-    return {role: [any(p.search(v) for p in compiled[role]) for v in values] for role in ROLE_NAMES}
+    heads = [v[:MATCH_CHARS] for v in values]
+    return {role: [any(p.search(v) for p in compiled[role]) for v in heads] for role in ROLE_NAMES}
 
 
 def classify(events: pl.DataFrame, roles: RoleSettings) -> pl.DataFrame:
@@ -162,7 +171,7 @@ def role_counts(events: pl.DataFrame, roles: RoleSettings) -> dict[str, int]:
 def hinted_role(activity: str) -> str | None:
     """The role an unmatched activity's words suggest, or None (see ``_HINTS``)."""
     for role, pattern in _HINTS:
-        if pattern.search(activity):
+        if pattern.search(activity[:MATCH_CHARS]):
             return role
     return None
 
