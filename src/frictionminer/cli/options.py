@@ -402,7 +402,9 @@ def emit(text: str, output: Path | None) -> None:
             from frictionminer.reporting.console import printable
 
             text = printable(text)
-        sys.stdout.write(text)
+        from frictionminer.io.outputs import write_stdout
+
+        write_stdout(text)
     else:
         from frictionminer.io.outputs import write_text
 

@@ -76,6 +76,10 @@ def read_raw(
     storage detail, not an attribute of the events.
     """
     fmt = detect_format(path)
+    if Path(path).is_file():
+        from frictionminer.io.xes_scan import check_compression
+
+        check_compression(Path(path), str(path), settings.ingest.max_compression_ratio)
     if fmt == "parquet" and Path(path).is_dir():
         from frictionminer.io.partitions import read_manifest
 

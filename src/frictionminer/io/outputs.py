@@ -153,11 +153,25 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def _copy_to_stdout(path: Path) -> None:
-    sys.stdout.flush()
-    out = sys.stdout.buffer
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
-            out.write(chunk)
+            write_stdout(chunk)
+
+
+def write_stdout(data: str | bytes) -> None:
+    """Write all of ``data`` to stdout, or raise (``BrokenPipeError`` when its reader left).
+
+    One large ``write`` to an unbuffered stdout (``python -u``, ``PYTHONUNBUFFERED``) can be
+    cut short without an error when the reader of a pipe leaves; the rest would be lost
+    silently and the run would exit 0. Written in pieces, the next piece fails instead.
+    """
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    view = memoryview(data.encode("utf-8") if isinstance(data, str) else data)
+    while view:
+        piece = view[: 1 << 16]
+        written = out.write(piece)
+        view = view[len(piece) if written is None else written :]
     out.flush()
 
 

@@ -9,13 +9,15 @@ as JSON.
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import os
 import re
 import sys
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from frictionminer.errors import InputError
 
@@ -32,12 +34,84 @@ _NAIVE_DATE_END = re.compile(rb'T\d\d:\d\d:\d\d(?:\.\d+)?"')
 GLOBAL_BLOCK = re.compile(rb"<global\b[^>]*/>|<global\b.*?</global\s*>", re.S)
 
 
+MAX_RATIO = [200.0]
+"""Largest decompressed-to-compressed size ratio read (``[ingest] max_compression_ratio``,
+set by :func:`check_compression`). Real event logs compress 10 to 90 times (XES); a gzip
+"bomb" of one repeated byte 230 (level 1) to 1,000 times (level 9)."""
+_DEFLATE_MAX = 1100
+"""Deflate cannot compress more than about 1,032 to 1: a trailer claiming more is not one."""
+_SLACK = 64 << 20
+"""Decompressed bytes always allowed, whatever the ratio (a tiny, very regular file)."""
+
+
+def check_compression(path: Path, shown: str, max_ratio: float) -> None:
+    """Refuse a gzip file whose trailer says it decompresses to more than ``max_ratio``
+    times its size, before any reader (polars, rustxes, lxml) inflates it; and bound every
+    stream :func:`open_binary` opens by the same ratio (a trailer can lie)."""
+    MAX_RATIO[0] = max_ratio
+    try:
+        with path.open("rb") as fh:
+            if fh.read(2) != GZIP_MAGIC:
+                return
+            fh.seek(-4, os.SEEK_END)
+            isize = int.from_bytes(fh.read(4), "little")
+            size = fh.tell()
+    except OSError:
+        return  # the reader reports the file it cannot read
+    if isize > _DEFLATE_MAX * size:
+        # not a size deflate can produce: the file is cut short (its last bytes are not a
+        # trailer) or the trailer lies; inflate it once, bounded, to find out which
+        try:
+            with open_binary(path) as fh:
+                while fh.read(1 << 20):
+                    pass
+        except GZIP_ERRORS as exc:
+            raise gzip_error(shown, exc) from None
+        return
+    if isize > _SLACK and isize > max_ratio * size:
+        raise InputError(
+            f"{shown}: decompresses to {isize / size:,.0f} times its size "
+            f"({isize / 2**30:.1f} GiB from {size / 2**20:.1f} MiB), above the limit of "
+            f"{max_ratio:,.0f}: refusing a likely decompression bomb",
+            hint="if the file is genuine, raise [ingest] max_compression_ratio",
+        )
+
+
+class _Bounded(io.RawIOBase):
+    """A decompressing stream that stops past ``limit`` bytes (a trailer that lied)."""
+
+    def __init__(self, inner: IO[bytes], limit: int, shown: str) -> None:
+        self.inner, self.limit, self.shown, self.read_so_far = inner, limit, shown, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        self.read_so_far += len(data)
+        if self.read_so_far > self.limit:
+            raise InputError(
+                f"{self.shown}: decompresses to more than {self.limit / 2**30:.1f} GiB "
+                f"({MAX_RATIO[0]:,.0f} times its size): refusing a likely decompression bomb",
+                hint="if the file is genuine, raise [ingest] max_compression_ratio",
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
 def open_binary(path: Path) -> IO[bytes]:
-    """Open the file for reading, transparently decompressing gzip (by magic bytes)."""
+    """Open the file for reading, transparently decompressing gzip (by magic bytes), at
+    most :data:`MAX_RATIO` times the file's size."""
     with path.open("rb") as probe:
         magic = probe.read(2)
     if magic == GZIP_MAGIC:
-        return cast(IO[bytes], gzip.open(path, "rb"))
+        limit = int(MAX_RATIO[0] * path.stat().st_size) + _SLACK
+        inner = cast(IO[bytes], gzip.open(path, "rb"))  # noqa: SIM115  (closed by _Bounded)
+        return cast(IO[bytes], io.BufferedReader(_Bounded(inner, limit, str(path)), 1 << 20))
     return path.open("rb")
 
 

@@ -167,13 +167,12 @@ def _write_json(result: Result, *, top: int | None, output: Path | None, quiet: 
 
 
 def _text_out(text: str, output: Path | None) -> None:
-    import sys
+
+    from frictionminer.io.outputs import write_stdout, write_text
 
     if output is None:
-        sys.stdout.write(text)
+        write_stdout(text)
     else:
-        from frictionminer.io.outputs import write_text
-
         write_text(output, text)
 
 

@@ -67,6 +67,8 @@ class IngestSettings:
     "#MULTIVALUE" in BPIC 2014's incident links)."""
     null_columns: list[str] = field(default_factory=packaged_factory("ingest", "null_columns"))
     """The column roles whose placeholders are read as missing."""
+    max_compression_ratio: float = packaged("ingest", "max_compression_ratio")
+    """A gzip input that decompresses to more than this many times its size is refused."""
 
 
 @dataclass(frozen=True)
