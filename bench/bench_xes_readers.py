@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-LOGS = Path("/work/shared/logs")
+LOGS = Path(__file__).resolve().parents[2] / "shared" / "logs"
 REAL = [
     LOGS / "bpic2012/BPI_Challenge_2012.xes.gz",
     LOGS / "bpic2013/BPI_Challenge_2013_incidents.xes.gz",

@@ -137,4 +137,6 @@ def main(base_exe: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "/work/base/.venv/bin/frictionminer"))
+    if len(sys.argv) != 2:
+        sys.exit("usage: python tests/compare_base.py OTHER_CHECKOUT/.venv/bin/frictionminer")
+    sys.exit(main(sys.argv[1]))

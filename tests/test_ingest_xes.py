@@ -25,7 +25,7 @@ DATA = Path(__file__).parent / "data" / "xes"
 
 needs_logs = pytest.mark.skipif(not LOGS.is_dir(), reason="shared logs not available")
 
-# (file, cases, events) exactly as /work/shared/logs/README.md section 1 gives them.
+# (file, cases, events) exactly as ../shared/logs/README.md section 1 gives them.
 MAIN_LOGS = [
     ("bpic2012/BPI_Challenge_2012.xes.gz", 13_087, 262_200),
     ("bpic2013/BPI_Challenge_2013_incidents.xes.gz", 7_554, 65_533),
