@@ -363,3 +363,488 @@ def test_a_well_formed_csv_is_counted_exactly(made: tuple[bytes, list[list[str]]
         assert out["info"]["cases"] == len(cases)
         assert out["info"]["activities"] == len({r[1] for r in rows})
         assert {c["case_id"] for c in out["score"]["cases"]} == cases
+
+
+# ==================================================================================== XES
+
+XML_TEXT = st.text(
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cs", "Cc", "Co"), exclude_characters="\ufffe\uffff"
+    ),
+    max_size=10,
+)
+"""Text an XML 1.0 attribute can carry (no control characters, no lone surrogates)."""
+EXTRA_KEYS = st.one_of(
+    st.sampled_from(
+        ["org:resource", "org:group", "org:role", "cost:total", "channel", "note", "x", "X"]
+    ),
+    XML_TEXT.map(lambda k: "k" + k.replace(":", "")),
+)
+RESERVED_KEYS = {"concept:name", "time:timestamp", "lifecycle:transition"}
+
+
+def _xes_date(moment: datetime, style: int) -> str:
+    if style == 0:
+        return moment.isoformat(timespec="milliseconds")
+    if style == 1:
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if style == 2:
+        return moment.replace(tzinfo=None).isoformat()  # no offset
+    return moment.isoformat(timespec="seconds")
+
+
+XES_MOMENTS = st.builds(
+    lambda m, minutes: m.replace(tzinfo=timezone(timedelta(minutes=minutes))),
+    st.datetimes(datetime(1971, 1, 1), datetime(2100, 1, 1)),
+    st.integers(-12 * 60, 14 * 60),
+)
+
+
+def _attr(tag: str, key: str, value: str, children: str = "") -> str:
+    from xml.sax.saxutils import quoteattr
+
+    head = f"<{tag} key={quoteattr(key)} value={quoteattr(value)}"
+    if tag in ("list", "container") and children:
+        return f"{head}>{children}</{tag}>"
+    return head + "/>"
+
+
+@st.composite
+def xes_attribute(draw: st.DrawFn, key: str, depth: int = 0) -> str:
+    """One attribute of a random type; lists and containers nest up to depth 2."""
+    kinds = ["string", "int", "float", "boolean", "date", "id"]
+    if depth < 2:
+        kinds += ["list", "container"]
+    tag = draw(st.sampled_from(kinds))
+    if tag in ("list", "container"):
+        inner = "".join(
+            draw(xes_attribute(k, depth + 1))
+            for k in draw(st.lists(EXTRA_KEYS, max_size=3, unique=True))
+        )
+        children = f"<values>{inner}</values>" if tag == "list" else inner
+        return _attr(tag, key, "", children)
+    value = {
+        "string": XML_TEXT,
+        "int": st.integers(-(2**63), 2**63 - 1).map(str),
+        "float": st.floats(allow_nan=False, allow_infinity=False).map(repr),
+        "boolean": st.sampled_from(["true", "false"]),
+        "date": st.builds(_xes_date, XES_MOMENTS, st.integers(0, 3)),
+        "id": st.uuids().map(str),
+    }[tag]
+    return _attr(tag, key, draw(value))
+
+
+@st.composite
+def good_xes(draw: st.DrawFn) -> tuple[str, list[tuple[str, int]]]:
+    """A well-formed XES log, and its traces (name, number of events)."""
+    names = draw(st.lists(XML_TEXT.filter(str.strip), min_size=1, max_size=5, unique=True))
+    style = draw(st.integers(0, 3))
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<log xes.version="1.0" xmlns="http://www.xes-standard.org/">',
+        '<extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>',
+    ]
+    if draw(st.booleans()):
+        parts.append('<global scope="event"><string key="concept:name" value="?"/></global>')
+        parts.append('<classifier name="Activity" keys="concept:name"/>')
+    if draw(st.booleans()):
+        parts.append(draw(xes_attribute("log:note")))
+    traces = []
+    for name in names:
+        parts.append("<trace>")
+        parts.append(_attr("string", "concept:name", name))
+        for key in draw(st.lists(EXTRA_KEYS, max_size=2, unique=True)):
+            parts.append(draw(xes_attribute(key)))
+        moment = draw(XES_MOMENTS)
+        events = draw(st.integers(1, 5))
+        for _ in range(events):
+            moment += timedelta(seconds=draw(st.integers(0, 10**6)))
+            parts.append("<event>")
+            parts.append(_attr("string", "concept:name", draw(st.sampled_from(ACTIVITIES))))
+            parts.append(_attr("date", "time:timestamp", _xes_date(moment, style)))
+            for key in draw(st.lists(EXTRA_KEYS, max_size=3, unique=True)):
+                parts.append(draw(xes_attribute(key)))
+            parts.append("</event>")
+        parts.append("</trace>")
+        traces.append((name, events))
+    parts.append("</log>")
+    joiner = draw(st.sampled_from(["", "\n", "\r\n", "\n  "]))
+    return joiner.join(parts), traces
+
+
+_BAD_VALUES = [
+    ("date", "garbage"),
+    ("date", "2021-02-30T00:00:00"),
+    ("date", "-0001-01-01T00:00:00Z"),
+    ("date", "10000-01-01T00:00:00Z"),
+    ("date", ""),
+    ("int", "abc"),
+    ("int", "1e3"),
+    ("int", str(2**64)),
+    ("float", "nan"),
+    ("float", "inf"),
+    ("float", "1,5"),
+    ("boolean", "maybe"),
+    ("id", "not-a-uuid"),
+    ("string", "&#27;[2J"),
+]
+
+
+@st.composite
+def bad_xes(draw: st.DrawFn) -> bytes:
+    """A well-formed log, then broken: cut, bytes flipped, a tag left open, a value of the
+    wrong type, an element out of place."""
+    text, _ = draw(good_xes())
+    for _ in range(draw(st.integers(1, 3))):
+        how = draw(st.integers(0, 5))
+        if how == 0:  # a closing tag removed
+            tags = [m.start() for m in re.finditer(r"</(event|trace|log|values|list)>", text)]
+            if tags:
+                at = draw(st.sampled_from(tags))
+                text = text[:at] + text[text.index(">", at) + 1 :]
+        elif how == 1:  # a typed value that does not parse
+            tag, value = draw(st.sampled_from(_BAD_VALUES))
+            key = draw(st.sampled_from(["time:timestamp", "concept:name", "x"]))
+            events = [m.end() for m in re.finditer(r"<event>", text)] or [0]
+            at = draw(st.sampled_from(events))
+            text = text[:at] + f'<{tag} key="{key}" value="{value}"/>' + text[at:]
+        elif how == 2:  # something out of place
+            junk = draw(
+                st.sampled_from(
+                    [
+                        "<event/>",
+                        "<trace/>",
+                        "<foo/>",
+                        "<string/>",
+                        '<string key="k"/>',
+                        "<event><trace></trace></event>",
+                        "text",
+                        "<![CDATA[x]]>",
+                        "<!-- c -->",
+                        "<?pi x?>",
+                        "&#0;",
+                        "&#27;",
+                        "&nosuch;",
+                        '<log xmlns="x"/>',
+                    ]
+                )
+            )
+            at = draw(st.integers(0, len(text)))
+            text = text[:at] + junk + text[at:]
+        elif how == 3:  # a raw control character
+            at = draw(st.integers(0, len(text)))
+            text = text[:at] + draw(st.sampled_from(["\x00", "\x1b", "\x0c", "\ufffe"])) + text[at:]
+        else:
+            break
+    data = text.encode(draw(st.sampled_from(["utf-8", "utf-8", "utf-16", "latin-1"])), "replace")
+    how = draw(st.integers(0, 3))
+    if how == 0:  # cut at a random byte
+        data = data[: draw(st.integers(0, len(data)))]
+    elif how == 1:  # random bytes flipped
+        buf = bytearray(data)
+        for _ in range(draw(st.integers(1, 4))):
+            if buf:
+                buf[draw(st.integers(0, len(buf) - 1))] = draw(st.integers(0, 255))
+        data = bytes(buf)
+    return data
+
+
+@fuzz(60)
+@given(data=bad_xes(), gz=st.booleans())
+def test_any_xes_is_accepted_or_refused_in_one_line(data: bytes, gz: bool) -> None:
+    with folder() as tmp:
+        log = tmp / ("log.xes.gz" if gz else "log.xes")
+        log.write_bytes(gzip.compress(data, mtime=0) if gz else data)
+        run_all(log, tmp, convert=False)
+
+
+@fuzz(40)
+@given(made=good_xes(), gz=st.booleans())
+def test_a_well_formed_xes_is_counted_exactly(
+    made: tuple[str, list[tuple[str, int]]], gz: bool
+) -> None:
+    text, traces = made
+    with folder() as tmp:
+        log = tmp / ("log.xes.gz" if gz else "log.xes")
+        data = text.encode()
+        log.write_bytes(gzip.compress(data, mtime=0) if gz else data)
+        out = run_all(log, tmp, convert=False)
+        assert "info" in out, "refused"
+        assert out["info"]["events"] == sum(n for _, n in traces)
+        assert out["info"]["cases"] == len(traces)
+        assert {c["case_id"] for c in out["score"]["cases"]} == {name for name, _ in traces}
+
+
+# ================================================================================= config
+
+
+def _schema() -> dict[tuple[str, ...], Any]:
+    """Every documented config key, ``(table..., key)`` to its KeyRef, from the code's own
+    reference (the one docs/configuration.md is generated from), not typed in here."""
+    from frictionminer.settings.reference import tables
+
+    out: dict[tuple[str, ...], Any] = {}
+    for table in tables():
+        found = re.match(r"\[\[?([\w.]+)\]\]?", table.heading)
+        assert found, table.heading
+        for ref in table.keys:
+            out[(*found.group(1).split("."), ref.key)] = ref
+    return out
+
+
+SCHEMA = _schema()
+ARRAY_TABLES = ("sources", "case_tables")
+SHOELACE_COLUMNS = SHOELACE.read_text(encoding="utf-8").splitlines()[0].split(",")
+
+
+def _toml_string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def toml_value(value: Any) -> str:
+    """``value`` as TOML (inline tables and arrays; nan and inf as TOML spells them)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_string(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+    return value.isoformat()  # type: ignore[no-any-return]  # dates and times
+
+
+def toml_document(doc: dict[str, Any]) -> str:
+    """Top-level keys, each table as ``[table]`` with its own keys (nested ones inline)."""
+    lines = []
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            lines.append(f"[{_toml_string(key)}]")
+            lines += [f"{_toml_string(k)} = {toml_value(v)}" for k, v in value.items()]
+        else:
+            lines.append(f"{_toml_string(key)} = {toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _put(doc: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    *tables, key = path
+    node = doc
+    if tables and tables[0] in ARRAY_TABLES:
+        entries = node.setdefault(tables[0], [{}])
+        if not isinstance(entries, list) or not entries or not isinstance(entries[0], dict):
+            return
+        entries[0][key] = value
+        return
+    for name in tables:
+        child = node.setdefault(name, {})
+        if not isinstance(child, dict):
+            return
+        node = child
+    node[key] = value
+
+
+SCALARS = st.one_of(
+    st.booleans(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.sampled_from([0, -1, 1, 2**63 - 1, -(2**63)]),
+    st.floats(),
+    st.sampled_from([math.nan, math.inf, -math.inf, -0.0, 1e308, 5e-324]),
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12),
+    st.sampled_from(["", "auto", "all", "error", "UTC", "FM001", "activity", "+10%", "(", "\\"]),
+    st.datetimes(timezones=st.just(UTC)),
+    st.dates(),
+    st.times(),
+)
+ANY_VALUE = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def any_config(draw: st.DrawFn) -> bytes:
+    """A config file setting documented keys (and a few unknown ones) to any value."""
+    doc: dict[str, Any] = {}
+    keys = sorted(SCHEMA)
+    for _ in range(draw(st.integers(1, 5))):
+        path = draw(st.sampled_from(keys))
+        if draw(st.integers(0, 9)) == 0:  # an unknown key, or an unknown table
+            path = (*path[:-1], draw(st.text(max_size=8)))
+        _put(doc, path, draw(ANY_VALUE))
+    data = toml_document(doc).encode()
+    how = draw(st.integers(0, 9))
+    if how == 0:
+        data = data[: draw(st.integers(0, len(data)))]
+    elif how == 1:
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.sampled_from([b"\xff", b"[", b"=", b"\n[[", b'"', b"\x00"])) + data[at:]
+    return data
+
+
+def _enum(type_text: str) -> list[str] | None:
+    found = re.findall(r'"([^"]+)"', type_text)
+    return found if found and re.fullmatch(r'("[^"]+"( \| )?)+', type_text) else None
+
+
+_WORDS = st.sampled_from(["call", "customer", "Anna", "mail", "réponse", "x", "fix", "ok"])
+_RULE_IDS = st.sampled_from(sorted({p[1] for p in SCHEMA if p[0] == "rules"}))
+
+
+def _audit_measures() -> st.SearchStrategy[str]:
+    from frictionminer.settings.audit import AUDIT_MEASURES
+
+    return st.sampled_from(sorted(AUDIT_MEASURES))
+
+
+def _limit(share: bool, integer: bool) -> st.SearchStrategy[Any]:
+    number = (
+        st.floats(0, 1)
+        if share
+        else st.integers(0, 10**6)
+        if integer
+        else st.floats(0, 1e6) | st.integers(0, 10**6)
+    )
+    return number | st.sampled_from(["+10%", "+1", "+0%"])
+
+
+VALID: dict[tuple[str, ...], st.SearchStrategy[Any]] = {
+    ("ingest", "timezone"): st.sampled_from(["UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kathmandu"]),
+    ("ingest", "timestamp_format"): st.just("%Y-%m-%dT%H:%M:%S%z"),
+    ("ingest", "delimiter"): st.just(","),
+    ("ingest", "encoding"): st.sampled_from(["utf-8", "UTF8", "cp1252", "latin-1"]),
+    ("ingest", "null_values"): st.lists(st.text(max_size=5)),
+    ("ingest", "null_columns"): st.lists(st.sampled_from(["case", "resource", "group", "channel"])),
+    ("ingest", "max_compression_ratio"): st.floats(1, 1e6),
+    ("roles", "match"): st.sampled_from(["activity", "resource", "channel"]),
+    ("roles", "min_case_share"): st.floats(0, 1),
+    ("measures", "lifecycle"): st.sampled_from(["auto", "all", "complete"]),
+    ("measures", "organisation"): st.sampled_from(SHOELACE_COLUMNS),
+    ("measures", "state_runs"): st.sampled_from(["auto", "collapse", "keep"]),
+    ("proportion", "min_peers"): st.integers(1, 10**6),
+    ("proportion", "cap"): st.floats(1e-6, 1e6),
+    ("systemic", "share"): st.floats(1e-6, 1),
+    ("systemic", "min_cases"): st.integers(0, 10**6),
+    ("audit", "alpha"): st.floats(1e-6, 0.999),
+    ("audit", "never"): st.lists(_RULE_IDS, max_size=3),
+    ("audit", "max_flag_share"): st.dictionaries(_RULE_IDS, _limit(True, False), max_size=3),
+    ("audit", "max_flag_cases"): st.dictionaries(_RULE_IDS, _limit(False, True), max_size=3),
+    ("audit", "max_median"): st.dictionaries(_audit_measures(), _limit(False, False), max_size=3),
+    ("audit", "max_p90"): st.dictionaries(_audit_measures(), _limit(False, False), max_size=3),
+    ("audit", "baseline", "rules"): st.lists(_RULE_IDS, max_size=3),
+    ("audit", "baseline", "measures"): st.lists(_audit_measures(), max_size=3),
+    ("audit", "horizon", "hours"): st.lists(st.floats(0.01, 1e5), min_size=1, max_size=5),
+    ("audit", "horizon", "min_cases"): st.integers(1, 10**6),
+    ("audit", "horizon", "min_share"): st.floats(0, 1),
+}
+"""Values within the documented range, where the type alone does not say it."""
+for _role in ("contact", "customer_task", "customer_action", "notice", "resolution"):
+    VALID[("roles", _role)] = st.lists(_WORDS.map(lambda w: rf"\b{re.escape(w)}\b"), max_size=4)
+for _key, _columns in {
+    "case": ["case_id"],
+    "timestamp": ["timestamp"],
+    "resource": ["resource"],
+    "group": ["team", "organisation", "resource"],
+    "channel": ["channel"],
+    "category": ["product", "channel", "team"],
+    "value": ["value_eur"],
+}.items():
+    assert set(_columns) <= set(SHOELACE_COLUMNS)
+    VALID[("columns", _key)] = st.sampled_from(_columns)
+VALID[("columns", "activity")] = st.just("activity") | st.lists(
+    st.sampled_from(SHOELACE_COLUMNS[1:]), min_size=1, max_size=3
+).map(lambda cols: ["activity", *cols])
+VALID[("columns", "lifecycle")] = st.nothing()  # shoelace has no lifecycle column
+NOT_GENERATED = {p for p in SCHEMA if p[0] in ARRAY_TABLES}
+"""[[sources]] and [[case_tables]] name other files: covered by any_config only."""
+
+
+def valid_value(path: tuple[str, ...]) -> st.SearchStrategy[Any]:
+    if path in VALID:
+        return VALID[path]
+    ref = SCHEMA[path]
+    enum = _enum(ref.type)
+    if enum:
+        return st.sampled_from(enum)
+    by_type: dict[str, st.SearchStrategy[Any]] = {
+        "number": st.floats(0, 1e6) | st.integers(0, 10**6),
+        "integer": st.integers(0, 10**6),
+        "boolean": st.booleans(),
+    }
+    assert ref.type in by_type, f"no valid values for {'.'.join(path)} ({ref.type}): add to VALID"
+    return by_type[ref.type]
+
+
+def test_every_config_key_has_valid_values() -> None:
+    """A new key in the schema gets a strategy (or is fuzzed with wrong values only)."""
+    for path in SCHEMA:
+        if path not in NOT_GENERATED:
+            valid_value(path)
+
+
+@st.composite
+def valid_config(draw: st.DrawFn) -> bytes:
+    doc: dict[str, Any] = {}
+    keys = sorted(p for p in SCHEMA if p not in NOT_GENERATED and VALID.get(p) != st.nothing())
+    for path in draw(st.lists(st.sampled_from(keys), min_size=1, max_size=8, unique=True)):
+        _put(doc, path, draw(valid_value(path)))
+    return toml_document(doc).encode()
+
+
+@fuzz(80)
+@given(data=any_config())
+def test_any_config_is_accepted_or_refused_in_one_line(data: bytes) -> None:
+    with folder() as tmp:
+        cfg = tmp / "cfg.toml"
+        cfg.write_bytes(data)
+        res = invoke("score", SHOELACE, "--config", cfg, "-f", "json", "--quiet")
+        if check_contract(res, cfg, "score"):
+            parse_json(res.stdout)
+        if b"nan" in data or b"inf" in data:
+            try:
+                import tomllib
+
+                parsed = tomllib.loads(data.decode())
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+                return
+            if _has_nonfinite(parsed):
+                assert res.exit_code == 2, f"nan/inf accepted: {data!r}"
+
+
+def _has_nonfinite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_nonfinite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nonfinite(v) for v in value)
+    return False
+
+
+@fuzz(50)
+@given(data=valid_config())
+def test_a_config_within_the_documented_ranges_is_accepted(data: bytes) -> None:
+    with folder() as tmp:
+        cfg = tmp / "cfg.toml"
+        cfg.write_bytes(data)
+        res = invoke("score", SHOELACE, "--config", cfg, "-f", "json", "--quiet")
+        assert res.exit_code == 0, (data.decode(), res.stderr)
+        out = parse_json(res.stdout)
+        assert out["summary"]["cases"] == 5
+
