@@ -224,7 +224,9 @@ CELLS = st.one_of(
     TIMESTAMPS,
     st.integers(-(2**70), 2**70).map(str),
     st.floats().map(repr),
-    st.builds(lambda c, n: c * n, st.sampled_from(["x", "é", '"', ",", "\n"]), st.integers(0, 3000)),
+    st.builds(
+        lambda c, n: c * n, st.sampled_from(["x", "é", '"', ",", "\n"]), st.integers(0, 3000)
+    ),
 )
 HEADER_NAMES = st.one_of(st.sampled_from(ROLE_HEADERS), st.sampled_from(NASTY), st.text(max_size=8))
 
@@ -333,7 +335,9 @@ def good_csv(draw: st.DrawFn) -> tuple[bytes, list[list[str]]]:
     rows = draw(st.permutations(rows))
     delimiter = draw(st.sampled_from([",", ";", "\t"]))
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+    writer = csv.writer(
+        buf, delimiter=delimiter, lineterminator=draw(st.sampled_from(["\n", "\r\n"]))
+    )
     writer.writerows([["case_id", "activity", "timestamp", "resource"], *rows])
     bom = codecs.BOM_UTF8 if draw(st.booleans()) else b""
     return bom + buf.getvalue().encode(), rows
@@ -626,7 +630,9 @@ def toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_string(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+        return (
+            "{" + ", ".join(f"{_toml_string(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+        )
     return value.isoformat()  # type: ignore[no-any-return]  # dates and times
 
 
@@ -673,7 +679,9 @@ SCALARS = st.one_of(
 )
 ANY_VALUE = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -694,7 +702,11 @@ def any_config(draw: st.DrawFn) -> bytes:
         data = data[: draw(st.integers(0, len(data)))]
     elif how == 1:
         at = draw(st.integers(0, len(data)))
-        data = data[:at] + draw(st.sampled_from([b"\xff", b"[", b"=", b"\n[[", b'"', b"\x00"])) + data[at:]
+        data = (
+            data[:at]
+            + draw(st.sampled_from([b"\xff", b"[", b"=", b"\n[[", b'"', b"\x00"]))
+            + data[at:]
+        )
     return data
 
 
@@ -725,7 +737,9 @@ def _limit(share: bool, integer: bool) -> st.SearchStrategy[Any]:
 
 
 VALID: dict[tuple[str, ...], st.SearchStrategy[Any]] = {
-    ("ingest", "timezone"): st.sampled_from(["UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kathmandu"]),
+    ("ingest", "timezone"): st.sampled_from(
+        ["UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kathmandu"]
+    ),
     ("ingest", "timestamp_format"): st.just("%Y-%m-%dT%H:%M:%S%z"),
     ("ingest", "delimiter"): st.just(","),
     ("ingest", "encoding"): st.sampled_from(["utf-8", "UTF8", "cp1252", "latin-1"]),
@@ -848,3 +862,21 @@ def test_a_config_within_the_documented_ranges_is_accepted(data: bytes) -> None:
         out = parse_json(res.stdout)
         assert out["summary"]["cases"] == 5
 
+
+# ========================================================== found by the properties above
+
+
+def test_a_config_key_with_a_newline_or_escape_is_quoted_in_one_line(tmp_path: Path) -> None:
+    """Found by fuzzing: a quoted TOML key or table name holding a newline or ESC reached
+    stderr raw (two lines, or a cleared screen)."""
+    cfg = tmp_path / "cfg.toml"
+    for text, shown in [
+        ('["a\\nb"]\nx = 1\n', "unknown table [a\\nb]"),
+        ('[columns]\n"x\\u001b[2J" = 1\n', "unknown key 'columns.x\\x1b[2J'"),
+        ('[audit]\n"\\u001f" = []\n', "unknown key 'audit.\\x1f'"),
+    ]:
+        cfg.write_text(text, encoding="utf-8")
+        res = invoke("score", SHOELACE, "--config", cfg)
+        assert res.exit_code == 2
+        assert res.stderr.count("\n") == 1 and shown in res.stderr, res.stderr
+        assert not _CONTROL.search(res.stderr[:-1])
