@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
@@ -863,6 +863,40 @@ def test_a_config_within_the_documented_ranges_is_accepted(data: bytes) -> None:
         assert out["summary"]["cases"] == 5
 
 
+def _poisoned(value: Any, bad: float) -> Any:
+    """``value`` with every number replaced by ``bad``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return bad
+    if isinstance(value, list):
+        return [_poisoned(v, bad) for v in value]
+    if isinstance(value, dict):
+        return {k: _poisoned(v, bad) for k, v in value.items()}
+    return value
+
+
+NUMERIC_KEYS = sorted(
+    p for p in SCHEMA if p not in NOT_GENERATED and re.search(r"number|integer", SCHEMA[p].type)
+)
+
+
+@fuzz(60)
+@given(data=st.data(), bad=st.sampled_from([math.nan, math.inf, -math.inf]))
+def test_nan_or_inf_in_any_numeric_key_is_refused(data: st.DataObject, bad: float) -> None:
+    """docs/robustness.md: `nan` or `inf` in a numeric setting ends in one line and exit 2."""
+    path = data.draw(st.sampled_from(NUMERIC_KEYS))
+    value = _poisoned(data.draw(valid_value(path)), bad)
+    assume(_has_nonfinite(value))
+    doc: dict[str, Any] = {}
+    _put(doc, path, value)
+    with folder() as tmp:
+        cfg = tmp / "cfg.toml"
+        cfg.write_text(toml_document(doc), encoding="utf-8")
+        res = invoke("score", SHOELACE, "--config", cfg, "-f", "json", "--quiet")
+        check_contract(res, cfg, "score")
+        assert res.exit_code == 2, f"{'.'.join(path)} = {toml_value(value)} accepted"
+        assert ".".join(path) in res.stderr
+
+
 # ========================================================== found by the properties above
 
 
@@ -880,3 +914,20 @@ def test_a_config_key_with_a_newline_or_escape_is_quoted_in_one_line(tmp_path: P
         assert res.exit_code == 2
         assert res.stderr.count("\n") == 1 and shown in res.stderr, res.stderr
         assert not _CONTROL.search(res.stderr[:-1])
+
+
+def test_nan_or_inf_in_a_rule_or_audit_setting_is_refused(tmp_path: Path) -> None:
+    """Found by fuzzing: rule thresholds and audit limits took nan and inf (nan fails every
+    comparison, so `min_silent_hours = nan` silently turned the rule off)."""
+    cfg = tmp_path / "cfg.toml"
+    for text, key in [
+        ("[rules.FM004]\nmin_silent_hours = nan\n", "rules.FM004.min_silent_hours"),
+        ("[rules.FM001]\npeer_factor = inf\n", "rules.FM001.peer_factor"),
+        ("[audit.baseline]\nmax_worse_pct = nan\n", "audit.baseline.max_worse_pct"),
+        ("[audit.horizon]\nhours = [24, inf]\n", "audit.horizon.hours"),
+        ("[audit]\nmax_median = { interactions = nan }\n", "audit.max_median.interactions"),
+    ]:
+        cfg.write_text(text, encoding="utf-8")
+        res = invoke("score", SHOELACE, "--config", cfg)
+        assert res.exit_code == 2, text
+        assert res.stderr.count("\n") == 1 and f"key '{key}'" in res.stderr, res.stderr
