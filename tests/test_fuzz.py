@@ -931,3 +931,16 @@ def test_nan_or_inf_in_a_rule_or_audit_setting_is_refused(tmp_path: Path) -> Non
         res = invoke("score", SHOELACE, "--config", cfg)
         assert res.exit_code == 2, text
         assert res.stderr.count("\n") == 1 and f"key '{key}'" in res.stderr, res.stderr
+
+
+def test_a_nul_byte_in_xes_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Found by fuzzing: lxml's message for a NUL byte ends in "\\n, line 1, column 63",
+    which made the error two lines."""
+    log = tmp_path / "log.xes"
+    log.write_bytes(
+        b'<?xml version="1.0" encoding="UTF-8"?><log xes.version="1.0" x\x00mlns="x">'
+        b'<trace><string key="concept:name" value="0"/></trace></log>'
+    )
+    res = invoke("info", log)
+    assert res.exit_code == 2
+    assert res.stderr.count("\n") == 1 and "not well-formed XML" in res.stderr, res.stderr
