@@ -944,3 +944,23 @@ def test_a_nul_byte_in_xes_is_refused_in_one_line(tmp_path: Path) -> None:
     res = invoke("info", log)
     assert res.exit_code == 2
     assert res.stderr.count("\n") == 1 and "not well-formed XML" in res.stderr, res.stderr
+
+
+def test_category_value_and_organisation_may_name_a_role_column(tmp_path: Path) -> None:
+    """Found by fuzzing valid configs: `[columns] category = "team"` (or `[measures]
+    organisation = "team"`) was refused because "team", detected as the group, had been
+    renamed to "group" before the category was looked up."""
+    cfg = tmp_path / "cfg.toml"
+    for text in [
+        '[columns]\ncategory = "team"\n',
+        '[columns]\ngroup = "team"\ncategory = "team"\n',
+        '[measures]\norganisation = "team"\n',
+    ]:
+        cfg.write_text(text, encoding="utf-8")
+        res = invoke("score", SHOELACE, "--config", cfg, "-f", "json")
+        assert res.exit_code == 0, (text, res.stderr)
+        assert parse_json(res.stdout)["summary"]["cases"] == 5
+    cfg.write_text('[columns]\ncategory = "team"\n', encoding="utf-8")
+    res = invoke("score", SHOELACE, "--config", cfg, "-f", "json")
+    categories = {c["case_id"]: c["category"] for c in parse_json(res.stdout)["cases"]}
+    assert categories["W-1001"] == "Shop"  # the team of the case's first event

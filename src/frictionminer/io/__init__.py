@@ -147,7 +147,7 @@ def _load_one(
     path: str | Path, settings: Settings, partitions: Sequence[str] | None = None
 ) -> EventLog:
     raw = read_raw(path, settings, partitions)
-    return normalize(raw, settings.columns, settings.ingest)
+    return normalize(raw, settings.columns, settings.ingest, [settings.measures.organisation])
 
 
 def _source_settings(settings: Settings, src: SourceSettings) -> Settings:
@@ -276,7 +276,7 @@ def _frame_log(frame: object, settings: Settings) -> EventLog | None:
     else:
         return None
     raw = RawLog(frame=lazy, source=f"<{kind}>", format="dataframe")
-    return normalize(raw, settings.columns, settings.ingest)
+    return normalize(raw, settings.columns, settings.ingest, [settings.measures.organisation])
 
 
 def load(

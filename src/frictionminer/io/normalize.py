@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -202,8 +203,17 @@ def _as_text(frame: pl.DataFrame, col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String)
 
 
-def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> EventLog:
-    """Map, type and clean ``raw`` into an :class:`EventLog`."""
+def normalize(
+    raw: RawLog,
+    columns: ColumnSettings,
+    ingest: IngestSettings,
+    keep: Sequence[str | None] = (),
+) -> EventLog:
+    """Map, type and clean ``raw`` into an :class:`EventLog`.
+
+    A source column that a role consumes is also kept under its own name when ``[columns]``
+    ``category``/``value`` or a name in ``keep`` (``[measures] organisation``) refers to it,
+    e.g. ``category = "team"`` while "team" is the group."""
     frame = raw.frame.collect()
     names = frame.columns
     if frame.height == 0:
@@ -266,6 +276,7 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
         consumed.add(mapping["lifecycle"])
     if len(act_cols) == 1:
         consumed.add(act_cols[0])
+    consumed -= {columns.category, columns.value, *keep}
     rest = [c for c in names if c not in consumed]
     renamed = {c: f"attr:{c}" for c in rest if c in S.CANONICAL}
     out = frame.select(
