@@ -71,8 +71,9 @@ def invoke(*argv: str | Path) -> Result:
     return runner.invoke(app, [str(a) for a in argv], env={"NO_COLOR": "1", "COLUMNS": "120"})
 
 
-def check_contract(res: Result, named: Path, what: str) -> bool:
-    """Exit 0, or exit 2 with one clean ``error:`` line naming ``named``; True when accepted."""
+def check_contract(res: Result, named: Path | tuple[Path, ...], what: str) -> bool:
+    """Exit 0, or exit 2 with one clean ``error:`` line naming (one of) ``named``; True when
+    accepted."""
     detail = f"{what}: exit {res.exit_code}, stderr {res.stderr!r}"
     if res.exc_info is not None and not isinstance(res.exception, SystemExit):
         detail += "\n" + "".join(traceback.format_exception(*res.exc_info))
@@ -85,7 +86,8 @@ def check_contract(res: Result, named: Path, what: str) -> bool:
     assert line.startswith("error: "), detail
     event(f"{what} refused: {re.sub(r'[^a-z ]', '', line.split(': ')[-1])[:40]}")
     assert not _CONTROL.search(line), detail
-    assert named.name in line, detail
+    files = named if isinstance(named, tuple) else (named,)
+    assert any(f.name in line for f in files), detail
     return False
 
 
@@ -672,7 +674,8 @@ SCALARS = st.one_of(
     st.floats(),
     st.sampled_from([math.nan, math.inf, -math.inf, -0.0, 1e308, 5e-324]),
     st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12),
-    st.sampled_from(["", "auto", "all", "error", "UTC", "FM001", "activity", "+10%", "(", "\\"]),
+    st.sampled_from(["", "auto", "all", "error", "UTC", "FM001", "+10%", "(", "\\", "%Y"]),
+    st.sampled_from(SHOELACE_COLUMNS),
     st.datetimes(timezones=st.just(UTC)),
     st.dates(),
     st.times(),
@@ -828,7 +831,7 @@ def test_any_config_is_accepted_or_refused_in_one_line(data: bytes) -> None:
         cfg = tmp / "cfg.toml"
         cfg.write_bytes(data)
         res = invoke("score", SHOELACE, "--config", cfg, "-f", "json", "--quiet")
-        if check_contract(res, cfg, "score"):
+        if check_contract(res, (cfg, SHOELACE), "score"):
             parse_json(res.stdout)
         if b"nan" in data or b"inf" in data:
             try:
@@ -892,7 +895,7 @@ def test_nan_or_inf_in_any_numeric_key_is_refused(data: st.DataObject, bad: floa
         cfg = tmp / "cfg.toml"
         cfg.write_text(toml_document(doc), encoding="utf-8")
         res = invoke("score", SHOELACE, "--config", cfg, "-f", "json", "--quiet")
-        check_contract(res, cfg, "score")
+        check_contract(res, (cfg, SHOELACE), "score")
         assert res.exit_code == 2, f"{'.'.join(path)} = {toml_value(value)} accepted"
         assert ".".join(path) in res.stderr
 
@@ -964,3 +967,23 @@ def test_category_value_and_organisation_may_name_a_role_column(tmp_path: Path) 
     res = invoke("score", SHOELACE, "--config", cfg, "-f", "json")
     categories = {c["case_id"]: c["category"] for c in parse_json(res.stdout)["cases"]}
     assert categories["W-1001"] == "Shop"  # the team of the case's first event
+
+
+def test_a_config_naming_a_missing_or_wrong_column_names_the_file(tmp_path: Path) -> None:
+    """Found by fuzzing: `[roles] match`, `[measures] organisation` and `[columns] value`
+    errors named the key but no file; `[roles] match = "team"` (the group's source column)
+    was refused."""
+    cfg = tmp_path / "cfg.toml"
+    for text, named, shown in [
+        ('[roles]\nmatch = "nosuch"\n', SHOELACE, "no column 'nosuch' for [roles] match"),
+        ('[measures]\norganisation = "x"\n', SHOELACE, "no column 'x' for [measures] organisation"),
+        ('[columns]\ncategory = "x"\n', SHOELACE, "hint: set [columns] category to an existing"),
+        ('[columns]\nvalue = "case_id"\n', cfg, "key 'columns.value': column 'case_id' is not"),
+    ]:
+        cfg.write_text(text, encoding="utf-8")
+        res = invoke("score", SHOELACE, "--config", cfg)
+        assert res.exit_code == 2, text
+        assert res.stderr.count("\n") == 1 and shown in res.stderr, res.stderr
+        assert res.stderr.startswith(f"error: {named}"), res.stderr
+    cfg.write_text('[roles]\nmatch = "team"\n', encoding="utf-8")
+    assert invoke("score", SHOELACE, "--config", cfg, "-q").exit_code == 0
