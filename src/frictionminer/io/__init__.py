@@ -334,7 +334,7 @@ def load(
     log = _combine(logs)
     for table in settings.case_tables:
         log = _join_case_table(log, table, settings)
-    more = {"[roles] match": settings.roles.match}
+    more: dict[str, str | None] = {"[roles] match": settings.roles.match}
     more["[measures] organisation"] = settings.measures.organisation
     check_extra_columns(log.events.columns, settings.columns, log.source, more)
     return log
