@@ -171,7 +171,11 @@ def read_csv(
         header[0] = header[0].removeprefix("\ufeff")
     names, empty_positions, dup_count = _column_names(header)
 
-    frame, encoding = _parse(p, shown, encoding, auto_encoding, delimiter, quote, names, findings)
+    # Lines ended by CR alone (Excel's "CSV (Macintosh)"): polars splits lines at one byte.
+    eol = "\r" if "\r" in text and "\n" not in text else "\n"
+    frame, encoding = _parse(
+        p, shown, encoding, auto_encoding, delimiter, quote, names, findings, eol
+    )
     if frame.width != len(names):  # pragma: no cover - header parsers disagree; be explicit
         raise InputError(
             f"{shown}: header has {frame.width} fields for polars but {len(names)} here",
@@ -507,6 +511,7 @@ def _parse(
     quote: str | None,
     names: list[str],
     findings: list[Finding],
+    eol: str = "\n",
 ) -> tuple[pl.DataFrame, str]:
     """The one full parse: polars reads every field as text (types are decided afterwards).
 
@@ -514,7 +519,7 @@ def _parse(
     """
     if encoding in ("utf-8", "utf-8-sig"):
         try:
-            frame = _polars_read(str(p), p, shown, "utf-8", delimiter, quote, names)
+            frame = _polars_read(str(p), p, shown, "utf-8", delimiter, quote, names, eol)
             return frame, encoding
         except _Utf8Error as exc:
             if not auto_encoding:
@@ -529,7 +534,9 @@ def _parse(
                 )
             )
             encoding = "utf-8+cp1252"
-            frame = _polars_read(text.encode("utf-8"), p, shown, encoding, delimiter, quote, names)
+            frame = _polars_read(
+                text.encode("utf-8"), p, shown, encoding, delimiter, quote, names, eol
+            )
             return frame, encoding
     data = _read_all(p, shown)
     try:
@@ -539,7 +546,7 @@ def _parse(
             raise _decode_error(shown, encoding, data, exc) from exc
         encoding = "latin-1"
         text = data.decode(encoding)
-    frame = _polars_read(text.encode("utf-8"), p, shown, encoding, delimiter, quote, names)
+    frame = _polars_read(text.encode("utf-8"), p, shown, encoding, delimiter, quote, names, eol)
     return frame, encoding
 
 
@@ -583,6 +590,7 @@ def _polars_read(
     delimiter: str,
     quote: str | None,
     names: list[str],
+    eol: str = "\n",
 ) -> pl.DataFrame:
     """Call polars with everything decided; translate its errors into InputErrors."""
     try:
@@ -595,6 +603,7 @@ def _polars_read(
             infer_schema=False,
             raise_if_empty=False,
             glob=False,
+            eol_char=eol,
         )
     except plexc.PolarsError as exc:
         message = str(exc)
