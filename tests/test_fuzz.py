@@ -316,9 +316,25 @@ ACTIVITIES = [
     "Ticket geschlossen",
     "Überprüfung",
 ]
+
+
+def _placeholders() -> set[str]:
+    from frictionminer.settings import Settings
+
+    return {n.strip().casefold() for n in Settings().ingest.null_values}
+
+
+PLACEHOLDERS = _placeholders()
+"""Case ids read as missing by default ([ingest] null_values): not generated as ids."""
+
+
+def is_case_id(text: str) -> bool:
+    return bool(text.strip()) and text.strip().casefold() not in PLACEHOLDERS
+
+
 CASE_IDS = st.text(
     alphabet=st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=8
-).filter(lambda s: s.lower() not in {"null", "none"})
+).filter(is_case_id)
 
 
 @st.composite
@@ -392,7 +408,6 @@ EXTRA_KEYS = st.one_of(
     ),
     XML_TEXT.map(lambda k: "k" + k.replace(":", "")),
 )
-RESERVED_KEYS = {"concept:name", "time:timestamp", "lifecycle:transition"}
 
 
 def _xes_date(moment: datetime, style: int) -> str:
@@ -449,7 +464,7 @@ def xes_attribute(draw: st.DrawFn, key: str, depth: int = 0) -> str:
 @st.composite
 def good_xes(draw: st.DrawFn) -> tuple[str, list[tuple[str, int]]]:
     """A well-formed XES log, and its traces (name, number of events)."""
-    names = draw(st.lists(XML_TEXT.filter(str.strip), min_size=1, max_size=5, unique=True))
+    names = draw(st.lists(XML_TEXT.filter(is_case_id), min_size=1, max_size=5, unique=True))
     style = draw(st.integers(0, 3))
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -791,7 +806,9 @@ for _key, _columns in {
     assert set(_columns) <= set(SHOELACE_COLUMNS)
     VALID[("columns", _key)] = st.sampled_from(_columns)
 VALID[("columns", "activity")] = st.just("activity") | st.lists(
-    st.sampled_from(SHOELACE_COLUMNS[1:]), min_size=1, max_size=3
+    st.sampled_from([c for c in SHOELACE_COLUMNS if c not in ("case_id", "timestamp")]),
+    min_size=1,
+    max_size=3,
 ).map(lambda cols: ["activity", *cols])
 VALID[("columns", "lifecycle")] = st.nothing()  # shoelace has no lifecycle column
 NOT_GENERATED = {p for p in SCHEMA if p[0] in ARRAY_TABLES}
