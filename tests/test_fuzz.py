@@ -1025,3 +1025,14 @@ def test_a_csv_with_lines_ended_by_cr_alone_is_read(tmp_path: Path) -> None:
     res = invoke("info", log, "-f", "json")
     assert res.exit_code == 0, res.stderr
     assert (parse_json(res.stdout)["cases"], parse_json(res.stdout)["events"]) == (5, 41)
+
+
+def test_a_compression_ratio_of_zero_or_less_is_refused(tmp_path: Path) -> None:
+    """Found beside the fuzzed keys: `[ingest] max_compression_ratio = -1` was accepted, and
+    then refused every gzip log decompressing past 64 MiB as a bomb "of more than -1 times"."""
+    cfg = tmp_path / "cfg.toml"
+    for value in ("0", "-1", "-0.5"):
+        cfg.write_text(f"[ingest]\nmax_compression_ratio = {value}\n", encoding="utf-8")
+        res = invoke("score", SHOELACE, "--config", cfg)
+        assert res.exit_code == 2
+        assert "key 'ingest.max_compression_ratio' must be greater than 0" in res.stderr
