@@ -107,11 +107,17 @@ EVENT = (
 )
 
 
-def _trace(case: str, events: list[tuple[str, str, str, int, int]]) -> str:
-    body = "".join(
-        EVENT.format(act=a, group=g, person=p, day=d, hour=h) for a, g, p, d, h in events
-    )
-    return f'<trace><string key="concept:name" value="{case}"/>{body}</trace>'
+def _xes(rows: list[tuple[str, str, str, str, int, int]]) -> str:
+    """An XES log of (case, activity, org:group, org:resource, day, hour) rows."""
+    traces = []
+    for case in dict.fromkeys(r[0] for r in rows):
+        body = "".join(
+            EVENT.format(act=a, group=g, person=p, day=d, hour=h)
+            for c, a, g, p, d, h in rows
+            if c == case
+        )
+        traces.append(f'<trace><string key="concept:name" value="{case}"/>{body}</trace>')
+    return XES.format(traces="\n".join(traces))
 
 
 def test_xes_placeholders_never_make_a_handoff(tmp_path: Path) -> None:
@@ -120,27 +126,17 @@ def test_xes_placeholders_never_make_a_handoff(tmp_path: Path) -> None:
     T2 Team B -> "-" -> Team C -> Team B: the missing team keeps Team B, so two
     handoffs (B -> C -> B) and one ping-pong; counted per column by info."""
     log = tmp_path / "placeholders.xes"
-    traces = [
-        _trace(
-            "T1",
-            [
-                ("New", "?", "N/A", 1, 9),
-                ("Active", "Team A", "Ann", 1, 10),
-                ("Active", "none", "?", 1, 11),
-                ("Resolved", "Team A", "Ann", 2, 9),
-            ],
-        ),
-        _trace(
-            "T2",
-            [
-                ("New", "Team B", "Bob", 1, 9),
-                ("Active", "-", "Bob", 1, 10),
-                ("Active", "Team C", "Cy", 1, 11),
-                ("Resolved", "Team B", "Bob", 2, 9),
-            ],
-        ),
+    rows = [
+        ("T1", "New", "?", "N/A", 1, 9),
+        ("T1", "Active", "Team A", "Ann", 1, 10),
+        ("T1", "Active", "none", "?", 1, 11),
+        ("T1", "Resolved", "Team A", "Ann", 2, 9),
+        ("T2", "New", "Team B", "Bob", 1, 9),
+        ("T2", "Active", "-", "Bob", 1, 10),
+        ("T2", "Active", "Team C", "Cy", 1, 11),
+        ("T2", "Resolved", "Team B", "Bob", 2, 9),
     ]
-    log.write_text(XES.format(traces="\n".join(traces)), encoding="utf-8")
+    log.write_text(_xes(rows), encoding="utf-8")
     cases = _measures(log)
     assert (cases["T1"]["handoffs"], cases["T1"]["ping_pongs"]) == (0, 0)
     assert (cases["T2"]["handoffs"], cases["T2"]["ping_pongs"]) == (2, 1)
