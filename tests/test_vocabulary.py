@@ -27,6 +27,10 @@ VOCABULARY: list[tuple[str, set[str]]] = [
     ("Callback", {C}),
     ("Customer satisfaction survey", {C}),  # sent by the company: no customer action
     ("User Contacted", {C}),
+    ("Customer called", {C, A}),  # the customer phoned in
+    ("Customer asked for a refund", {C, A}),
+    ("Customer informed by the agent", {C}),
+    ("Customer contacted support", {C, A}),
     ("Email received from customer", {C, A}),
     ("Requested information received", {A}),
     ("Request receipt from customer", {C, T}),  # sample_logs: a receipt asked for
