@@ -82,12 +82,12 @@ def test_default_patterns(activity: str, expected: set[str], defaults: RoleSetti
     assert roles_of(activity, defaults) == expected
 
 
-def test_python_re_semantics_on_distinct_values() -> None:
+def test_patterns_and_unless_tables_on_distinct_values() -> None:
     roles = RoleSettings(
         contact=[r"\bcall\b"],
         customer_task=[],
         customer_action=[],
-        notice=[r"(?<!no )update"],  # a look-behind: Python re, not polars' engine
+        notice=[{"match": "update", "unless": r"\bno update"}],  # a look-behind's rewrite
         resolution=[r"^done$"],
     )
     events = pl.DataFrame(

@@ -364,11 +364,14 @@ def convert(
     *,
     overwrite: bool = False,
     verbatim: bool = False,
+    pseudonym_key: str | bytes | None = None,
 ) -> ConvertSummary:
     """Convert a log to the canonical table as Parquet, CSV or XES (format from the suffix).
 
     CSV cells that a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@`` first)
-    get a leading ``'``; ``verbatim=True`` writes them as they are.
+    get a leading ``'``; ``verbatim=True`` writes them as they are.  With a
+    ``pseudonym_key``, case ids, resources and identifying attributes are written as keyed
+    pseudonyms (the same ones ``score``/``report`` give with that key).
 
     With ``partition_by`` (``"week"``, ``"month"`` or ``"day"``), ``output`` is a folder
     of Parquet files, one per period in which each case began; ``overwrite`` replaces a
@@ -385,6 +388,15 @@ def convert(
     if partition_by is not None and partition_by not in PARTITION_BYS:
         raise UsageError(f"partition_by {partition_by!r}: choose {', '.join(PARTITION_BYS)}")
     settings = settings if settings is not None else load_settings()
+    hook = None
+    if pseudonym_key is not None:
+        from frictionminer.reporting.pseudonymize import pseudonymize_events
+
+        key = pseudonym_key.encode("utf-8") if isinstance(pseudonym_key, str) else pseudonym_key
+
+        def hook(events: pl.DataFrame, columns: Mapping[str, str | list[str]]) -> pl.DataFrame:
+            return pseudonymize_events(events, columns, key)
+
     return run(
         fspath(source),
         Path(fspath(output)),
@@ -392,6 +404,7 @@ def convert(
         partition_by=partition_by,
         overwrite=overwrite,
         verbatim=verbatim,
+        events_hook=hook,
     )
 
 

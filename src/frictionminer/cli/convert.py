@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from frictionminer.cli.options import LogArg, QuietOpt, handle_errors, with_log_options
+from frictionminer.cli.options import (
+    LogArg,
+    PseudoKeyOpt,
+    PseudoOpt,
+    QuietOpt,
+    handle_errors,
+    with_log_options,
+)
 from frictionminer.settings import Settings
 
 
@@ -54,6 +61,8 @@ def convert(
             "formula (=, +, -, @ first) gets a leading '.",
         ),
     ] = False,
+    pseudonymize: PseudoOpt = False,
+    pseudonym_key: PseudoKeyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Convert a log to the canonical table as Parquet, CSV or XES.
@@ -63,6 +72,16 @@ def convert(
     """
     from frictionminer import api
 
+    key: bytes | None = None
+    if pseudonymize:
+        from frictionminer.reporting.pseudonymize import resolve_key
+
+        key, stable = resolve_key(pseudonym_key)
+        if not stable and not quiet:
+            sys.stderr.write(
+                "note: pseudonyms use a random key and differ between runs "
+                "(set --pseudonym-key or FRICTIONMINER_PSEUDONYM_KEY for stable ones)\n"
+            )
     summary = api.convert(
         log,
         output,
@@ -70,6 +89,7 @@ def convert(
         partition_by.value if partition_by is not None else None,
         overwrite=overwrite,
         verbatim=verbatim,
+        pseudonym_key=key,
     )
     if not quiet:
         how = f", {summary.chunks} chunks streamed" if summary.streamed else ""

@@ -17,7 +17,7 @@ import polars as pl
 
 from frictionminer import schema as S
 from frictionminer.errors import InputError, UsageError
-from frictionminer.io.base import Finding, RawLog
+from frictionminer.io.base import Finding, RawLog, display_path
 from frictionminer.io.normalize import EventLog, check_extra_columns, normalize
 from frictionminer.settings import CaseTableSettings, Settings, SourceSettings
 
@@ -76,6 +76,24 @@ def read_raw(
     storage detail, not an attribute of the events.
     """
     fmt = detect_format(path)
+    raw = _read_raw(path, settings, fmt, partitions)
+    width = len(raw.frame.collect_schema())
+    if width > settings.ingest.max_columns:
+        message, hint = _too_wide(display_path(path), width, settings.ingest.max_columns)
+        raise InputError(message, hint=hint)
+    return raw
+
+
+def _too_wide(shown: str, width: int, limit: int) -> tuple[str, str]:
+    return (
+        f"{shown}: {width:,} columns, more than the limit of {limit:,} ([ingest] max_columns)",
+        "keep the columns the analysis needs, or raise [ingest] max_columns",
+    )
+
+
+def _read_raw(
+    path: str | Path, settings: Settings, fmt: str, partitions: Sequence[str] | None
+) -> RawLog:
     if Path(path).is_file():
         from frictionminer.io.xes_scan import check_compression
 
@@ -97,7 +115,10 @@ def read_raw(
         return read_csv(
             path,
             CsvOptions(
-                delimiter=ing.delimiter, encoding=ing.encoding, decimal_comma=ing.decimal_comma
+                delimiter=ing.delimiter,
+                encoding=ing.encoding,
+                decimal_comma=ing.decimal_comma,
+                max_columns=ing.max_columns,
             ),
             keep_text=lambda names: _identifier_columns(names, settings, str(path)),
         )

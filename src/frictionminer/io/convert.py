@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -98,6 +99,11 @@ the in-memory readers need about 1 GB per million events (rustxes), so 10M event
 need 10 GB; streamed, memory stays at a few chunks."""
 
 
+EventsHook = Callable[[pl.DataFrame, Mapping[str, "str | list[str]"]], pl.DataFrame]
+"""Applied to the normalised events (and the log's column roles) before they are written:
+e.g. pseudonymisation, which lives in a higher layer and is passed in by the caller."""
+
+
 @dataclass
 class ConvertSummary:
     """What ``convert`` wrote, for the one-line report."""
@@ -147,11 +153,13 @@ def convert(
     chunk_events: int | None = None,
     workers: int = 2,
     verbatim: bool = False,
+    events_hook: EventsHook | None = None,
 ) -> ConvertSummary:
     """Convert ``log`` to ``output`` (a file, or with ``partition_by`` a folder).
 
     ``stream=None`` decides by size (:func:`should_stream`); a streamed XES file gives the
-    same table as the in-memory path (see ``docs/performance-ingest.md``).
+    same table as the in-memory path (see ``docs/performance-ingest.md``).  ``events_hook``
+    rewrites the events before they are written (every chunk, when streamed).
     """
     from frictionminer.io.partitions import atomic_directory, check_output_dir
     from frictionminer.io.xes import STREAM_CHUNK_EVENTS, NotStreamable
@@ -173,12 +181,15 @@ def convert(
                 overwrite=overwrite,
                 chunk_events=chunk_events or STREAM_CHUNK_EVENTS,
                 workers=workers,
+                events_hook=events_hook,
             )
         except NotStreamable:
             pass  # comments/CDATA in the body or an odd header: the in-memory reader copes
     from frictionminer.io import load
 
     event_log = load(log, settings)
+    if events_hook is not None:
+        event_log = replace(event_log, events=events_hook(event_log.events, event_log.columns))
     n_cases = event_log.events[S.CASE].n_unique()
     if partition_by:
         from frictionminer.io.partitions import PartitionWriter
@@ -254,6 +265,7 @@ def _convert_streamed(
     overwrite: bool,
     chunk_events: int,
     workers: int,
+    events_hook: EventsHook | None = None,
 ) -> ConvertSummary:
     """XES → raw Parquet parts (in worker processes) → one schema → normalised output.
 
@@ -322,6 +334,8 @@ def _convert_streamed(
                 part_log = normalize(raw, settings.columns, settings.ingest)
                 chunk_findings.append(part_log.findings)
                 frame = part_log.events.with_columns(pl.col(S.EVENT_INDEX) + offset)
+                if events_hook is not None:
+                    frame = events_hook(frame, part_log.columns)
                 offset += raw_frame.height
                 events += frame.height
                 del raw_frame, raw, part_log

@@ -163,6 +163,17 @@ def pseudonymize_frames(
     return out
 
 
+def pseudonymize_events(
+    events: pl.DataFrame, columns: Mapping[str, str | list[str]], key: bytes
+) -> pl.DataFrame:
+    """``events`` (a log's canonical table) with case ids, resources, the identifying
+    attributes (:func:`identifying_columns`) and a team column read from people
+    (:func:`people_roles`) pseudonymised: what ``convert --pseudonymize`` writes."""
+    wanted = [S.CASE, *identifying_columns(events), *people_roles(columns)]
+    frames = pseudonymize_frames({"events": events}, key, list(dict.fromkeys(wanted)))
+    return frames["events"]
+
+
 _FACT_TEAMS = ("team", "from", "to", "team_a", "team_b")
 """Columns of the facts tables that hold the team (engine/facts.py)."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -25,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from frictionminer.errors import ConfigError
 from frictionminer.settings.audit import AuditSettings, parse_audit_settings
 from frictionminer.settings.defaults import packaged, packaged_factory
+from frictionminer.settings.patterns import LOOKAROUND_HINT, RolePattern, item_problem
 from frictionminer.settings.rules import RuleSettings, parse_rules
 
 DEFAULT_SOURCE = "built-in defaults"
@@ -69,6 +69,8 @@ class IngestSettings:
     """The column roles whose placeholders are read as missing."""
     max_compression_ratio: float = packaged("ingest", "max_compression_ratio")
     """A gzip input that decompresses to more than this many times its size is refused."""
+    max_columns: int = packaged("ingest", "max_columns")
+    """A log with more columns than this is refused before its rows are read."""
 
 
 @dataclass(frozen=True)
@@ -109,15 +111,20 @@ class CaseTableSettings:
 class RoleSettings:
     """What an event means for the customer: regular expressions per role.
 
-    Python ``re.search`` semantics, case-insensitive, matched against the column named by
-    ``match`` (the activity by default).  An event may have several roles or none.
+    Searched case-insensitively in the column named by ``match`` (the activity by
+    default) by a linear-time engine; an item is a regex or ``{match, unless}``
+    (:mod:`frictionminer.settings.patterns`).  An event may have several roles or none.
     """
 
-    contact: list[str] = field(default_factory=packaged_factory("roles", "contact"))
-    customer_task: list[str] = field(default_factory=packaged_factory("roles", "customer_task"))
-    customer_action: list[str] = field(default_factory=packaged_factory("roles", "customer_action"))
-    notice: list[str] = field(default_factory=packaged_factory("roles", "notice"))
-    resolution: list[str] = field(default_factory=packaged_factory("roles", "resolution"))
+    contact: list[RolePattern] = field(default_factory=packaged_factory("roles", "contact"))
+    customer_task: list[RolePattern] = field(
+        default_factory=packaged_factory("roles", "customer_task")
+    )
+    customer_action: list[RolePattern] = field(
+        default_factory=packaged_factory("roles", "customer_action")
+    )
+    notice: list[RolePattern] = field(default_factory=packaged_factory("roles", "notice"))
+    resolution: list[RolePattern] = field(default_factory=packaged_factory("roles", "resolution"))
     match: str = packaged("roles", "match")
     min_case_share: float = packaged("roles", "min_case_share")
     """A role matched in fewer than this share of the cases is unseen: what depends on
@@ -340,15 +347,19 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
             hint=r"write a tab as '\t'",
         )
     for role in ROLE_NAMES:
-        for i, pattern in enumerate(getattr(roles, role)):
-            try:
-                re.compile(pattern, re.IGNORECASE)
-            except re.error as exc:
+        built_in = packaged_factory("roles", role)()  # tested; skipping them keeps
+        for i, item in enumerate(getattr(roles, role)):  # polars out of a plain load
+            if item in built_in:
+                continue
+            found = item_problem(item)
+            if found is not None:
+                problem, lookaround = found
                 raise ConfigError(
-                    f"{source}: key 'roles.{role}' [{i}]: "
-                    f"bad regular expression {pattern!r}: {exc}",
-                    hint="Python re syntax; escape special characters such as ( ) [ ] . with \\",
-                ) from None
+                    f"{source}: key 'roles.{role}' [{i}]: {problem}",
+                    hint=LOOKAROUND_HINT
+                    if lookaround
+                    else "escape special characters such as ( ) [ ] . with \\",
+                )
     if not 0.0 <= roles.min_case_share <= 1.0:
         raise ConfigError(
             f"{source}: key 'roles.min_case_share' must be between 0 and 1",
