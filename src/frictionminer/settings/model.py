@@ -108,6 +108,19 @@ class CaseTableSettings:
 
 
 @dataclass(frozen=True)
+class OcelSettings:
+    """How an object-centric log (OCEL 1.0/2.0) becomes one event table.
+
+    ``case_type`` names the object type whose objects are the cases (e.g. ``orders``);
+    ``customer_type`` the object type that is the customer, whose id each event gets in
+    the ``ocel:customer`` column (docs/ingest.md gives the rule).
+    """
+
+    case_type: str | None = None
+    customer_type: str | None = None
+
+
+@dataclass(frozen=True)
 class RoleSettings:
     """What an event means for the customer: regular expressions per role.
 
@@ -259,6 +272,7 @@ def _fields(obj: Any) -> dict[str, Any]:
 TABLES: dict[str, type[Any]] = {
     "columns": ColumnSettings,
     "ingest": IngestSettings,
+    "ocel": OcelSettings,
     "roles": RoleSettings,
     "measures": MeasureSettings,
     "effort": EffortSettings,
@@ -447,6 +461,8 @@ class Settings:
 
     columns: ColumnSettings
     ingest: IngestSettings
+    ocel: OcelSettings
+    """The ``[ocel]`` table: which object types are the cases and the customer."""
     roles: RoleSettings
     measures: MeasureSettings
     effort: EffortSettings
@@ -469,6 +485,7 @@ class Settings:
         *,
         columns: ColumnSettings | TableInput | None = None,
         ingest: IngestSettings | TableInput | None = None,
+        ocel: OcelSettings | TableInput | None = None,
         roles: RoleSettings | TableInput | None = None,
         measures: MeasureSettings | TableInput | None = None,
         effort: EffortSettings | TableInput | None = None,
@@ -489,6 +506,7 @@ class Settings:
         given = {
             "columns": columns,
             "ingest": ingest,
+            "ocel": ocel,
             "roles": roles,
             "measures": measures,
             "effort": effort,
