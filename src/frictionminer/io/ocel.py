@@ -115,8 +115,11 @@ def sniff(path: str | Path) -> str | None:
             return "ocel2-json"
         return None
     if text.startswith("<"):
-        body = re.sub(r"<\?.*?\?>|<!--.*?-->", "", text, flags=re.S).lstrip()
-        if not re.match(r"<log[\s>]", body) or "xes-standard" in body[:300]:
+        root = re.search(r"<log[\s>]", text)
+        if root is None:
+            return None
+        body = text[root.start() :]
+        if "xes-standard" in body[:300]:
             return None
         if re.search(r"<(object-types|event-types)[\s/>]", body):
             return "ocel2-xml"
@@ -313,7 +316,7 @@ def flatten(
             Finding(
                 "ocel-events-without-case",
                 f"{dropped:,} of {events.height:,} events are related to no '{case_type}' "
-                "object and were dropped",
+                "object: dropped",
                 dropped,
             )
         )
@@ -322,13 +325,13 @@ def flatten(
         findings.append(
             Finding(
                 "ocel-events-in-several-cases",
-                f"{several.height:,} events are related to several '{case_type}' objects and "
+                f"{several.height:,} event(s) related to several '{case_type}' objects and "
                 f"appear once in each of their cases ({rows:,} rows)",
                 several.height,
                 "info",
             )
         )
-    keep = _non_null_columns(events, (EID, ACTIVITY, TIME))
+    keep = sorted(_non_null_columns(events, (EID, ACTIVITY, TIME)))
     frame = (
         events.select(
             EID,
