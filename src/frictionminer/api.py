@@ -365,8 +365,15 @@ def convert(
     overwrite: bool = False,
     verbatim: bool = False,
     pseudonym_key: str | bytes | None = None,
+    annotate: bool | None = None,
 ) -> ConvertSummary:
-    """Convert a log to the canonical table as Parquet, CSV or XES (format from the suffix).
+    """Convert a log to the canonical table as Parquet, CSV, XES or OCEL 2.0 JSON
+    (``.jsonocel``); the format follows from the suffix.
+
+    With ``annotate`` (the default for ``.jsonocel``) the log is scored first and written
+    with the analysis as attributes: each event's customer roles, its wait to the case's
+    next event and whom that wait was on, each case's score and flags
+    (:mod:`frictionminer.reporting.annotate`), for pm4py, ProM, Disco or Celonis.
 
     CSV cells that a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@`` first)
     get a leading ``'``; ``verbatim=True`` writes them as they are.  With a
@@ -397,14 +404,24 @@ def convert(
         def hook(events: pl.DataFrame, columns: Mapping[str, str | list[str]]) -> pl.DataFrame:
             return pseudonymize_events(events, columns, key)
 
+    out = Path(fspath(output))
+    if annotate is None:
+        annotate = partition_by is None and out.name.lower().endswith(".jsonocel")
+    loaded = None
+    if annotate:
+        from frictionminer.reporting.annotate import annotate as annotated
+
+        result = _pipeline(load(source, settings), settings, shards=1, workdir=None, workers=None)
+        loaded = dataclasses.replace(result.log, events=annotated(result))
     return run(
         fspath(source),
-        Path(fspath(output)),
+        out,
         settings,
         partition_by=partition_by,
         overwrite=overwrite,
         verbatim=verbatim,
         events_hook=hook,
+        loaded=loaded,
     )
 
 

@@ -36,8 +36,8 @@ def convert(
         typer.Option(
             "--output",
             "-o",
-            help="Output file: .parquet, .csv, .csv.gz, .xes or .xes.gz (format from the "
-            "suffix); with --partition-by, a folder of Parquet files.",
+            help="Output file: .parquet, .csv, .csv.gz, .xes, .xes.gz or .jsonocel (OCEL 2.0 "
+            "JSON; format from the suffix); with --partition-by, a folder of Parquet files.",
         ),
     ],
     partition_by: Annotated[
@@ -61,11 +61,24 @@ def convert(
             "formula (=, +, -, @ first) gets a leading '.",
         ),
     ] = False,
+    annotate: Annotated[
+        bool | None,
+        typer.Option(
+            "--annotate/--no-annotate",
+            help="Score the log and write the analysis as attributes: each event's customer "
+            "roles, wait to the next event and whom it was on; each case's score and flags "
+            "(default: on for .jsonocel, off otherwise).",
+            show_default=False,
+        ),
+    ] = None,
     pseudonymize: PseudoOpt = False,
     pseudonym_key: PseudoKeyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Convert a log to the canonical table as Parquet, CSV or XES.
+    """Convert a log to the canonical table as Parquet, CSV, XES or OCEL 2.0 JSON.
+
+    --annotate writes the friction analysis into the log (roles, waits, flags as
+    attributes) for pm4py, ProM, Disco or Celonis.
 
     Big XES files (over about 1 GB decompressed) are converted to Parquet chunk by chunk,
     in bounded memory.
@@ -90,6 +103,7 @@ def convert(
         overwrite=overwrite,
         verbatim=verbatim,
         pseudonym_key=key,
+        annotate=annotate,
     )
     if not quiet:
         how = f", {summary.chunks} chunks streamed" if summary.streamed else ""

@@ -1,4 +1,4 @@
-"""Writing a normalised log as Parquet, CSV or XES (``convert``)."""
+"""Writing a normalised log as Parquet, CSV, XES or OCEL 2.0 JSON (``convert``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,14 @@ from frictionminer.io.normalize import EventLog
 from frictionminer.io.outputs import check_writable, write_with
 from frictionminer.settings import Settings
 
-FORMATS = {".parquet": "parquet", ".csv": "csv", ".csv.gz": "csv", ".xes": "xes", ".xes.gz": "xes"}
+FORMATS = {
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".xes": "xes",
+    ".xes.gz": "xes",
+    ".jsonocel": "ocel",
+}
 
 
 def output_format(path: Path) -> str:
@@ -29,7 +36,7 @@ def output_format(path: Path) -> str:
             return fmt
     raise UsageError(
         f"{path}: cannot tell the output format from the suffix",
-        hint="use .parquet, .csv, .csv.gz, .xes or .xes.gz",
+        hint="use .parquet, .csv, .csv.gz, .xes, .xes.gz or .jsonocel (OCEL 2.0 JSON)",
     )
 
 
@@ -71,6 +78,21 @@ def write_log(log: EventLog, path: Path, fmt: str, *, verbatim: bool = False) ->
         from frictionminer.io.xes_write import write_xes
 
         write_with(path, lambda tmp: write_xes(events, tmp))  # tmp ends with path's name
+        return
+    if fmt == "ocel":
+        from frictionminer.io.ocel_write import write_ocel2_json
+
+        case_type = log.details.get("ocel_case_type")
+        customer_type = log.details.get("ocel_customer_type")
+        write_with(
+            path,
+            lambda tmp: write_ocel2_json(
+                events,
+                tmp,
+                case_type=str(case_type) if case_type else "case",
+                customer_type=str(customer_type) if customer_type else "customer",
+            ),
+        )
         return
     table = events.drop(S.EVENT_INDEX)
     if fmt == "parquet":
@@ -154,12 +176,14 @@ def convert(
     workers: int = 2,
     verbatim: bool = False,
     events_hook: EventsHook | None = None,
+    loaded: EventLog | None = None,
 ) -> ConvertSummary:
     """Convert ``log`` to ``output`` (a file, or with ``partition_by`` a folder).
 
     ``stream=None`` decides by size (:func:`should_stream`); a streamed XES file gives the
     same table as the in-memory path (see ``docs/performance-ingest.md``).  ``events_hook``
-    rewrites the events before they are written (every chunk, when streamed).
+    rewrites the events before they are written (every chunk, when streamed).  ``loaded``
+    is the log already read (and e.g. annotated by the caller): it is written as it is.
     """
     from frictionminer.io.partitions import atomic_directory, check_output_dir
     from frictionminer.io.xes import STREAM_CHUNK_EVENTS, NotStreamable
@@ -170,7 +194,7 @@ def convert(
     else:
         check_writable(output)
     if stream is None:
-        stream = fmt == "parquet" and should_stream(log, settings)
+        stream = loaded is None and fmt == "parquet" and should_stream(log, settings)
     if stream:
         try:
             return _convert_streamed(
@@ -187,7 +211,7 @@ def convert(
             pass  # comments/CDATA in the body or an odd header: the in-memory reader copes
     from frictionminer.io import load
 
-    event_log = load(log, settings)
+    event_log = loaded if loaded is not None else load(log, settings)
     if events_hook is not None:
         event_log = replace(event_log, events=events_hook(event_log.events, event_log.columns))
     n_cases = event_log.events[S.CASE].n_unique()
