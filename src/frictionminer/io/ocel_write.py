@@ -127,7 +127,7 @@ def write_ocel2_json(
             pl.col("__head").first(),
             pl.col("__attrs").first(),
             pl.col("__rels")
-            .flatten()
+            .list.explode(keep_nulls=False, empty_as_null=False)
             .drop_nulls()
             .unique(maintain_order=True)
             .str.join(","),
