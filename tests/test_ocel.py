@@ -278,3 +278,125 @@ def test_pm4py_examples_same_in_every_serialisation(name: str) -> None:
         # the JSON's "+00:00" (local time): read as UTC, they are an hour later
         json_table = json_table.with_columns(pl.col("timestamp") + pl.duration(hours=1))
     assert json_table.equals(tables[1])
+
+
+# --- interop: convert writes a friction-annotated log that pm4py reads back -------------
+
+SHOELACE = REPO / "sample_logs" / "shoelace.csv"
+STORIES = REPO / "sample_logs" / "stories.toml"
+
+
+def _events_of(log: object) -> list[tuple[str, str, datetime]]:
+    ev = log.events  # type: ignore[attr-defined]
+    return sorted(ev.select("case_id", "activity", "timestamp").rows())
+
+
+@pytest.mark.filterwarnings("ignore:In the current version:UserWarning")
+def test_annotated_xes_reads_back_in_pm4py(tmp_path: Path) -> None:
+    import pm4py
+
+    out = tmp_path / "shoelace.xes"
+    res = runner.invoke(
+        app, ["convert", str(SHOELACE), "--config", str(STORIES), "-o", str(out), "--annotate"]
+    )
+    assert res.exit_code == 0, res.stderr
+    back = pl.from_pandas(pm4py.read_xes(str(out)))
+    source = load(SHOELACE, api_settings())
+    assert back.height == source.events.height == 41
+    got = sorted(
+        back.select(
+            "case:concept:name",
+            "concept:name",
+            pl.col("time:timestamp").dt.convert_time_zone("UTC").dt.cast_time_unit("us"),
+        ).rows()
+    )
+    assert got == _events_of(source)
+    first = back.filter(pl.col("case:concept:name") == "W-1001").sort("time:timestamp").row(
+        0, named=True
+    )
+    # 'Customer reports broken shoelace' 08:14, the next event 08:20: a 0.1 h wait on the
+    # company; the report is a contact
+    assert first["friction:wait_hours"] == pytest.approx(0.1)
+    assert first["friction:waiting_on"] == "company"
+    assert first["friction:contact"] is True
+    from frictionminer import api
+
+    result = api.analyze(SHOELACE, api_settings())
+    raised = sorted(result.flags.filter(pl.col("case_id") == "W-1001")["rule"].to_list())
+    flags = back.filter(pl.col("case:concept:name") == "W-1001")["case:friction:flags"][0]
+    assert flags.split(",") == raised
+    assert back.filter(pl.col("case:concept:name") == "W-1001")["case:friction:FM001"].all()
+    # every role count equals the analysis' own
+    for role in ("contact", "customer_task", "customer_action", "notice", "resolution"):
+        assert back[f"friction:{role}"].sum() == result.events[f"role_{role}"].sum()
+
+
+def api_settings() -> Settings:
+    from frictionminer.api import load_settings
+
+    return load_settings(STORIES)
+
+
+def test_plain_xes_has_no_annotation(tmp_path: Path) -> None:
+    out = tmp_path / "shoelace.xes"
+    res = runner.invoke(app, ["convert", str(SHOELACE), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.stderr
+    assert "friction:" not in out.read_text(encoding="utf-8")
+
+
+def test_ocel_output_reads_back_in_pm4py(tmp_path: Path) -> None:
+    import pm4py
+
+    out = tmp_path / "shoelace.jsonocel"
+    res = runner.invoke(app, ["convert", str(SHOELACE), "--config", str(STORIES), "-o", str(out)])
+    assert res.exit_code == 0, res.stderr
+    ocel = pm4py.read_ocel2_json(str(out))
+    events = pl.from_pandas(ocel.events)
+    relations = pl.from_pandas(ocel.relations)
+    assert events.height == 41
+    assert "friction:wait_hours" in events.columns  # annotated by default
+    got = sorted(
+        events.join(relations.filter(pl.col("ocel:type") == "case"), on="ocel:eid")
+        .select(
+            "ocel:oid",
+            "ocel:activity",
+            pl.col("ocel:timestamp").dt.replace_time_zone("UTC").dt.cast_time_unit("us"),
+        )
+        .rows()
+    )
+    assert got == _events_of(load(SHOELACE, api_settings()))
+    objects = pl.from_pandas(ocel.objects)
+    assert objects.filter(pl.col("ocel:type") == "case").height == 5
+
+
+def test_ocel_round_trip_keeps_shared_events(tmp_path: Path) -> None:
+    """The two-order log out and back: e3 is one event again, related to both orders."""
+    import pm4py
+
+    out = tmp_path / "again.jsonocel"
+    res = runner.invoke(
+        app,
+        [
+            "convert",
+            str(TWO_ORDERS),
+            "--ocel-case",
+            "order",
+            "--ocel-customer",
+            "customer",
+            "-o",
+            str(out),
+            "-q",
+        ],
+    )
+    assert res.exit_code == 0, res.stderr
+    ocel = pm4py.read_ocel2_json(str(out))
+    assert sorted(ocel.events["ocel:eid"]) == ["e1", "e2", "e3", "e5", "e6"]
+    rel = pl.from_pandas(ocel.relations)
+    e3 = rel.filter(pl.col("ocel:eid") == "e3")
+    assert sorted(e3.filter(pl.col("ocel:type") == "order")["ocel:oid"]) == ["o1", "o2"]
+    assert e3.filter(pl.col("ocel:type") == "customer")["ocel:oid"].to_list() == ["c1"]
+    # and frictionminer reads its own output as it read the original
+    first, again = load(TWO_ORDERS, ORDERS), load(out, ORDERS)
+    cols = ["case_id", "ocel:eid", "activity", "timestamp", "ocel:customer"]
+    assert again.events.select(cols).equals(first.events.select(cols))
+    assert again.events["case:amount"].to_list() == first.events["case:amount"].to_list()
