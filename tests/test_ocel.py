@@ -311,8 +311,10 @@ def test_annotated_xes_reads_back_in_pm4py(tmp_path: Path) -> None:
         ).rows()
     )
     assert got == _events_of(source)
-    first = back.filter(pl.col("case:concept:name") == "W-1001").sort("time:timestamp").row(
-        0, named=True
+    first = (
+        back.filter(pl.col("case:concept:name") == "W-1001")
+        .sort("time:timestamp")
+        .row(0, named=True)
     )
     # 'Customer reports broken shoelace' 08:14, the next event 08:20: a 0.1 h wait on the
     # company; the report is a contact

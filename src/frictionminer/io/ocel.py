@@ -1,5 +1,7 @@
-"""Object-centric logs (OCEL 2.0 JSON, XML, SQLite; OCEL 1.0) read through pm4py and
-flattened to one event table, with one object type as the case.
+"""Object-centric logs (OCEL 1.0/2.0) via pm4py: one row per event and case object.
+
+OCEL 2.0 JSON, XML and SQLite and OCEL 1.0 JSON, XML and SQLite are read; one object type
+is the case.
 
 pm4py (imported here, inside the reader: about 2 s) parses the file into pandas frames:
 events, objects, event-to-object relations (E2O) and object-to-object relations (O2O).
@@ -190,8 +192,7 @@ def read_tables(path: str | Path, kind: str) -> OcelTables:
         ocel = readers[kind](str(p))
     except (OSError, ValueError, KeyError, TypeError, sqlite3.Error) as exc:
         raise InputError(
-            f"{shown}: pm4py could not read this {KINDS[kind]} file "
-            f"({type(exc).__name__}: {exc})",
+            f"{shown}: pm4py could not read this {KINDS[kind]} file ({type(exc).__name__}: {exc})",
             hint="check that the file is complete and follows the OCEL standard",
         ) from None
     events = _polars(ocel.events)

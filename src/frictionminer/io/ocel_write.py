@@ -89,9 +89,7 @@ def write_ocel2_json(
         frame = frame.with_row_index(S.EVENT_INDEX)
     frame = frame.sort(S.EVENT_INDEX).with_columns(pl.col(S.CASE).cast(pl.String))
     if EID not in frame.columns:
-        frame = frame.with_columns(
-            (pl.lit("e") + pl.col(S.EVENT_INDEX).cast(pl.String)).alias(EID)
-        )
+        frame = frame.with_columns((pl.lit("e") + pl.col(S.EVENT_INDEX).cast(pl.String)).alias(EID))
     has_customer = CUSTOMER in frame.columns
     case_cols = [
         c for c in frame.columns if c.startswith(S.CASE_PREFIX) and c != "case:concept:name"
