@@ -120,7 +120,8 @@ def _detach_stdout() -> None:
 LogArg = Annotated[
     str,
     typer.Argument(
-        help="Event log: .xes/.xes.gz, .csv/.csv.gz, .parquet, a directory or a glob.",
+        help="Event log: .xes/.xes.gz, .csv/.csv.gz, .parquet, a directory or a glob; "
+        "an object-centric log (.jsonocel, .xmlocel, .sqlite) with --ocel-case.",
         show_default=False,
     ),
 ]
