@@ -173,6 +173,22 @@ def test_xml_with_a_dtd_is_refused(tmp_path: Path) -> None:
         load(bad, ORDERS)
 
 
+@pytest.mark.parametrize("ext", ["jsonocel", "xmlocel"])
+def test_truncated_file_is_one_line(tmp_path: Path, ext: str) -> None:
+    """A file cut short: pm4py (rustxes under it panics on JSON) fails or finds nothing;
+    either way one line, exit 2."""
+    bad = tmp_path / f"cut.{ext}"
+    if ext == "jsonocel":
+        bad.write_bytes(TWO_ORDERS.read_bytes()[:300])
+    else:
+        bad.write_text('<?xml version="1.0"?><log><object-types><object-type name="a">')
+    res = runner.invoke(app, ["info", str(bad), "--ocel-case", "order"])
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {bad}: ")
+
+
 # --- the command line ---------------------------------------------------------------
 
 

@@ -24,9 +24,14 @@ whole tables:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
 import re
 import sqlite3
+import sys
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,6 +177,28 @@ def _polars(frame: Any) -> pl.DataFrame:
     return out.with_columns(fixes) if fixes else out
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 while pm4py reads: rustxes, under pm4py's JSON reader,
+    prints a Rust panic's backtrace there before the exception reaches us (which says it
+    in one line), and pm4py warns about optional backends the user need not install."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (embedded): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def read_tables(path: str | Path, kind: str) -> OcelTables:
     """Read the file with pm4py's reader for ``kind``."""
     shown = str(path)
@@ -189,10 +216,16 @@ def read_tables(path: str | Path, kind: str) -> OcelTables:
         "ocel1-sqlite": pm4py.read_ocel_sqlite,
     }
     try:
-        ocel = readers[kind](str(p))
-    except (OSError, ValueError, KeyError, TypeError, sqlite3.Error) as exc:
+        with _quiet_stderr():
+            ocel = readers[kind](str(p))
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # pm4py and rustxes under it fail in any way (even a Rust
+        # panic, a BaseException) on a malformed file: one line, not a traceback
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
         raise InputError(
-            f"{shown}: pm4py could not read this {KINDS[kind]} file ({type(exc).__name__}: {exc})",
+            f"{shown}: pm4py could not read this {KINDS[kind]} file "
+            f"({type(exc).__name__}: {detail})",
             hint="check that the file is complete and follows the OCEL standard",
         ) from None
     events = _polars(ocel.events)
@@ -220,6 +253,11 @@ def _choose_type(
     tables: OcelTables, wanted: str | None, what: str, option: str, key: str, shown: str
 ) -> str:
     counts = _type_counts(tables)
+    if not counts or tables.events.height == 0:
+        raise InputError(
+            f"{shown}: no {'objects' if not counts else 'events'} in this {KINDS[tables.kind]} log",
+            hint="the file is empty or cut short",
+        )
     listing = ", ".join(f"{t} ({n:,})" for t, n in counts)
     if wanted is None:
         first = counts[0][0] if counts else "TYPE"
