@@ -351,6 +351,20 @@ MEASURE_LABELS: dict[str, Words] = {
     "customer_wait_hours": Words(
         "waiting on the company (hours)", "Warten auf das Unternehmen (Stunden)"
     ),
+    "wait_queue_hours": Words(
+        "of which in a queue, unassigned (hours)", "davon in einer Warteschlange (Stunden)"
+    ),
+    "wait_handoff_hours": Words(
+        "of which after a handoff, before the new team acted (hours)",
+        "davon nach einer Übergabe, bevor das neue Team handelte (Stunden)",
+    ),
+    "wait_external_hours": Words(
+        "of which at an outside party (hours)", "davon bei einem Dritten (Stunden)"
+    ),
+    "wait_in_work_hours": Words(
+        "of which in work at the company (hours)", "davon in Bearbeitung (Stunden)"
+    ),
+    "on_customer_hours": Words("the customer's own turn (hours)", "der Kunde war am Zug (Stunden)"),
     "silent_wait_max_hours": Words(
         "longest silent wait (hours)", "längstes Warten ohne Nachricht (Stunden)"
     ),
@@ -616,6 +630,32 @@ WAITS: dict[str, Words] = {
     "customer": Words("waiting on the customer — {duration}", "wartet auf den Kunden — {duration}"),
 }
 """A wait after a step, by whose turn it is (:class:`.explain.WaitingOn`)."""
+
+WAIT_CAUSE_LABELS: dict[str, Words] = {
+    "queue": Words("in a queue, unassigned", "in einer Warteschlange, nicht zugewiesen"),
+    "handoff": Words(
+        "after a handoff, before the new team acted",
+        "nach einer Übergabe, bevor das neue Team handelte",
+    ),
+    "external": Words("at an outside party", "bei einem Dritten"),
+    "in_work": Words("in work at the company", "in Bearbeitung im Unternehmen"),
+    "customer": Words("on the customer's turn", "der Kunde ist am Zug"),
+}
+"""Why the customer waited (:data:`frictionminer.engine.paths.WAIT_CAUSES`)."""
+
+CAUSE_WAIT = Words("{cause}{team} — {duration}", "{cause}{team} — {duration}")
+"""A gap after a step labelled with its cause (explain)."""
+CAUSE_TEAM = Words(" (team {team})", " (Team {team})")
+
+
+def cause_wait_text(cause: str, hours: float, team: str | None, lang: Lang = "en") -> str:
+    """A gap of ``hours`` labelled with its ``cause`` and the team holding the case."""
+    return CAUSE_WAIT[lang].format(
+        cause=WAIT_CAUSE_LABELS[cause][lang],
+        team=CAUSE_TEAM[lang].format(team=team) if team else "",
+        duration=units.hours(hours, DAY_UNIT["company"][lang]),
+    )
+
 
 DAY_UNIT: dict[str, Words] = {"company": Words("d", "T"), "customer": Words("d", "d")}
 """The unit of days in a wait's duration (``3.1 d``), by whose turn it is.  German reports
