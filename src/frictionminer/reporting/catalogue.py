@@ -121,6 +121,33 @@ PAGE: dict[str, Words] = {
     "silent_median": Words("Median silence", "Median Stille"),
     "teams": Words("Teams", "Teams"),
     "by_team": Words("By team", "Nach Team"),
+    "waits": Words("Waiting by cause", "Warten nach Ursache"),
+    "waits_intro": Words(
+        (
+            "Customers waited {total} days on the company in all: {parts}. On top of that, "
+            "{customer} days were the customer's own turn (not counted as waiting). The "
+            "parts add up to the whole; definitions in docs/friction-model.md."
+        ),
+        (
+            "Kunden warteten insgesamt {total} Tage auf das Unternehmen: {parts}. Dazu kamen "
+            "{customer} Tage, in denen der Kunde am Zug war (nicht als Warten gezählt). Die "
+            "Teile ergeben das Ganze; Definitionen in docs/friction-model.md."
+        ),
+    ),
+    "wait_part": Words("{share} {cause} ({days} days)", "{share} {cause} ({days} Tage)"),
+    "wait_days": Words("Waiting (days)", "Warten (Tage)"),
+    "wait_queue": Words("Queue", "Warteschlange"),
+    "wait_handoff": Words("After handoff", "Nach Übergabe"),
+    "wait_external": Words("Outside party", "Dritte"),
+    "wait_in_work": Words("In work", "In Bearbeitung"),
+    "wait_customer": Words("Customer's turn", "Kunde am Zug"),
+    "wait_pair_intro": Words(
+        "Handoff pairs: the waits while the receiving team held the case after the handoff.",
+        (
+            "Übergabepaare: das Warten, während das übernehmende Team den Fall nach der "
+            "Übergabe hatte."
+        ),
+    ),
     "team_intro": Words(
         (
             "Handoffs out of each team, returns into it (ping-pong), and the pairs of teams that "
@@ -703,6 +730,7 @@ EXPLAIN: dict[str, Words] = {
         "… {n:,} Schritte nicht gezeigt (der Fall hat {total:,}; --max-steps 0 zeigt alle)",
     ),
     "timeline": Words("As the customer lived it", "So hat der Kunde es erlebt"),
+    "waited": Words("waited", "gewartet"),
     "when": Words("when ({clock})", "wann ({clock})"),
     "what": Words("what happened", "was geschah"),
     "who": Words("who", "wer"),
