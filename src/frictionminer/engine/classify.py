@@ -298,7 +298,7 @@ def _render_toml(
         f"match = {toml_string(roles.match)}",
         f"min_case_share = {roles.min_case_share!r}",
     ]
-    for role in ROLE_NAMES:
+    for role in _ALL_ROLES:  # the wait causes too: the table is a whole [roles]
         lines.append(f"{role} = [")
         lines.extend(f"    {toml_pattern(p)}," for p in getattr(roles, role))
         for value, count in unmatched:
