@@ -350,3 +350,15 @@ def test_parts_add_up_exactly_on_real_logs(
     assert facts["wait_teams"].filter(company)["us"].sum() == total
     handoff_us = facts["wait_pairs"].filter(pl.col("cause") == "handoff")["us"].sum()
     assert handoff_us == waits["by_cause"]["handoff"]["microseconds"]
+
+
+def test_score_table_shows_the_parts(tmp_path: Any) -> None:
+    path = tmp_path / "hand.csv"
+    _frame(HAND_LOG).write_csv(path)
+    args = ["score", str(path), "--case-col", "case", "--activity-col", "activity"]
+    args += ["--timestamp-col", "time", "--group-col", "team"]
+    out = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    lines = {line.split("│")[1].strip(): line for line in out.stdout.splitlines() if "│" in line}
+    assert "41.4%" in lines["at an outside party"] and "T2 12" in lines["at an outside party"]
+    assert "29.0" in lines["waiting on the company"]
