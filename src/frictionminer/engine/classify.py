@@ -12,6 +12,12 @@ notice              ``role_notice``         a proactive status update to the cus
 resolution          ``role_resolution``     the problem is solved as the customer sees it
 ==================  ======================  ================================================
 
+Two more roles say only *why* the customer waits on the company (``role_queue``: the case
+is in a queue nobody picked up; ``role_external_wait``: it waits on an outside party).
+The customer does not notice them: they are not in :data:`ROLE_COLUMNS` (news, silences,
+coverage), only in :data:`WAIT_ROLE_COLUMNS` (:mod:`frictionminer.engine.paths`,
+``wait_cause``).
+
 An event has a role when any of the role's patterns is found in the value of the column
 named by ``[roles] match`` (the activity by default), case-insensitively; a pattern is a
 regular expression, or ``{match, unless}`` (found, and ``unless`` not found).  An event
@@ -40,7 +46,7 @@ from typing import Any
 import polars as pl
 
 from frictionminer.errors import SchemaError
-from frictionminer.settings import ROLE_NAMES, RoleSettings
+from frictionminer.settings import ROLE_NAMES, WAIT_ROLE_NAMES, RoleSettings
 from frictionminer.settings.patterns import (
     LOOKAROUND_HINT,
     RolePattern,
@@ -50,6 +56,9 @@ from frictionminer.settings.patterns import (
 
 ROLE_COLUMNS: dict[str, str] = {role: f"role_{role}" for role in ROLE_NAMES}
 """Role name -> Boolean column added by :func:`classify`."""
+WAIT_ROLE_COLUMNS: dict[str, str] = {role: f"role_{role}" for role in WAIT_ROLE_NAMES}
+"""Wait-cause role name -> Boolean column added by :func:`classify`."""
+_ALL_ROLES = (*ROLE_NAMES, *WAIT_ROLE_NAMES)
 
 
 def _match_column(events: pl.DataFrame, roles: RoleSettings) -> pl.Expr:
@@ -85,7 +94,7 @@ def _roles_of_values(values: list[str], roles: RoleSettings) -> dict[str, list[b
             pl.repeat(False, pl.len()),
             *(_pattern_expr(value, item) for item in getattr(roles, role)),
         ).alias(role)
-        for role in ROLE_NAMES
+        for role in _ALL_ROLES
     ]
     try:
         matched = frame.select(exprs)
@@ -94,11 +103,12 @@ def _roles_of_values(values: list[str], roles: RoleSettings) -> dict[str, list[b
             f"roles: a pattern the regex engine refuses: {str(exc).splitlines()[0]}",
             hint=LOOKAROUND_HINT,
         ) from None
-    return {role: matched.get_column(role).to_list() for role in ROLE_NAMES}
+    return {role: matched.get_column(role).to_list() for role in _ALL_ROLES}
 
 
 def classify(events: pl.DataFrame, roles: RoleSettings) -> pl.DataFrame:
-    """A copy of ``events`` with the five ``role_*`` Boolean columns added.
+    """A copy of ``events`` with the ``role_*`` Boolean columns added (the five roles,
+    then the two wait causes).
 
     A null value of the match column has no role.  Existing ``role_*`` columns are
     replaced, so classifying twice with different rules is safe.
@@ -120,8 +130,8 @@ def classify(events: pl.DataFrame, roles: RoleSettings) -> pl.DataFrame:
         pl.lit(pl.Series(matched[role], dtype=pl.Boolean))
         .gather(pl.col("_role_value"))
         .fill_null(False)
-        .alias(ROLE_COLUMNS[role])
-        for role in ROLE_NAMES
+        .alias(f"role_{role}")
+        for role in _ALL_ROLES
     ).drop("_role_value")
 
 
@@ -288,7 +298,7 @@ def _render_toml(
         f"match = {toml_string(roles.match)}",
         f"min_case_share = {roles.min_case_share!r}",
     ]
-    for role in ROLE_NAMES:
+    for role in _ALL_ROLES:  # the wait causes too: the table is a whole [roles]
         lines.append(f"{role} = [")
         lines.extend(f"    {toml_pattern(p)}," for p in getattr(roles, role))
         for value, count in unmatched:

@@ -82,6 +82,7 @@ class Result:
         from frictionminer.engine.coverage import UNSEEN
         from frictionminer.engine.rules import RULES, effective_severity, is_enabled
         from frictionminer.engine.rules.outcome import REASONS
+        from frictionminer.engine.waits import wait_totals
 
         n = self.cases.height
         per_rule = (
@@ -154,6 +155,7 @@ class Result:
             "flagged_share": round(any_flag / n, 4) if n else 0.0,
             "flags": flagged,
             "measures": measures,
+            "waits": wait_totals(self.cases, self.facts),
             "config": self.settings.source,
         }
 

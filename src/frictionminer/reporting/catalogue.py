@@ -121,6 +121,33 @@ PAGE: dict[str, Words] = {
     "silent_median": Words("Median silence", "Median Stille"),
     "teams": Words("Teams", "Teams"),
     "by_team": Words("By team", "Nach Team"),
+    "waits": Words("Waiting by cause", "Warten nach Ursache"),
+    "waits_intro": Words(
+        (
+            "Customers waited {total} days on the company in all: {parts}. On top of that, "
+            "{customer} days were the customer's own turn (not counted as waiting). The "
+            "parts add up to the whole; definitions in docs/friction-model.md."
+        ),
+        (
+            "Kunden warteten insgesamt {total} Tage auf das Unternehmen: {parts}. Dazu kamen "
+            "{customer} Tage, in denen der Kunde am Zug war (nicht als Warten gezählt). Die "
+            "Teile ergeben das Ganze; Definitionen in docs/friction-model.md."
+        ),
+    ),
+    "wait_part": Words("{share} {cause} ({days} days)", "{share} {cause} ({days} Tage)"),
+    "wait_days": Words("Waiting (days)", "Warten (Tage)"),
+    "wait_queue": Words("Queue", "Warteschlange"),
+    "wait_handoff": Words("After handoff", "Nach Übergabe"),
+    "wait_external": Words("Outside party", "Dritte"),
+    "wait_in_work": Words("In work", "In Bearbeitung"),
+    "wait_customer": Words("Customer's turn", "Kunde am Zug"),
+    "wait_pair_intro": Words(
+        "Handoff pairs: the waits while the receiving team held the case after the handoff.",
+        (
+            "Übergabepaare: das Warten, während das übernehmende Team den Fall nach der "
+            "Übergabe hatte."
+        ),
+    ),
     "team_intro": Words(
         (
             "Handoffs out of each team, returns into it (ping-pong), and the pairs of teams that "
@@ -351,6 +378,20 @@ MEASURE_LABELS: dict[str, Words] = {
     "customer_wait_hours": Words(
         "waiting on the company (hours)", "Warten auf das Unternehmen (Stunden)"
     ),
+    "wait_queue_hours": Words(
+        "of which in a queue, unassigned (hours)", "davon in einer Warteschlange (Stunden)"
+    ),
+    "wait_handoff_hours": Words(
+        "of which after a handoff, before the new team acted (hours)",
+        "davon nach einer Übergabe, bevor das neue Team handelte (Stunden)",
+    ),
+    "wait_external_hours": Words(
+        "of which at an outside party (hours)", "davon bei einem Dritten (Stunden)"
+    ),
+    "wait_in_work_hours": Words(
+        "of which in work at the company (hours)", "davon in Bearbeitung (Stunden)"
+    ),
+    "on_customer_hours": Words("the customer's own turn (hours)", "der Kunde war am Zug (Stunden)"),
     "silent_wait_max_hours": Words(
         "longest silent wait (hours)", "längstes Warten ohne Nachricht (Stunden)"
     ),
@@ -617,6 +658,32 @@ WAITS: dict[str, Words] = {
 }
 """A wait after a step, by whose turn it is (:class:`.explain.WaitingOn`)."""
 
+WAIT_CAUSE_LABELS: dict[str, Words] = {
+    "queue": Words("in a queue, unassigned", "in einer Warteschlange, nicht zugewiesen"),
+    "handoff": Words(
+        "after a handoff, before the new team acted",
+        "nach einer Übergabe, bevor das neue Team handelte",
+    ),
+    "external": Words("at an outside party", "bei einem Dritten"),
+    "in_work": Words("in work at the company", "in Bearbeitung im Unternehmen"),
+    "customer": Words("on the customer's turn", "der Kunde ist am Zug"),
+}
+"""Why the customer waited (:data:`frictionminer.engine.paths.WAIT_CAUSES`)."""
+
+CAUSE_WAIT = Words("{cause}{team} — {duration}", "{cause}{team} — {duration}")
+"""A gap after a step labelled with its cause (explain)."""
+CAUSE_TEAM = Words(" (team {team})", " (Team {team})")
+
+
+def cause_wait_text(cause: str, hours: float, team: str | None, lang: Lang = "en") -> str:
+    """A gap of ``hours`` labelled with its ``cause`` and the team holding the case."""
+    return CAUSE_WAIT[lang].format(
+        cause=WAIT_CAUSE_LABELS[cause][lang],
+        team=CAUSE_TEAM[lang].format(team=team) if team else "",
+        duration=units.hours(hours, DAY_UNIT["company"][lang]),
+    )
+
+
 DAY_UNIT: dict[str, Words] = {"company": Words("d", "T"), "customer": Words("d", "d")}
 """The unit of days in a wait's duration (``3.1 d``), by whose turn it is.  German reports
 have always written a wait on the customer in ``d`` (and one on the company in ``T``): kept,
@@ -663,6 +730,7 @@ EXPLAIN: dict[str, Words] = {
         "… {n:,} Schritte nicht gezeigt (der Fall hat {total:,}; --max-steps 0 zeigt alle)",
     ),
     "timeline": Words("As the customer lived it", "So hat der Kunde es erlebt"),
+    "waited": Words("waited", "gewartet"),
     "when": Words("when ({clock})", "wann ({clock})"),
     "what": Words("what happened", "was geschah"),
     "who": Words("who", "wer"),

@@ -377,6 +377,7 @@ def render_html(
             causes.handoff_pairs, 12, t["heatmap"], t["from_team"], t["to_team"]
         )
     )
+    wait_intro, wait_team_rows, wait_pair_rows = waits_view(causes, lang, t)
     variant_rows = [
         {
             "rank": r["rank"],
@@ -553,6 +554,9 @@ def render_html(
         "pair_rows": pair_rows,
         "chart_team": chart_team,
         "chart_heat": chart_heat,
+        "wait_intro": wait_intro,
+        "wait_team_rows": wait_team_rows,
+        "wait_pair_rows": wait_pair_rows,
         "variant_rows": variant_rows,
         "variant_paths": variant_note,
         "chart_var": chart_var,
@@ -579,6 +583,61 @@ def render_html(
         "data": data,
     }
     return str(_template().render(**context))
+
+
+# ----------------------------------------------------------------------- waiting by cause
+
+
+def waits_view(
+    causes: Any, lang: Lang, t: dict[str, str], rows: int = 12
+) -> tuple[str | None, list[dict[str, str]], list[dict[str, str]]]:
+    """The report's "Waiting by cause": a sentence with the log's parts (largest first),
+    the teams holding the most waiting and the handoff pairs; nothing without waits."""
+    import polars as pl
+
+    totals = causes.waits
+    if not totals or not totals.get("microseconds"):
+        return None, [], []
+
+    def days(hours: float) -> str:
+        return C.number(hours / 24.0, lang, 1)
+
+    parts = sorted(totals["by_cause"].items(), key=lambda kv: (-kv[1]["microseconds"], kv[0]))
+    text = t["waits_intro"].format(
+        total=days(totals["customer_wait_hours"]),
+        parts="; ".join(
+            t["wait_part"].format(
+                share=C.percent(p["share"] or 0.0, lang, 0),
+                cause=C.WAIT_CAUSE_LABELS[cause][lang],
+                days=days(p["hours"]),
+            )
+            for cause, p in parts
+            if p["microseconds"]
+        ),
+        customer=days(totals["customer_side"]["hours"]),
+    )
+
+    def cells(r: dict[str, Any]) -> dict[str, str]:
+        return {
+            "total": days(r["customer_wait_hours"]),
+            "queue": days(r["queue_hours"]),
+            "handoff": days(r["handoff_hours"]),
+            "external": days(r["external_hours"]),
+            "in_work": days(r["in_work_hours"]),
+            "customer": days(r["on_customer_hours"]),
+        }
+
+    team_rows = [
+        {"team": r["team"], **cells(r)}
+        for r in causes.waits_by_team.filter(pl.col("team").is_not_null())
+        .head(rows)
+        .iter_rows(named=True)
+    ]
+    pair_rows = [
+        {"pair": f"{r['from']} → {r['to']}", **cells(r)}
+        for r in causes.waits_by_pair.head(rows).iter_rows(named=True)
+    ]
+    return text, team_rows, pair_rows
 
 
 # ------------------------------------------------------ honest figures: unseen roles, outcome

@@ -136,6 +136,40 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
     for name, q in summary["measures"].items():
         meas.add_row(name, *("—" if q[k] is None else f"{q[k]:g}" for k in ("median", "p90")))
     console.print(meas)
+    render_waits(summary.get("waits") or {}, console)
+
+
+def render_waits(waits: dict[str, Any], console: Console) -> None:
+    """The log's waiting by cause: hours, share and the teams holding most of each part."""
+    from frictionminer.reporting.catalogue import WAIT_CAUSE_LABELS
+
+    if not waits.get("microseconds"):
+        return
+    table = Table(title="Waiting on the company by cause (all cases)", title_justify="left")
+    for col in ("cause", "hours", "share", "cases", "teams holding most of it (hours)"):
+        table.add_column(col, justify="right" if col in ("hours", "share", "cases") else "left")
+
+    def teams(part: dict[str, Any]) -> str:
+        return ", ".join(f"{t['team']} {t['hours']:,.0f}" for t in part.get("teams", []))
+
+    for cause, part in waits["by_cause"].items():
+        table.add_row(
+            WAIT_CAUSE_LABELS[cause]["en"],
+            f"{part['hours']:,.1f}",
+            f"{part['microseconds'] / waits['microseconds']:.1%}",  # not the rounded share
+            f"{part['cases']:,}",
+            Text(teams(part)),
+        )
+    table.add_row("[bold]waiting on the company[/bold]", f"{waits['customer_wait_hours']:,.1f}")
+    side = waits["customer_side"]
+    table.add_row(
+        WAIT_CAUSE_LABELS["customer"]["en"] + " (apart)",
+        f"{side['hours']:,.1f}",
+        "",
+        f"{side['cases']:,}",
+        Text(teams(side)),
+    )
+    console.print(table)
 
 
 def _write_table(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:

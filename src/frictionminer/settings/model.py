@@ -138,6 +138,13 @@ class RoleSettings:
     )
     notice: list[RolePattern] = field(default_factory=packaged_factory("roles", "notice"))
     resolution: list[RolePattern] = field(default_factory=packaged_factory("roles", "resolution"))
+    queue: list[RolePattern] = field(default_factory=packaged_factory("roles", "queue"))
+    """The case waits in a queue nobody has picked up (waiting by cause, not a role the
+    customer notices)."""
+    external_wait: list[RolePattern] = field(
+        default_factory=packaged_factory("roles", "external_wait")
+    )
+    """The case waits on an outside party: vendor, third party, grid operator."""
     match: str = packaged("roles", "match")
     min_case_share: float = packaged("roles", "min_case_share")
     """A role matched in fewer than this share of the cases is unseen: what depends on
@@ -145,6 +152,10 @@ class RoleSettings:
 
 
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
+WAIT_ROLE_NAMES = ("queue", "external_wait")
+"""Roles that only say why the customer waits on the company (docs/friction-model.md,
+"Waiting by cause"): the customer does not notice them, so they neither break a silence
+nor count as news."""
 
 
 @dataclass(frozen=True)
@@ -360,7 +371,7 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
             f"{source}: key 'ingest.delimiter' must be one character, not {delim!r}",
             hint=r"write a tab as '\t'",
         )
-    for role in ROLE_NAMES:
+    for role in (*ROLE_NAMES, *WAIT_ROLE_NAMES):
         built_in = packaged_factory("roles", role)()  # tested; skipping them keeps
         for i, item in enumerate(getattr(roles, role)):  # polars out of a plain load
             if item in built_in:
