@@ -366,7 +366,6 @@ def _measures(
     settings: Settings,
 ) -> pl.DataFrame:
     ts = pl.col(S.TIMESTAMP)
-    jid = pl.col(JOURNEY)
     mapping = cases.select(S.CASE, JOURNEY, CUSTOMER)
     ev = ordered.join(mapping, on=S.CASE, how="inner").sort(JOURNEY, S.TIMESTAMP, S.EVENT_INDEX)
 
