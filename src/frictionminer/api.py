@@ -150,6 +150,7 @@ def analyze(
     source: object,
     settings: Settings | None = None,
     *,
+    journey: bool = False,
     shards: int | None = None,
     workdir: PathArg | None = None,
     workers: int | None = None,
@@ -159,14 +160,37 @@ def analyze(
     ``source`` is an :class:`EventLog`, a path or a DataFrame.  A path is read as
     ``frictionminer score`` reads it: a large Parquet log in ``shards`` case-partitioned
     parts (automatic above 20M events; ``1`` = in memory), spilling to ``workdir`` with
-    ``workers`` parallel shards.
+    ``workers`` parallel shards.  ``journey=True`` (``--journey``) also joins each
+    customer's cases into journeys (``[journey] customer``; ``result.journeys``).
 
     >>> result = analyze("sample_logs/shoelace.csv", load_settings("sample_logs/stories.toml"))
     >>> result.cases.row(0, named=True)["case_id"]
     'W-1001'
     """
     settings = settings if settings is not None else load_settings()
-    return _pipeline(source, settings, shards=shards, workdir=workdir, workers=workers)
+    if journey:
+        require_customer(settings)
+    result = _pipeline(source, settings, shards=shards, workdir=workdir, workers=workers)
+    return with_journeys(result) if journey else result
+
+
+def require_customer(settings: Settings) -> None:
+    """A ConfigError naming ``[journey] customer`` when journeys are asked for without it."""
+    if settings.journey.customer is None:
+        from frictionminer.errors import ConfigError
+
+        raise ConfigError(
+            "--journey needs a customer column: set [journey] customer = COLUMN",
+            hint="the column holding a customer, caller or account id "
+            "(an event attribute or a case attribute)",
+        )
+
+
+def with_journeys(result: Result) -> Result:
+    """``result`` with its customers' journeys (:mod:`frictionminer.engine.journeys`)."""
+    from frictionminer.engine.journeys import build_journeys
+
+    return dataclasses.replace(result, journeys=build_journeys(result))
 
 
 def _pipeline(

@@ -215,6 +215,10 @@ def pseudonymize_result(
     if facts is not None:
         tables = {n: frames[f"facts/{n}"] for n in facts.tables}
         hidden = dataclasses.replace(hidden, facts=dataclasses.replace(facts, tables=tables))
+    if result.journeys is not None:  # rebuilt from the pseudonymised events
+        from frictionminer.engine.journeys import build_journeys
+
+        hidden = dataclasses.replace(hidden, journeys=build_journeys(hidden))
     plan = result.sharded
     if plan is None or plan.reread is None:
         return hidden
