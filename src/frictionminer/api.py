@@ -190,7 +190,16 @@ def with_journeys(result: Result) -> Result:
     """``result`` with its customers' journeys (:mod:`frictionminer.engine.journeys`)."""
     from frictionminer.engine.journeys import build_journeys
 
-    return dataclasses.replace(result, journeys=build_journeys(result))
+    return dataclasses.replace(
+        result,
+        journeys=build_journeys(
+            result.events,
+            result.cases,
+            result.settings,
+            coverage=result.coverage,
+            sharded=result.sharded is not None,
+        ),
+    )
 
 
 def _pipeline(

@@ -30,7 +30,7 @@ from frictionminer.errors import ConfigError, UsageError
 from frictionminer.settings import Settings
 
 if TYPE_CHECKING:
-    from frictionminer.engine.result import Result
+    from frictionminer.engine.coverage import RoleCoverage
 
 JOURNEY = "journey_id"
 CUSTOMER = "customer"
@@ -236,20 +236,28 @@ def _text(column: str) -> pl.Expr:
     return pl.when(value.str.len_chars() > 0).then(value)
 
 
-def build_journeys(result: Result) -> Journeys:
-    """The journeys of ``result`` (see the module docstring and docs/friction-model.md)."""
-    settings = result.settings
-    if result.sharded is not None:
+def build_journeys(
+    events: pl.DataFrame,
+    cases: pl.DataFrame,
+    settings: Settings,
+    *,
+    coverage: RoleCoverage | None = None,
+    sharded: bool = False,
+) -> Journeys:
+    """The journeys of a result's annotated ``events`` and scored ``cases`` (a
+    :class:`~frictionminer.engine.result.Result`'s tables; see the module docstring and
+    docs/friction-model.md).  ``coverage``: which roles the log shows (no resolution: no
+    repeat contacts); ``sharded``: the result holds no events."""
+    if sharded:
         raise UsageError(
             "--journey needs the log in memory; this run was analysed in shards",
             hint="run with --shards 1 (journeys join cases across the whole log)",
         )
-    events = result.events
+    scored_cases = cases
     column = customer_column(events.columns, settings.journey.customer)
     party = _party_column(events, settings)
     gap = settings.journey.gap_span
     within = settings.journey.repeat_span
-    coverage = result.coverage
     repeat_computed = coverage is None or not coverage.is_unseen("resolution")
 
     ts = pl.col(S.TIMESTAMP)
@@ -263,13 +271,13 @@ def build_journeys(result: Result) -> Journeys:
         .min()
         .alias("_reacted"),
     )
-    scored = result.cases.select(
+    scored = scored_cases.select(
         S.CASE,
         pl.col("resolved"),
         pl.when(pl.col("resolved")).then(pl.col("end")).alias("resolution"),
         *(
             [pl.col("category").cast(pl.String).alias("_category")]
-            if "category" in result.cases.columns
+            if "category" in scored_cases.columns
             else []
         ),
     )
@@ -294,7 +302,7 @@ def build_journeys(result: Result) -> Journeys:
         "came_back",
         "case_type",
     )
-    table = _measures(result, ordered, cases, party, settings)
+    table = _measures(scored_cases, ordered, cases, party, settings)
     if not repeat_computed:
         table = table.with_columns(pl.lit(None, dtype=pl.Int64).alias("repeat_contacts"))
     flags = _flags(
@@ -359,7 +367,7 @@ def _came_back(cases: pl.DataFrame, within: Any) -> pl.DataFrame:
 
 
 def _measures(
-    result: Result,
+    scored_cases: pl.DataFrame,
     ordered: pl.DataFrame,
     cases: pl.DataFrame,
     party: str | None,
@@ -478,7 +486,7 @@ def _measures(
         ts.filter(pl.col(ROLE_COLUMNS["resolution"])).max().alias("_last_resolution"),
         *party_aggs,
     )
-    measures = result.cases.select(
+    measures = scored_cases.select(
         S.CASE, "interactions", "customer_tasks", "effort_minutes", "friction_score"
     )
     by_cases = (

@@ -218,7 +218,16 @@ def pseudonymize_result(
     if result.journeys is not None:  # rebuilt from the pseudonymised events
         from frictionminer.engine.journeys import build_journeys
 
-        hidden = dataclasses.replace(hidden, journeys=build_journeys(hidden))
+        hidden = dataclasses.replace(
+            hidden,
+            journeys=build_journeys(
+                hidden.events,
+                hidden.cases,
+                hidden.settings,
+                coverage=hidden.coverage,
+                sharded=hidden.sharded is not None,
+            ),
+        )
     plan = result.sharded
     if plan is None or plan.reread is None:
         return hidden

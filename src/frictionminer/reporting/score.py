@@ -123,7 +123,7 @@ def render_journeys(block: dict[str, Any], console: Console, top: int = 10) -> N
         title=J["worst"]["en"],
         title_justify="left",
     )
-    columns = [
+    columns: list[tuple[str, str, Callable[[Any], str]]] = [
         ("journey_id", J["journey"]["en"], str),
         ("cases", J["cases"]["en"], str),
         ("repeat_contacts", "repeat\ncontacts", lambda v: "—" if v is None else str(v)),
