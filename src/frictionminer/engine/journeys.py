@@ -73,6 +73,16 @@ CUSTOMER_HINTS = (
 )
 """Column names (lower case, without ``case:``) that usually hold a customer id."""
 
+HANDOFF_SCHEMA: dict[str, pl.DataType] = {
+    JOURNEY: pl.String(),
+    S.CASE: pl.String(),
+    "time": S.TIMESTAMP_DTYPE,
+    "from_party": pl.String(),
+    "to_party": pl.String(),
+    "wait_hours": pl.Float64(),
+}
+"""A handoff between parties: when, in which case, from whom to whom, after how long."""
+
 _US_PER_HOUR = 3_600_000_000.0
 _SEP = " → "
 
@@ -96,6 +106,11 @@ class Journeys:
     flags: pl.DataFrame
     """One row per raised journey flag (:data:`JOURNEY_FLAG_COLUMNS`)."""
     cases_without_customer: int
+    silences: pl.DataFrame
+    """The stretches the customer waited on the company without news, across the
+    journey's cases: ``journey_id, start, end, hours``."""
+    handoffs: pl.DataFrame
+    """The handoffs between parties along each journey (:data:`HANDOFF_SCHEMA`)."""
     repeat_computed: bool = True
     """False when the log shows no resolution: repeat contacts are then not computed."""
 
@@ -156,6 +171,29 @@ class Journeys:
             },
             "worst": journey_records(table.head(top), self.flags),
         }
+
+    def parties_handing_on(self) -> pl.DataFrame:
+        """Parties that hand customers on: ``party, handoffs, journeys, median_wait_hours,
+        to`` (the parties they hand to, most frequent first), most handoffs first."""
+        h = self.handoffs
+        per_target = (
+            h.group_by("from_party", "to_party")
+            .agg(pl.len().alias("_n"))
+            .sort(["_n", "to_party"], descending=[True, False])
+            .group_by("from_party", maintain_order=True)
+            .agg(pl.col("to_party").str.join(", ").alias("to"))
+        )
+        return (
+            h.group_by("from_party")
+            .agg(
+                pl.len().cast(pl.Int64).alias("handoffs"),
+                pl.col(JOURNEY).n_unique().cast(pl.Int64).alias("journeys"),
+                pl.col("wait_hours").median().alias("median_wait_hours"),
+            )
+            .join(per_target, on="from_party", how="left")
+            .rename({"from_party": "party"})
+            .sort(["handoffs", "party"], descending=[True, False])
+        )
 
     def repeat_by_type(self) -> pl.DataFrame:
         """Repeat-contact rate by the type of the resolved case that preceded the return:
@@ -302,7 +340,7 @@ def build_journeys(
         "came_back",
         "case_type",
     )
-    table = _measures(scored_cases, ordered, cases, party, settings)
+    table, silences, handoffs = _measures(scored_cases, ordered, cases, party, settings)
     if not repeat_computed:
         table = table.with_columns(pl.lit(None, dtype=pl.Int64).alias("repeat_contacts"))
     flags = _flags(
@@ -318,6 +356,8 @@ def build_journeys(
         cases=cases.sort(JOURNEY, "start", S.CASE),
         table=table,
         flags=flags,
+        silences=silences,
+        handoffs=handoffs,
         cases_without_customer=without,
         repeat_computed=repeat_computed,
     )
@@ -372,7 +412,9 @@ def _measures(
     cases: pl.DataFrame,
     party: str | None,
     settings: Settings,
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The journeys table, the silences (``journey_id, start, end, hours``) and the
+    handoffs between parties (:data:`HANDOFF_SCHEMA`)."""
     ts = pl.col(S.TIMESTAMP)
     mapping = cases.select(S.CASE, JOURNEY, CUSTOMER)
     ev = ordered.join(mapping, on=S.CASE, how="inner").sort(JOURNEY, S.TIMESTAMP, S.EVENT_INDEX)
@@ -440,10 +482,18 @@ def _measures(
             placed,
         ]
     ).sort(JOURNEY, "_block", "_t")
-    silence = (
-        points.with_columns(_hours(pl.col("_t").diff().over(JOURNEY, "_block")).alias("_s"))
-        .group_by(JOURNEY)
-        .agg(pl.col("_s").max().fill_null(0.0).alias("silent_wait_max_hours"))
+    stretches = points.with_columns(
+        pl.col("_t").shift(1).over(JOURNEY, "_block").alias("_from"),
+        _hours(pl.col("_t").diff().over(JOURNEY, "_block")).alias("_s"),
+    )
+    silence = stretches.group_by(JOURNEY).agg(
+        pl.col("_s").max().fill_null(0.0).alias("silent_wait_max_hours")
+    )
+    silences = stretches.filter(pl.col("_s") > 0).select(
+        JOURNEY,
+        pl.col("_from").alias("start"),
+        pl.col("_t").alias("end"),
+        pl.col("_s").alias("hours"),
     )
 
     # Parties and the handoffs between them, along the journey's events in time order.
@@ -456,6 +506,15 @@ def _measures(
         ev = ev.with_columns(
             (known & (pl.col("_party") != prev_party).fill_null(False)).alias("_handoff"),
             prev_time.alias("_prev_party_time"),
+            prev_party.alias("_prev_party"),
+        )
+        handoffs = ev.filter(pl.col("_handoff")).select(
+            JOURNEY,
+            S.CASE,
+            ts.alias("time"),
+            pl.col("_prev_party").alias("from_party"),
+            pl.col("_party").alias("to_party"),
+            _hours(ts - pl.col("_prev_party_time")).alias("wait_hours"),
         )
         party_aggs = [
             pl.col("_party").drop_nulls().n_unique().cast(pl.Int64).alias("parties"),
@@ -471,6 +530,7 @@ def _measures(
             .alias("party_path"),
         ]
     else:
+        handoffs = pl.DataFrame(schema=HANDOFF_SCHEMA)
         party_aggs = [
             pl.lit(0, dtype=pl.Int64).alias("parties"),
             pl.lit(0, dtype=pl.Int64).alias("party_handoffs"),
@@ -520,9 +580,11 @@ def _measures(
             pl.col("friction_score").round(3),
         )
     )
-    return table.select(JOURNEY, CUSTOMER, *JOURNEY_MEASURES, "party_path").sort(
+    table = table.select(JOURNEY, CUSTOMER, *JOURNEY_MEASURES, "party_path").sort(
         ["friction_score", JOURNEY], descending=[True, False]
     )
+    handoffs = handoffs.cast(pl.Schema(HANDOFF_SCHEMA)).sort(JOURNEY, "time")
+    return table, silences.sort(JOURNEY, "start"), handoffs
 
 
 def _flags(
