@@ -345,3 +345,49 @@ def test_journey_measures_fit_together(frame: pl.DataFrame) -> None:
         assert row["repeat_contacts"] is None or row["repeat_contacts"] <= row["resolved_cases"]
         assert row["party_handoffs"] >= row["parties"] - 1
     assert set(JOURNEY_MEASURES) <= set(r.journeys.table.columns)
+
+
+# ------------------------------------------------------------------ explain --customer
+
+
+def test_cli_explain_customer_tells_the_journey(tmp_path: Path) -> None:
+    target = tmp_path / "c2.txt"
+    res = runner.invoke(
+        app,
+        ["explain", str(LOG), "--config", str(CONFIG), "--customer", "C2", "-o", str(target)],
+    )
+    assert res.exit_code == 0, res.output
+    out = target.read_text(encoding="utf-8")
+    assert "Customer C2: 3 cases in 1 journey(s)" in out
+    # (the table wraps long cells: compare the words in order, without the borders)
+    words = " ".join(w for w in out.split() if w not in "│┃")
+    assert "handed from SupplierA to" in words and "GridNet after 3.0 d" in words
+    assert "handed from GridNet to" in words and "FallbackCo after 4.0 d" in words
+    # the longest silence across the journey: 10 Mar 10:00 -> 12 Mar 10:00
+    assert "2.0 d, no news" in words
+    assert "FM011" in out
+
+
+def test_cli_explain_customer_json() -> None:
+    res = runner.invoke(
+        app, ["explain", str(LOG), "--config", str(CONFIG), "--customer", "C1", "-f", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    story = json.loads(res.stdout)
+    assert story["customer"] == "C1"
+    (j,) = story["journeys"]
+    assert [c["case_id"] for c in j["cases"]] == ["T1", "T2"]
+    assert j["measures"]["repeat_contacts"] == 1
+    assert [s["case_id"] for s in j["timeline"]] == ["T1", "T1", "T1", "T2", "T2"]
+    assert j["flags"][0]["rule"] == "FM010"
+
+
+def test_cli_explain_needs_a_case_or_a_customer() -> None:
+    res = runner.invoke(app, ["explain", str(LOG), "--config", str(CONFIG)])
+    assert res.exit_code == 2
+    res = runner.invoke(app, ["explain", str(LOG), "--config", str(CONFIG), "--customer", "C22"])
+    assert res.exit_code == 2
+    assert "no customer 'C22'" in res.stderr
+    res = runner.invoke(app, ["explain", str(LOG), "--customer", "C2"])
+    assert res.exit_code == 2
+    assert "[journey] customer" in res.stderr

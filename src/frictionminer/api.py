@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from frictionminer.auditing.window import Window
     from frictionminer.engine.result import Result
     from frictionminer.io.convert import ConvertSummary
+    from frictionminer.reporting.journey import CustomerStory
 
 __all__ = [
     "Explanation",
@@ -44,6 +45,7 @@ __all__ = [
     "audit",
     "convert",
     "explain",
+    "explain_customer",
     "load",
     "load_settings",
     "report",
@@ -280,6 +282,15 @@ def explain(result: Result, case_id: str, *, max_steps: int | None = 200) -> Exp
     from frictionminer.reporting.explain import build_story
 
     return Explanation.of(build_story(result, case_id, max_steps=max_steps))
+
+
+def explain_customer(result: Result, customer: str) -> CustomerStory:
+    """A customer's journeys as the customer lived them (``explain --customer``): one
+    timeline per journey across its cases and parties, with the handoffs and silences.
+    ``result`` must have journeys (``analyze(..., journey=True)``)."""
+    from frictionminer.reporting.journey import build_customer_story
+
+    return build_customer_story(result, customer)
 
 
 def report(

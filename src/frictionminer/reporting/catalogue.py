@@ -437,6 +437,25 @@ JOURNEY_WORDS: dict[str, Words] = {
     "to": Words("to", "an"),
     "median_wait": Words("median wait at the handoff", "Median der Wartezeit bei der Übergabe"),
     "not_computed": Words("not computed (no resolution)", "nicht berechnet (keine Lösung)"),
+    "customer_header": Words(
+        "Customer {customer}: {cases:,} cases in {journeys:,} journey(s)",
+        "Kunde {customer}: {cases:,} Fälle in {journeys:,} Kundenreise(n)",
+    ),
+    "journey_header": Words(
+        "Journey {journey} — {cases:,} cases, parties: {path}; friction score {score:.1f}",
+        "Kundenreise {journey} — {cases:,} Fälle, Parteien: {path}; Reibungswert {score:.1f}",
+    ),
+    "handed": Words(
+        "handed from {from_party} to {to_party} after {wait}",
+        "von {from_party} an {to_party} übergeben nach {wait}",
+    ),
+    "case": Words("case", "Fall"),
+    "timeline": Words(
+        "As the customer lived it, across cases and parties",
+        "So hat der Kunde es erlebt, über Fälle und Parteien hinweg",
+    ),
+    "handoffs": Words("Handoffs between parties", "Übergaben zwischen Parteien"),
+    "silences": Words("Silences (waiting without news)", "Stille (Warten ohne Nachricht)"),
 }
 """The journeys section of the score table, the markdown summary and the report."""
 
