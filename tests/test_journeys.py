@@ -391,3 +391,46 @@ def test_cli_explain_needs_a_case_or_a_customer() -> None:
     res = runner.invoke(app, ["explain", str(LOG), "--customer", "C2"])
     assert res.exit_code == 2
     assert "[journey] customer" in res.stderr
+
+
+# ------------------------------------------------------------------- report, markdown
+
+
+def _text_of(section: str) -> str:
+    import html
+    import re
+
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", section)))
+
+
+def test_cli_report_has_a_journeys_section(tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    res = runner.invoke(
+        app,
+        ["report", str(LOG), "--config", str(CONFIG), "--journey", "-o", str(target), "-q"],
+    )
+    assert res.exit_code == 0, res.output
+    page = target.read_text(encoding="utf-8")
+    start = page.index('<section id="journeys">')
+    text = _text_of(page[start : page.index("</section>", start)])
+    assert "2 repeat contacts after 11 resolutions (18.2%)" in text
+    assert "C2#1 C2 3 0 SupplierA → GridNet → FallbackCo" in text
+    # repeat-contact rate by the type of the case that preceded it
+    assert "billing 5 1 20.0%" in text and "internet outage 5 1 20.0%" in text
+    # parties that hand customers on: GridNet handed C2 to FallbackCo after 4 days
+    assert "GridNet 1 1 4.0 days FallbackCo" in text
+    plain = tmp_path / "plain.html"
+    res = runner.invoke(app, ["report", str(LOG), "--config", str(CONFIG), "-o", str(plain), "-q"])
+    assert res.exit_code == 0, res.output
+    assert 'id="journeys"' not in plain.read_text(encoding="utf-8")
+
+
+def test_cli_score_markdown_lists_journeys() -> None:
+    res = runner.invoke(
+        app, ["score", str(LOG), "--config", str(CONFIG), "--journey", "-f", "markdown", "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "### Journeys" in res.stdout
+    assert "| C2\\#1 | 3 | 0 | SupplierA → GridNet → FallbackCo | 4.0 d | 18.0 | FM011 |" in (
+        res.stdout
+    )

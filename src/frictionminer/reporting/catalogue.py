@@ -405,11 +405,11 @@ RULE_ADVICE: dict[str, Words] = {
 JOURNEY_WORDS: dict[str, Words] = {
     "heading": Words("Journeys", "Kundenreisen"),
     "intro": Words(
-        "{journeys:,} journeys of {customers:,} customers ({cases:,} cases; {multi:,} "
-        "journeys of several cases); {repeats} repeat contacts after {resolved:,} "
+        "{journeys} journeys of {customers} customers ({cases} cases; {multi} "
+        "journeys of several cases); {repeats} repeat contacts after {resolved} "
         "resolutions ({rate})",
-        "{journeys:,} Kundenreisen von {customers:,} Kunden ({cases:,} Fälle; {multi:,} "
-        "Reisen über mehrere Fälle); {repeats} Wiederholkontakte nach {resolved:,} "
+        "{journeys} Kundenreisen von {customers} Kunden ({cases} Fälle; {multi} "
+        "Reisen über mehrere Fälle); {repeats} Wiederholkontakte nach {resolved} "
         "Lösungen ({rate})",
     ),
     "worst": Words("Worst journeys", "Die schwersten Kundenreisen"),
@@ -423,6 +423,7 @@ JOURNEY_WORDS: dict[str, Words] = {
     "cases": Words("cases", "Fälle"),
     "repeats": Words("repeat contacts", "Wiederholkontakte"),
     "parties_col": Words("parties", "Parteien"),
+    "journeys_col": Words("journeys", "Kundenreisen"),
     "waiting": Words("waiting", "Warten"),
     "silence": Words("longest silence", "längste Stille"),
     "to_resolution": Words("first contact to resolution", "Erstkontakt bis Lösung"),

@@ -105,12 +105,12 @@ def render_journeys(block: dict[str, Any], console: Console, top: int = 10) -> N
         f"[bold]{J['heading']['en']}[/bold]: ",
         Text(
             J["intro"]["en"].format(
-                journeys=block["journeys"],
-                customers=block["customers"],
-                cases=block["cases"],
-                multi=block["multi_case_journeys"],
+                journeys=f"{block['journeys']:,}",
+                customers=f"{block['customers']:,}",
+                cases=f"{block['cases']:,}",
+                multi=f"{block['multi_case_journeys']:,}",
                 repeats="—" if block["repeat_contacts"] is None else block["repeat_contacts"],
-                resolved=block["resolved_cases"],
+                resolved=f"{block['resolved_cases']:,}",
                 rate=J["not_computed"]["en"] if rate is None else f"{rate:.1%}",
             )
         ),
