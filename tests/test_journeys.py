@@ -434,3 +434,18 @@ def test_cli_score_markdown_lists_journeys() -> None:
     assert "| C2\\#1 | 3 | 0 | SupplierA → GridNet → FallbackCo | 4.0 d | 18.0 | FM011 |" in (
         res.stdout
     )
+
+
+def test_cli_audit_journey_reports_the_window_journeys_without_ids() -> None:
+    res = runner.invoke(
+        app, ["audit", str(LOG), "--config", str(CONFIG), "--journey", "-f", "json", "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    record = json.loads(res.stdout)
+    block = record["journeys"]
+    assert (block["repeat_contacts"], block["resolved_cases"]) == (2, 11)
+    assert block["flags"]["FM011"]["journeys"] == 1
+    assert "worst" not in block  # audit output carries no case or customer ids
+    assert "C2" not in json.dumps(block)
+    plain = runner.invoke(app, ["audit", str(LOG), "--config", str(CONFIG), "-f", "json", "-q"])
+    assert "journeys" not in json.loads(plain.stdout)

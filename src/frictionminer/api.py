@@ -359,6 +359,7 @@ def audit(
     until: str | None = None,
     cases: str = "active",
     save_baseline: PathArg | None = None,
+    journey: bool = False,
 ) -> AuditResult:
     """Audit a log as ``frictionminer audit`` does: gates from ``[audit]``, a baseline.
 
@@ -368,6 +369,7 @@ def audit(
     :class:`~frictionminer.auditing.window.Window`; ``since``/``until``/``cases`` are the
     options of the same names.  ``baseline`` is a file saved with ``save_baseline`` (or
     its loaded summary).  The result's ``status`` is ``pass``, ``warn`` or ``fail``.
+    ``journey=True`` (``--journey``) also reports the window's journeys (no ids).
     """
     from frictionminer.auditing.baseline import load_baseline
     from frictionminer.auditing.baseline import save_baseline as write_baseline
@@ -376,6 +378,8 @@ def audit(
     from frictionminer.io.outputs import check_writable
 
     settings = settings if settings is not None else load_settings()
+    if journey:
+        require_customer(settings)
     if isinstance(window, Window):
         if since is not None or until is not None:
             raise UsageError("give since/until inside the Window, not beside it")
@@ -397,6 +401,8 @@ def audit(
     result = run_audit(log, settings, base, span, cfg, save=target is not None)
     if target is not None:
         write_baseline(result.current, target)
+    if journey:
+        result = dataclasses.replace(result, result=with_journeys(result.result))
     return result
 
 
