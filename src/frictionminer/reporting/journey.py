@@ -24,7 +24,7 @@ from frictionminer.engine.journeys import JOURNEY, JOURNEY_MEASURES, Journeys
 from frictionminer.engine.result import Result
 from frictionminer.errors import UsageError
 from frictionminer.reporting import catalogue as C
-from frictionminer.reporting.explain import Meaning, WaitingOn, _meanings, display_clock
+from frictionminer.reporting.explain import Meaning, WaitingOn, display_clock, step_meanings
 from frictionminer.reporting.units import hours
 
 _MIN_SILENCE_HOURS = 1.0
@@ -168,7 +168,7 @@ def build_customer_story(result: Result, customer: str) -> CustomerStory:
                     who=ev.get(S.RESOURCE),
                     team=ev.get(S.GROUP),
                     channel=ev.get(S.CHANNEL),
-                    meanings=_meanings(ev),
+                    meanings=step_meanings(ev),
                     handoff=None
                     if h is None
                     else {
