@@ -449,3 +449,15 @@ def test_cli_audit_journey_reports_the_window_journeys_without_ids() -> None:
     assert "C2" not in json.dumps(block)
     plain = runner.invoke(app, ["audit", str(LOG), "--config", str(CONFIG), "-f", "json", "-q"])
     assert "journeys" not in json.loads(plain.stdout)
+
+
+def test_info_mentions_an_obvious_customer_column() -> None:
+    res = runner.invoke(app, ["info", str(LOG), "--case-col", "ticket_id", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    found = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "customer-column"]
+    assert len(found) == 1
+    assert '[journey] customer = "customer_id"' in found[0]["message"]
+    assert found[0]["count"] == 5  # C1, C2, C5, C6, C7 have several tickets
+    configured = runner.invoke(app, ["info", str(LOG), "--config", str(CONFIG), "-f", "json"])
+    codes = [f["code"] for f in json.loads(configured.stdout)["findings"]]
+    assert "customer-column" not in codes
