@@ -131,12 +131,15 @@ def page_record(f: Finding) -> dict[str, Any]:
     }
 
 
-def _settings_toml(settings: Any) -> str:
+def _settings_toml(settings: Any, *, journeys: bool = False) -> str:
     """The effective settings as TOML-like text for the methods appendix.
 
     Every table as it was in effect, the rules' thresholds and the audit's gates included
     (a reader of the report sees which limits the flags used, not only what a project
-    changed)."""
+    changed).  The ``[journey]`` table and the journey rules only when the report has
+    journeys."""
+    from frictionminer.engine.rules import JOURNEY_RULES
+
     lines: list[str] = []
 
     def line(key: str, value: Any) -> None:
@@ -144,9 +147,13 @@ def _settings_toml(settings: Any) -> str:
 
     for f in dataclasses.fields(settings):
         table = getattr(settings, f.name)
+        if f.name == "journey" and not journeys:
+            continue
         if f.name == "rules":
             lines.append("[rules]")
             for rule_id, rule in table.items():
+                if rule_id in JOURNEY_RULES and not journeys:
+                    continue
                 for key, value in rule.as_table().items():
                     line(f"{rule_id}.{key}", value)
         elif f.name == "audit":
@@ -575,7 +582,7 @@ def render_html(
         "reader": str(result.log.details.get("reader", "")),
         "dq": findings_dq,
         "config_source": summary["config"] or t["builtin"],
-        "config_text": _settings_toml(result.settings),
+        "config_text": _settings_toml(result.settings, journeys=result.journeys is not None),
         "pseudo_text": pseudo_text,
         "definitions": definitions,
         "footer": t["footer"].format(version=fm_version),
