@@ -461,3 +461,21 @@ def test_info_mentions_an_obvious_customer_column() -> None:
     configured = runner.invoke(app, ["info", str(LOG), "--config", str(CONFIG), "-f", "json"])
     codes = [f["code"] for f in json.loads(configured.stdout)["findings"]]
     assert "customer-column" not in codes
+
+
+def test_pseudonymized_journeys_hide_the_customer_ids(tmp_path: Path) -> None:
+    # a customer column whose name says nothing personal is pseudonymised too
+    renamed = tmp_path / "cc.csv"
+    pl.read_csv(LOG).rename({"customer_id": "cid"}).write_csv(renamed)
+    config = tmp_path / "cc.toml"
+    config.write_text(
+        CONFIG.read_text(encoding="utf-8").replace('customer = "customer_id"', 'customer = "cid"'),
+        encoding="utf-8",
+    )
+    args = ["score", str(renamed), "--config", str(config), "--journey", "-f", "json", "-q"]
+    res = runner.invoke(app, [*args, "--pseudonymize", "--pseudonym-key", "k"])
+    assert res.exit_code == 0, res.output
+    block = json.loads(res.stdout)["summary"]["journeys"]
+    customers = {j["customer"] for j in block["worst"]}
+    assert customers and not customers & {f"C{i}" for i in range(1, 8)}
+    assert block["repeat_contacts"] == 2

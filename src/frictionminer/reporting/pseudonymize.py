@@ -193,6 +193,10 @@ def pseudonymize_result(
     raw_key = key.encode("utf-8") if isinstance(key, str) else key
     wanted = [S.CASE, *(identifying_columns(result.events) if columns is None else columns)]
     wanted += people_roles(result.log.columns)
+    customer = result.settings.journey.customer
+    if customer is not None:  # the journeys' customer ids, whatever the column is called
+        bare = customer.removeprefix(S.CASE_PREFIX)
+        wanted += [c for c in (bare, f"{S.CASE_PREFIX}{bare}") if c in result.events.columns]
     wanted = list(dict.fromkeys(wanted))
     facts = result.facts
     fact_tables = {} if facts is None else {f"facts/{n}": df for n, df in facts.tables.items()}
