@@ -479,3 +479,15 @@ def test_pseudonymized_journeys_hide_the_customer_ids(tmp_path: Path) -> None:
     customers = {j["customer"] for j in block["worst"]}
     assert customers and not customers & {f"C{i}" for i in range(1, 8)}
     assert block["repeat_contacts"] == 2
+
+
+def test_cli_explain_customer_pseudonymized() -> None:
+    args = ["explain", str(LOG), "--config", str(CONFIG), "--customer", "C2", "-f", "json"]
+    res = runner.invoke(app, [*args, "--pseudonymize", "--pseudonym-key", "k"])
+    assert res.exit_code == 0, res.output
+    story = json.loads(res.stdout)
+    assert story["customer"] != "C2"
+    (j,) = story["journeys"]
+    assert j["party_path"] == "SupplierA → GridNet → FallbackCo"
+    assert not {c["case_id"] for c in j["cases"]} & {"T3", "T4", "T5"}
+    assert "C2" not in json.dumps(story)

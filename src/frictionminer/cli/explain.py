@@ -66,7 +66,7 @@ def explain(
             hint="frictionminer explain LOG CASE_ID, or frictionminer explain LOG --customer ID",
         )
     if customer is not None:
-        _explain_customer(log, settings, customer, fmt, output, shards)
+        _explain_customer(log, settings, customer, fmt, output, shards, pseudonymize, pseudonym_key)
         return
     assert case_id is not None
     result, key = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
@@ -95,14 +95,24 @@ def _explain_customer(
     fmt: InfoFormat,
     output: Path | None,
     shards: int | None,
+    pseudonymize: bool,
+    pseudonym_key: str | None,
 ) -> None:
     """``explain --customer``: the customer's journeys (:mod:`frictionminer.reporting.journey`)."""
-    from frictionminer.api import analyze, explain_customer, require_customer
+    from frictionminer.api import analyze, explain_customer, require_customer, with_journeys
     from frictionminer.reporting import journey as journey_report
 
     require_customer(settings)
-    result = analyze(log, settings, shards=shards, journey=True)
+    result, key = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
+    result = with_journeys(result)
     warn_unseen(result)
+    journeys = result.journeys
+    assert journeys is not None
+    if key is not None and customer not in set(journeys.table["customer"].to_list()):
+        from frictionminer.reporting.pseudonymize import Pseudonymizer
+
+        # the original id was given: its pseudonym, as the customer column was given one
+        customer = Pseudonymizer(key).one(journeys.customer_column, customer)
     story = explain_customer(result, customer)
     if fmt is InfoFormat.json:
         emit(journey_report.render_json(story), output)
