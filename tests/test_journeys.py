@@ -125,7 +125,7 @@ def test_flags_fire_on_the_stories_and_stay_quiet_on_ordinary_journeys(result: A
         "waiting up to 4 days at a handoff"
     )
     assert flags.filter(pl.col("journey_id") == "C1#1")["message"].item() == (
-        "customer C1 came back 1 time after a resolution (2 cases within 7 days)"
+        "customer C1 came back 1 time within 7 days of a resolution (journey of 2 cases)"
     )
 
 

@@ -15,11 +15,11 @@ from frictionminer.engine.rules.registry import Params, rule
 
 def _fm010_message(p: Params) -> pl.Expr:
     return pl.format(
-        "customer {} came back {} after a resolution ({} within {} days)",
+        "customer {} came back {} within {} days of a resolution (journey of {})",
         pl.col("customer"),
         count_text(pl.col("repeat_contacts"), "time", "times"),
-        count_text(pl.col("cases"), "case", "cases"),
         number_text(pl.col("repeat_within_hours") / 24.0),
+        count_text(pl.col("cases"), "case", "cases"),
     )
 
 
@@ -46,8 +46,8 @@ def came_back(p: Params) -> pl.Expr:
     and first-contact resolution measure exactly this, per customer, not per ticket.
 
     Example: a router fault "resolved" on day 2; the customer calls again on day 5 with
-    the same fault — "customer C-17 came back 1 time after a resolution (2 cases within
-    7 days)".
+    the same fault — "customer C-17 came back 1 time within 7 days of a resolution
+    (journey of 2 cases)".
     """
     return pl.col("repeat_contacts") >= p["min_repeat_contacts"]
 
