@@ -340,6 +340,7 @@ def build_journeys(
         "resolution",
         "came_back",
         "case_type",
+        _J,
     )
     table, silences, handoffs = _measures(scored_cases, ordered, cases, party, settings)
     if not repeat_computed:
@@ -354,7 +355,7 @@ def build_journeys(
         party_column=party,
         gap_hours=gap.total_seconds() / 3600.0,
         repeat_within_hours=within.total_seconds() / 3600.0,
-        cases=cases.sort(JOURNEY, "start", S.CASE),
+        cases=cases.sort(JOURNEY, "start", S.CASE).drop(_J),
         table=table,
         flags=flags,
         silences=silences,
@@ -378,7 +379,11 @@ def _assign(cases: pl.DataFrame, gap: Any) -> pl.DataFrame:
     reach = pl.col("last").cum_max().shift(1).over(CUSTOMER)
     new = reach.is_null() | (pl.col("start") > reach + gap)
     number = new.cast(pl.Int64).cum_sum().over(CUSTOMER)
-    return ordered.with_columns(pl.format("{}#{}", pl.col(CUSTOMER), number).alias(JOURNEY))
+    return ordered.with_columns(
+        pl.format("{}#{}", pl.col(CUSTOMER), number).alias(JOURNEY),
+        # a number per journey, in (customer, start) order: sorting by it is cheap
+        new.cast(pl.Int64).cum_sum().alias(_J),
+    )
 
 
 def _came_back(cases: pl.DataFrame, within: Any) -> pl.DataFrame:
@@ -417,15 +422,12 @@ def _measures(
     """The journeys table, the silences (``journey_id, start, end, hours``) and the
     handoffs between parties (:data:`HANDOFF_SCHEMA`)."""
     ts = pl.col(S.TIMESTAMP)
-    mapping = cases.select(S.CASE, JOURNEY, CUSTOMER)
-    ev = ordered.join(mapping, on=S.CASE, how="inner").sort(JOURNEY, S.TIMESTAMP, S.EVENT_INDEX)
+    mapping = cases.select(S.CASE, JOURNEY, CUSTOMER, _J)
+    ev = ordered.join(mapping, on=S.CASE, how="inner").sort(_J, S.TIMESTAMP, S.EVENT_INDEX)
     # Windows over an integer journey number and segmented scans over the sorted rows:
     # a window keyed by the string id hashes it again for every column (3x slower).
-    jid = pl.col(JOURNEY)
-    ev = ev.with_columns(
-        jid.ne_missing(jid.shift(1)).cum_sum().cast(pl.Int64).alias(_J),
-        pl.int_range(pl.len(), dtype=pl.Int64).alias(_ROW),
-    ).with_columns(
+    jid = pl.col(_J)
+    ev = ev.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias(_ROW)).with_columns(
         pl.when(jid.ne_missing(jid.shift(1))).then(pl.col(_ROW)).forward_fill().alias(_START)
     )
 
@@ -457,12 +459,14 @@ def _measures(
         (reach.is_null() | (pl.col("_a") > reach)).cast(pl.Int64).cum_sum().alias("_block")
     )
     blocks = (
-        waits.group_by(JOURNEY, "_block")
-        .agg(pl.col("_a").min(), pl.col("_b").max())
-        .sort(JOURNEY, "_a")
+        waits.group_by(JOURNEY, "_block").agg(pl.col("_a").min(), pl.col("_b").max()).sort("_block")
     )
     wait = blocks.group_by(JOURNEY).agg(
-        (_hours(pl.col("_b") - pl.col("_a")).sum()).alias("customer_wait_hours")
+        # summed as whole microseconds: the same bits in any order of summation
+        (
+            (pl.col("_b") - pl.col("_a")).dt.total_microseconds().sum().cast(pl.Float64)
+            / _US_PER_HOUR
+        ).alias("customer_wait_hours")
     )
     # Silence: inside a block of waiting, the stretches between news the customer got
     # (perceived events of any case of the journey, up to that case's end).
@@ -489,7 +493,7 @@ def _measures(
             blocks.select(JOURNEY, "_block", pl.col("_b").alias("_t")),
             placed,
         ]
-    ).sort(JOURNEY, "_block", "_t")
+    ).sort("_block", "_t")  # block numbers are unique across journeys
     stretches = points.with_columns(
         # (sorted by block: the previous point of the block is the previous row)
         pl.when(pl.col("_block") == pl.col("_block").shift(1))
