@@ -175,8 +175,8 @@ def test_misspelled_rule_key_is_a_config_error_in_the_library() -> None:
     assert info.value.hint is not None and info.value.hint.startswith(
         "did you mean 'min_interactions'?"
     )
-    with pytest.raises(ConfigError, match=r"Settings\(\.\.\.\): unknown rule \[rules\.FM010\]"):
-        Settings(rules={"FM010": {"enabled": False}})
+    with pytest.raises(ConfigError, match=r"Settings\(\.\.\.\): unknown rule \[rules\.FM099\]"):
+        Settings(rules={"FM099": {"enabled": False}})
 
 
 def test_misspelled_rule_key_is_one_error_line_on_the_command_line(tmp_path: Path) -> None:

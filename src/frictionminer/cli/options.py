@@ -191,6 +191,14 @@ EncodingOpt = Annotated[
     typer.Option("--encoding", help="CSV encoding (default: detect).", rich_help_panel=_READ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")]
+JourneyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--journey",
+        help="Join each customer's cases into journeys ([journey] customer = COLUMN) and "
+        "measure and flag them (FM010, FM011).",
+    ),
+]
 ShardsOpt = Annotated[
     int | None,
     typer.Option(

@@ -420,8 +420,11 @@ RULE_LABELS: dict[str, Words] = {
     "FM007": Words("channel switch", "Kanalwechsel"),
     "FM008": Words("effort out of proportion", "unverhältnismäßiger Aufwand"),
     "FM009": Words("unresolved", "ungelöst"),
+    "FM010": Words("came back after resolution", "nach der Lösung wiedergekommen"),
+    "FM011": Words("stranded between parties", "zwischen Parteien gestrandet"),
 }
-"""Every rule of :data:`~frictionminer.engine.rules.RULES`, by id."""
+"""Every rule of :data:`~frictionminer.engine.rules.RULES` and
+:data:`~frictionminer.engine.rules.JOURNEY_RULES`, by id."""
 
 RULE_ADVICE: dict[str, Words] = {
     "FM007": Words(
@@ -440,13 +443,71 @@ RULE_ADVICE: dict[str, Words] = {
 """The suggestion of each rule reported once for the log
 (:func:`~frictionminer.engine.causes.log_level_rules`)."""
 
+JOURNEY_WORDS: dict[str, Words] = {
+    "heading": Words("Journeys", "Kundenreisen"),
+    "intro": Words(
+        "{journeys} journeys of {customers} customers ({cases} cases; {multi} "
+        "journeys of several cases); {repeats} repeat contacts after {resolved} "
+        "resolutions ({rate})",
+        "{journeys} Kundenreisen von {customers} Kunden ({cases} Fälle; {multi} "
+        "Reisen über mehrere Fälle); {repeats} Wiederholkontakte nach {resolved} "
+        "Lösungen ({rate})",
+    ),
+    "worst": Words("Worst journeys", "Die schwersten Kundenreisen"),
+    "repeat_by_type": Words(
+        "Repeat-contact rate by the case type that preceded it",
+        "Wiederholkontaktquote nach dem vorausgegangenen Falltyp",
+    ),
+    "parties": Words("Parties that hand customers on", "Parteien, die Kunden weiterreichen"),
+    "journey": Words("journey", "Reise"),
+    "customer": Words("customer", "Kunde"),
+    "cases": Words("cases", "Fälle"),
+    "repeats": Words("repeat contacts", "Wiederholkontakte"),
+    "parties_col": Words("parties", "Parteien"),
+    "journeys_col": Words("journeys", "Kundenreisen"),
+    "waiting": Words("waiting", "Warten"),
+    "silence": Words("longest silence", "längste Stille"),
+    "to_resolution": Words("first contact to resolution", "Erstkontakt bis Lösung"),
+    "score": Words("score", "Wert"),
+    "flags": Words("flags", "Hinweise"),
+    "case_type": Words("case type", "Falltyp"),
+    "resolved": Words("resolved", "gelöst"),
+    "came_back": Words("came back", "wiedergekommen"),
+    "rate": Words("rate", "Quote"),
+    "party": Words("party", "Partei"),
+    "handed_on": Words("handed customers on", "Kunden weitergereicht"),
+    "to": Words("to", "an"),
+    "median_wait": Words("median wait at the handoff", "Median der Wartezeit bei der Übergabe"),
+    "not_computed": Words("not computed (no resolution)", "nicht berechnet (keine Lösung)"),
+    "customer_header": Words(
+        "Customer {customer}: {cases:,} cases in {journeys:,} journey(s)",
+        "Kunde {customer}: {cases:,} Fälle in {journeys:,} Kundenreise(n)",
+    ),
+    "journey_header": Words(
+        "Journey {journey} — {cases:,} cases, parties: {path}; friction score {score:.1f}",
+        "Kundenreise {journey} — {cases:,} Fälle, Parteien: {path}; Reibungswert {score:.1f}",
+    ),
+    "handed": Words(
+        "handed from {from_party} to {to_party} after {wait}",
+        "von {from_party} an {to_party} übergeben nach {wait}",
+    ),
+    "case": Words("case", "Fall"),
+    "timeline": Words(
+        "As the customer lived it, across cases and parties",
+        "So hat der Kunde es erlebt, über Fälle und Parteien hinweg",
+    ),
+    "handoffs": Words("Handoffs between parties", "Übergaben zwischen Parteien"),
+    "silences": Words("Silences (waiting without news)", "Stille (Warten ohne Nachricht)"),
+}
+"""The journeys section of the score table, the markdown summary and the report."""
+
 
 def rule_name(rule_id: str) -> str:
     """The rule's own short name, from its dotted name: ``friction.silent_wait`` → ``silent
     wait`` (markdown tables and log-level findings show it in both languages)."""
-    from frictionminer.engine.rules import RULES
+    from frictionminer.engine.rules import all_rules
 
-    rule = RULES.get(rule_id)
+    rule = all_rules().get(rule_id)
     return rule.name.removeprefix("friction.").replace("_", " ") if rule else ""
 
 

@@ -176,7 +176,8 @@ class Story:
         }
 
 
-def _meanings(ev: dict[str, Any]) -> list[Meaning]:
+def step_meanings(ev: dict[str, Any]) -> list[Meaning]:
+    """What an annotated event means for the customer (also for journeys)."""
     out: list[Meaning] = []
     if ev.get("after_end"):
         out.append(Meaning(StepKind.AFTER_END))
@@ -290,7 +291,7 @@ def build_story(
                 who=ev.get("resource"),
                 team=ev.get("group"),
                 channel=ev.get("channel"),
-                meanings=_meanings(ev),
+                meanings=step_meanings(ev),
                 wait=_wait(ev),
                 waited=_waited(ev),
             )

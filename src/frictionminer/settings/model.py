@@ -16,6 +16,7 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from math import isfinite
 from pathlib import Path
 from typing import Any, Union
@@ -221,6 +222,49 @@ class SystemicSettings:
     """Logs with fewer cases are judged by the rules' own thresholds only."""
 
 
+@dataclass(frozen=True)
+class JourneySettings:
+    """A customer's cases joined into journeys (``--journey``; docs/friction-model.md)."""
+
+    customer: str | None = None
+    """Column naming the customer: an event attribute or a case attribute (with or without
+    its ``case:`` prefix).  Unset: no journeys."""
+    gap: str = packaged("journey", "gap")
+    """A customer's cases that overlap or follow each other within this gap form one
+    journey ("30d"; d, h, w or m)."""
+    repeat_within: str = packaged("journey", "repeat_within")
+    """A new case, or the customer acting again, within this time after a case was
+    resolved is a repeat contact ("7d")."""
+
+    @property
+    def gap_span(self) -> timedelta:
+        return parse_span(self.gap)
+
+    @property
+    def repeat_span(self) -> timedelta:
+        return parse_span(self.repeat_within)
+
+
+_SPAN_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_span(text: str) -> timedelta:
+    """A length such as ``"30d"``, ``"36h"``, ``"2w"`` or ``"90m"`` as a timedelta.
+
+    >>> parse_span("7d")
+    datetime.timedelta(days=7)
+    """
+    value = text.strip().lower()
+    unit = value[-1:] if value else ""
+    try:
+        number = float(value[:-1]) if unit in _SPAN_UNITS else float("nan")
+    except ValueError:
+        number = float("nan")
+    if not isfinite(number) or number < 0:
+        raise ValueError(f"{text!r} is not a length such as 30d, 36h, 2w or 90m")
+    return timedelta(seconds=number * _SPAN_UNITS[unit])
+
+
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
 
 
@@ -290,6 +334,7 @@ TABLES: dict[str, type[Any]] = {
     "weights": WeightSettings,
     "proportion": ProportionSettings,
     "systemic": SystemicSettings,
+    "journey": JourneySettings,
 }
 """Top-level config tables and the dataclass that validates each."""
 ARRAYS = ("sources", "case_tables")
@@ -412,6 +457,16 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
             f"{source}: key 'systemic.share' must be above 0 and at most 1",
             hint="a share of the cases, e.g. 0.33; 1 turns log-level findings off",
         )
+    journey = tables["journey"]
+    for key in ("gap", "repeat_within"):
+        try:
+            parse_span(getattr(journey, key))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{source}: key 'journey.{key}': {exc}", hint='e.g. "30d", "36h", "2w"'
+            ) from None
+    if journey.customer is not None and not journey.customer.strip():
+        raise ConfigError(f"{source}: key 'journey.customer' must name a column")
     if systemic.fence < 0:
         raise ConfigError(f"{source}: key 'systemic.fence' must not be negative")
     for table in ("weights", "effort"):
@@ -480,6 +535,8 @@ class Settings:
     weights: WeightSettings
     proportion: ProportionSettings
     systemic: SystemicSettings
+    journey: JourneySettings
+    """The ``[journey]`` table: the customer column, the gap and the repeat window."""
     rules: dict[str, RuleSettings]
     """Every rule's settings by id (``[rules.FM001]``), defaults filled in."""
     sources: list[SourceSettings]
@@ -503,6 +560,7 @@ class Settings:
         weights: WeightSettings | TableInput | None = None,
         proportion: ProportionSettings | TableInput | None = None,
         systemic: SystemicSettings | TableInput | None = None,
+        journey: JourneySettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
         case_tables: Sequence[CaseTableSettings | TableInput] | None = None,
@@ -524,6 +582,7 @@ class Settings:
             "weights": weights,
             "proportion": proportion,
             "systemic": systemic,
+            "journey": journey,
             "rules": rules,
             "sources": sources,
             "case_tables": case_tables,
