@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 import polars as pl
 
+from frictionminer.errors import InputError
+
 Severity = Literal["info", "warning"]
 
 
@@ -48,6 +50,18 @@ class RawLog:
     classifiers: dict[str, list[str]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def read_error(shown: str, exc: OSError) -> InputError:
+    """One line for a file the operating system would not let us read."""
+    if isinstance(exc, PermissionError):
+        return InputError(
+            f"{shown}: cannot read (permission denied)",
+            hint="check the file's permissions (ls -l): the run needs read access",
+        )
+    if isinstance(exc, IsADirectoryError):
+        return InputError(f"{shown}: is a folder, not a file", hint="give the path of the log")
+    return InputError(f"{shown}: cannot read ({exc.strerror or exc})")
 
 
 def display_path(path: str | Path) -> str:
