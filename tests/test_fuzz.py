@@ -793,8 +793,20 @@ VALID: dict[tuple[str, ...], st.SearchStrategy[Any]] = {
     ("audit", "horizon", "min_share"): st.floats(0, 1),
 }
 """Values within the documented range, where the type alone does not say it."""
-for _role in ("contact", "customer_task", "customer_action", "notice", "resolution"):
-    VALID[("roles", _role)] = st.lists(_WORDS.map(lambda w: rf"\b{re.escape(w)}\b"), max_size=4)
+_PATTERN = _WORDS.map(lambda w: rf"\b{re.escape(w)}\b")
+for _role in (p[1] for p in SCHEMA if p[0] == "roles" and "array" in SCHEMA[p].type):
+    VALID[("roles", _role)] = st.lists(
+        _PATTERN | st.builds(lambda m, u: {"match": m, "unless": u}, _PATTERN, _PATTERN),
+        max_size=4,
+    )
+_DURATION = st.builds(lambda n, unit: f"{n}{unit}", st.integers(1, 400), st.sampled_from("dhwm"))
+VALID |= {
+    ("ocel", "case_type"): st.sampled_from(["orders", "items"]),  # OCEL logs only
+    ("ocel", "customer_type"): st.sampled_from(["customers"]),
+    ("journey", "customer"): st.sampled_from(["resource", "product"]),  # with --journey only
+    ("journey", "gap"): _DURATION,
+    ("journey", "repeat_within"): _DURATION,
+}
 for _key, _columns in {
     "case": ["case_id"],
     "timestamp": ["timestamp"],
