@@ -1048,3 +1048,17 @@ def test_a_compression_ratio_of_zero_or_less_is_refused(tmp_path: Path) -> None:
         res = invoke("score", SHOELACE, "--config", cfg)
         assert res.exit_code == 2
         assert "key 'ingest.max_compression_ratio' must be greater than 0" in res.stderr
+
+
+def test_a_long_csv_with_lines_ended_by_cr_alone_is_read(tmp_path: Path) -> None:
+    """Beyond the header limit's look-ahead ([ingest] max header line of 8 MiB): a file of CR
+    line ends has no newline at all, and was refused as a header "longer than 8 MiB"."""
+    from frictionminer.io.tabular import MAX_HEADER_BYTES, SAMPLE_BYTES
+
+    row = b"C1,a,2021-01-01T00:00:00\r"
+    n = (MAX_HEADER_BYTES + 2 * SAMPLE_BYTES) // len(row)
+    log = tmp_path / "mac.csv"
+    log.write_bytes(b"case_id,activity,timestamp\r" + row * n)
+    res = invoke("info", log, "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    assert parse_json(res.stdout)["events"] == n

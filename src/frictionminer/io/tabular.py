@@ -344,7 +344,7 @@ def _read_sample(p: Path, shown: str) -> tuple[bytes, bool]:
     """The header line and :data:`SAMPLE_BYTES` bytes after it (decompressed; the header
     up to :data:`MAX_HEADER_BYTES`), and whether that is the whole file."""
     data, complete = _read_head(p, shown, SAMPLE_BYTES)
-    if complete or b"\n" in data:
+    if complete or b"\n" in data or b"\r" in data:  # CR alone: "CSV (Macintosh)"
         return data, complete
     data, complete = _read_head(p, shown, MAX_HEADER_BYTES + SAMPLE_BYTES)
     end = data.find(b"\n")
