@@ -342,7 +342,7 @@ def test_category_and_value() -> None:
     assert table["value"].to_list() == [3.5, 120.0]
     assert table.schema["value"] == pl.Float64
     bad = events.with_columns(pl.Series("amount", ["3,5 EUR", None, "x"]))
-    with pytest.raises(SchemaError, match=r"columns.value: column 'amount' is not numeric"):
+    with pytest.raises(SchemaError, match=r"'columns.value': column 'amount' is not numeric"):
         case_measures(annotate(bad, s), s)
     missing = dataclasses.replace(SETTINGS, columns=ColumnSettings(category="nope"))
     with pytest.raises(SchemaError, match=r"columns\.category"):

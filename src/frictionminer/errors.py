@@ -8,6 +8,8 @@ traceback.
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 """Success (for ``audit``: no gate breached)."""
 EXIT_BREACH = 1
@@ -22,6 +24,17 @@ EXIT_TERMINATED = 143
 """Stopped by SIGTERM (what CI sends when a job is cancelled), as a shell reports 128 + 15."""
 EXIT_BROKEN_PIPE = 141
 """Standard output was closed by its reader (``| head``), as a shell reports 128 + 13 (SIGPIPE)."""
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+"""Characters that would end a line or drive a terminal (a tab is kept)."""
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: each control character (a newline, ESC, BEL) written
+    as Python writes it in a string literal (``\\n``, ``\\x1b``).  Messages quote what the
+    input said (a config key, a column name, a path), and an error is one line on stderr."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class FrictionminerError(Exception):

@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         EXIT_USAGE,
         Terminated,
         note_signal,
+        one_line,
     )
 
     def _stop(signum: int, frame: object) -> None:
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         message = format_message() if callable(format_message) else str(exc)
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "frictionminer"
-        sys.stderr.write(f"error: {message} (hint: {where} --help)\n")
+        sys.stderr.write(one_line(f"error: {message} (hint: {where} --help)") + "\n")
         code = EXIT_USAGE
     except Terminated:
         code = EXIT_TERMINATED

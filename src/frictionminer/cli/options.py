@@ -30,6 +30,7 @@ from frictionminer.errors import (
     FrictionminerError,
     Terminated,
     check_signals,
+    one_line,
 )
 from frictionminer.settings import DEFAULT_SOURCE, Settings
 
@@ -84,7 +85,7 @@ def handle_errors(fn: F) -> F:
 def _fail(line: str, code: int) -> NoReturn:
     if state["debug"]:
         traceback.print_exc()
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(one_line(line) + "\n")
     raise typer.Exit(code) from None
 
 
@@ -419,7 +420,7 @@ def warn_unseen(result: Any, quiet: bool = False) -> None:
 
     line = unseen_line(coverage.warnings(result.log.source))
     if line:
-        sys.stderr.write(f"warning: {line}\n")
+        sys.stderr.write(f"warning: {one_line(line)}\n")
 
 
 def load_log(log: str, settings: Settings) -> EventLog:

@@ -240,7 +240,7 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
             out = out.with_columns(pl.col("value").cast(pl.Float64, strict=True))
         except InvalidOperationError:
             raise SchemaError(
-                f"columns.value: column {value!r} is not numeric",
+                f"{settings.source}: key 'columns.value': column {value!r} is not numeric",
                 hint="name a numeric column (amounts with a decimal point), or unset it",
             ) from None
     tail = [c for c in ("category", "value") if c in out.columns]

@@ -183,11 +183,16 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _named_columns(settings: Settings) -> list[str | None]:
+    """Source columns that settings other than ``[columns]`` refer to by name."""
+    return [settings.measures.organisation, settings.roles.match]
+
+
 def _load_one(
     path: str | Path, settings: Settings, partitions: Sequence[str] | None = None
 ) -> EventLog:
     raw = read_raw(path, settings, partitions)
-    return normalize(raw, settings.columns, settings.ingest)
+    return normalize(raw, settings.columns, settings.ingest, _named_columns(settings))
 
 
 def _source_settings(settings: Settings, src: SourceSettings) -> Settings:
@@ -316,7 +321,7 @@ def _frame_log(frame: object, settings: Settings) -> EventLog | None:
     else:
         return None
     raw = RawLog(frame=lazy, source=f"<{kind}>", format="dataframe")
-    return normalize(raw, settings.columns, settings.ingest)
+    return normalize(raw, settings.columns, settings.ingest, _named_columns(settings))
 
 
 def load(
@@ -369,5 +374,7 @@ def load(
     log = _combine(logs)
     for table in settings.case_tables:
         log = _join_case_table(log, table, settings)
-    check_extra_columns(log.events.columns, settings.columns, log.source)
+    more: dict[str, str | None] = {"[roles] match": settings.roles.match}
+    more["[measures] organisation"] = settings.measures.organisation
+    check_extra_columns(log.events.columns, settings.columns, log.source, more)
     return log

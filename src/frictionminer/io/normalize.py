@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -121,9 +122,13 @@ def _suggest(name: str, names: list[str]) -> str:
 def missing_column(source: str, role: str, name: str, names: list[str]) -> SchemaError:
     shown = ", ".join(repr(n) for n in names[:25]) + (" ..." if len(names) > 25 else "")
     hint = _suggest(name, names)
+    option = OPTION_OF_ROLE.get(role)
     return SchemaError(
-        f"{source}: no column {name!r} for {OPTION_OF_ROLE.get(role, role)} (columns: {shown})",
-        hint=hint or f"pass the right name with {OPTION_OF_ROLE.get(role, '--' + role)}",
+        f"{source}: no column {name!r} for {option or role} (columns: {shown})",
+        hint=hint
+        or (
+            f"pass the right name with {option}" if option else f"set {role} to an existing column"
+        ),
     )
 
 
@@ -162,10 +167,14 @@ def resolve_columns(
     return mapping, detected
 
 
-def check_extra_columns(names: list[str], given: ColumnSettings, source: str) -> None:
-    """``[columns] category``/``value`` must exist once all tables are joined."""
-    for extra in ("category", "value"):
-        want = getattr(given, extra)
+def check_extra_columns(
+    names: list[str], given: ColumnSettings, source: str, more: dict[str, str | None] | None = None
+) -> None:
+    """``[columns] category``/``value`` (and the columns ``more`` names by key, such as
+    ``[roles] match``) must exist once all tables are joined."""
+    wanted = {"[columns] category": given.category, "[columns] value": given.value}
+    wanted |= more or {}
+    for extra, want in wanted.items():
         if want is not None and want not in names:
             raise missing_column(source, extra, want, names)
 
@@ -202,8 +211,17 @@ def _as_text(frame: pl.DataFrame, col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String)
 
 
-def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> EventLog:
-    """Map, type and clean ``raw`` into an :class:`EventLog`."""
+def normalize(
+    raw: RawLog,
+    columns: ColumnSettings,
+    ingest: IngestSettings,
+    keep: Sequence[str | None] = (),
+) -> EventLog:
+    """Map, type and clean ``raw`` into an :class:`EventLog`.
+
+    A source column that a role consumes is also kept under its own name when ``[columns]``
+    ``category``/``value`` or a name in ``keep`` (``[measures] organisation``) refers to it,
+    e.g. ``category = "team"`` while "team" is the group."""
     frame = raw.frame.collect()
     names = frame.columns
     if frame.height == 0:
@@ -266,6 +284,7 @@ def normalize(raw: RawLog, columns: ColumnSettings, ingest: IngestSettings) -> E
         consumed.add(mapping["lifecycle"])
     if len(act_cols) == 1:
         consumed.add(act_cols[0])
+    consumed -= {c for c in (columns.category, columns.value, *keep) if c not in S.CANONICAL}
     rest = [c for c in names if c not in consumed]
     renamed = {c: f"attr:{c}" for c in rest if c in S.CANONICAL}
     out = frame.select(

@@ -181,7 +181,11 @@ def read_csv(
         )
     names, empty_positions, dup_count = _column_names(header)
 
-    frame, encoding = _parse(p, shown, encoding, auto_encoding, delimiter, quote, names, findings)
+    # Lines ended by CR alone (Excel's "CSV (Macintosh)"): polars splits lines at one byte.
+    eol = "\r" if "\r" in text and "\n" not in text else "\n"
+    frame, encoding = _parse(
+        p, shown, encoding, auto_encoding, delimiter, quote, names, findings, eol
+    )
     if frame.width != len(names):  # pragma: no cover - header parsers disagree; be explicit
         raise InputError(
             f"{shown}: header has {frame.width} fields for polars but {len(names)} here",
@@ -340,7 +344,7 @@ def _read_sample(p: Path, shown: str) -> tuple[bytes, bool]:
     """The header line and :data:`SAMPLE_BYTES` bytes after it (decompressed; the header
     up to :data:`MAX_HEADER_BYTES`), and whether that is the whole file."""
     data, complete = _read_head(p, shown, SAMPLE_BYTES)
-    if complete or b"\n" in data:
+    if complete or b"\n" in data or b"\r" in data:  # CR alone: "CSV (Macintosh)"
         return data, complete
     data, complete = _read_head(p, shown, MAX_HEADER_BYTES + SAMPLE_BYTES)
     end = data.find(b"\n")
@@ -543,6 +547,7 @@ def _parse(
     quote: str | None,
     names: list[str],
     findings: list[Finding],
+    eol: str = "\n",
 ) -> tuple[pl.DataFrame, str]:
     """The one full parse: polars reads every field as text (types are decided afterwards).
 
@@ -552,7 +557,7 @@ def _parse(
         # a gzip file is inflated here, bounded, not by polars (which trusts the trailer)
         source = _read_all(p, shown) if _is_gzip(p) else str(p)
         try:
-            frame = _polars_read(source, p, shown, "utf-8", delimiter, quote, names)
+            frame = _polars_read(source, p, shown, "utf-8", delimiter, quote, names, eol)
             return frame, encoding
         except _Utf8Error as exc:
             if not auto_encoding:
@@ -569,7 +574,9 @@ def _parse(
                 )
             )
             encoding = "utf-8+cp1252"
-            frame = _polars_read(text.encode("utf-8"), p, shown, encoding, delimiter, quote, names)
+            frame = _polars_read(
+                text.encode("utf-8"), p, shown, encoding, delimiter, quote, names, eol
+            )
             return frame, encoding
     data = _read_all(p, shown)
     try:
@@ -579,7 +586,7 @@ def _parse(
             raise _decode_error(shown, encoding, data, exc) from exc
         encoding = "latin-1"
         text = data.decode(encoding)
-    frame = _polars_read(text.encode("utf-8"), p, shown, encoding, delimiter, quote, names)
+    frame = _polars_read(text.encode("utf-8"), p, shown, encoding, delimiter, quote, names, eol)
     return frame, encoding
 
 
@@ -623,6 +630,7 @@ def _polars_read(
     delimiter: str,
     quote: str | None,
     names: list[str],
+    eol: str = "\n",
 ) -> pl.DataFrame:
     """Call polars with everything decided; translate its errors into InputErrors."""
     try:
@@ -635,6 +643,7 @@ def _polars_read(
             infer_schema=False,
             raise_if_empty=False,
             glob=False,
+            eol_char=eol,
         )
     except plexc.PolarsError as exc:
         message = str(exc)

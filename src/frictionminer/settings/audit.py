@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from math import isfinite
 from typing import Any, Literal
 
 from frictionminer.errors import ConfigError, UsageError
@@ -195,7 +196,8 @@ _HORIZON_KEYS = ("mode", "hours", "min_cases", "min_share")
 
 
 def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite number (not a boolean): nan passes every comparison below, inf most."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and isfinite(value)
 
 
 def _unknown(source: str, key: str, known: Sequence[str], prefix: str) -> ConfigError:

@@ -416,6 +416,11 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
             f"{source}: key 'ingest.delimiter' must be one character, not {delim!r}",
             hint=r"write a tab as '\t'",
         )
+    if ingest.max_compression_ratio <= 0:  # would refuse every gzip input past the slack
+        raise ConfigError(
+            f"{source}: key 'ingest.max_compression_ratio' must be greater than 0",
+            hint="real logs compress 10 to 90 times; the default is 200",
+        )
     for role in (*ROLE_NAMES, *WAIT_ROLE_NAMES):
         built_in = packaged_factory("roles", role)()  # tested; skipping them keeps
         for i, item in enumerate(getattr(roles, role)):  # polars out of a plain load

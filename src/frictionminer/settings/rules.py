@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from math import isfinite
 from typing import Any, Literal, get_args
 
 from frictionminer.errors import ConfigError
@@ -91,6 +92,8 @@ def _check_table(
             raise ConfigError(
                 f"{source}: key '{dotted}' must be one of {', '.join(SEVERITIES)}, not {value!r}"
             )
+        if isinstance(value, float) and not isfinite(value):  # nan fails every threshold
+            raise ConfigError(f"{source}: key '{dotted}' must be a finite number, not {value!r}")
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise ConfigError(f"{source}: key '{dotted}' must not be negative")
 
