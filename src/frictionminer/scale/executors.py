@@ -16,10 +16,12 @@ format too), then :meth:`Executor.map_cases` applies the stage it is given to th
 normalised events of each part -- every part holding every event of its cases -- and
 returns the parts' results with the log they came from (:class:`Run`).  The stage is a
 callable from the engine, which this layer never imports: a strategy knows how to cut,
-read and schedule, not what a case's measures are.  A Dask strategy would be one more
-class here: ``map_cases`` would map the same stage over a Dask frame's case-hash
-partitions (``map_partitions`` after a shuffle on :func:`~frictionminer.scale.plan.case_part`)
-and compute the small results.
+read and schedule, not what a case's measures are.
+
+* :class:`frictionminer.scale.dask_cluster.DaskCases` (``[engine] name = "dask"``) -- the
+  same stage on a Dask cluster's workers: a Parquet log split by case on the workers into
+  files per case-hash part, one task per part; in its own module so that Dask is imported
+  only when asked for.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import polars as pl
 
 from frictionminer import schema as S
 from frictionminer.errors import UsageError
+from frictionminer.io.base import RawLog
 from frictionminer.io.normalize import EventLog
 from frictionminer.scale import shards
 from frictionminer.scale.plan import Lifecycle, ShardPlan, available_cpus, case_part
@@ -92,7 +95,7 @@ class Executor(Protocol):
         ...
 
 
-def _lifecycle_of(log: EventLog, measures: MeasureSettings) -> Lifecycle:
+def lifecycle_of(log: EventLog, measures: MeasureSettings) -> Lifecycle:
     column = S.LIFECYCLE if S.LIFECYCLE in log.events.columns else None
     decided = Lifecycle.decide(log.events, column, measures.lifecycle)
     return decided.with_state_runs(log.columns.get("activity"), measures.state_runs)
@@ -105,7 +108,7 @@ class Serial:
 
     def __init__(self, log: EventLog, measures: MeasureSettings) -> None:
         self.log = log
-        self.lifecycle = _lifecycle_of(log, measures)
+        self.lifecycle = lifecycle_of(log, measures)
 
     def map_cases(self, stage: Callable[[pl.DataFrame], P]) -> Run[P]:
         return Run([stage(self.log.events)], self.log)
@@ -145,12 +148,46 @@ def _results(futures: list[Future[P]]) -> list[P]:
 
 
 @dataclass
-class _Shard(Generic[P]):
+class Shard(Generic[P]):
     """What is kept of one shard: its log's metadata, its event count, the stage's result."""
 
     log: EventLog
     events: int
     part: P
+
+
+def measure_shard(
+    files: list[Path],
+    shard_plan: ShardPlan,
+    settings: Settings,
+    stage: Callable[[pl.DataFrame], P],
+    raw: RawLog | None = None,
+) -> Shard[P] | None:
+    """One shard's files read, normalised and run through ``stage``; None when it has no
+    rows.  ``raw`` is :func:`shards.source` when the caller has it (read once)."""
+    rows = shards.read_shard(
+        files, shards.source(shard_plan) if raw is None else raw, shard_plan, settings
+    )
+    if rows is None:
+        return None
+    return Shard(rows.log, rows.events, stage(rows.take()))
+
+
+def sharded_run(shard_plan: ShardPlan, settings: Settings, done: list[Shard[P]]) -> Run[P]:
+    """The :class:`Run` of a log measured shard by shard: the shards' results, and the log
+    with empty events (the columns of one normalised row) and the shards' findings."""
+    if not done:
+        raise UsageError(f"{shard_plan.path}: the log is empty (no events)")
+    first = done[0].log
+    sample = shards.sample_log(shard_plan, settings).events
+    log = replace(
+        first,
+        events=sample.clear(),
+        findings=shards.merge_findings([shard.log.findings for shard in done]),
+        details={**first.details, "shards": shard_plan.shards, "rows": shard_plan.rows},
+    )
+    events = sum(shard.events for shard in done)
+    return Run([shard.part for shard in done], log, events, shard_plan, sample)
 
 
 class Sharded:
@@ -186,20 +223,11 @@ class Sharded:
         with shards.workdir(self.workdir) as folder:
             shard_plan, done = self._per_case(shards.split(self.plan, folder), stage)
         gc.collect()
-        first = done[0].log
-        sample = shards.sample_log(shard_plan, self.settings).events
-        log = replace(
-            first,
-            events=sample.clear(),
-            findings=shards.merge_findings([shard.log.findings for shard in done]),
-            details={**first.details, "shards": shard_plan.shards, "rows": shard_plan.rows},
-        )
-        events = sum(shard.events for shard in done)
-        return Run([shard.part for shard in done], log, events, shard_plan, sample)
+        return sharded_run(shard_plan, self.settings, done)
 
     def _per_case(
         self, files: list[list[Path]], stage: Callable[[pl.DataFrame], P]
-    ) -> tuple[ShardPlan, list[_Shard[P]]]:
+    ) -> tuple[ShardPlan, list[Shard[P]]]:
         """Every shard through ``stage``, :attr:`workers` shards at a time; the plan (with
         the timestamp format now fixed) and the shards' results in shard order.
 
@@ -211,14 +239,11 @@ class Sharded:
         """
         raw = shards.source(self.plan)
 
-        def measure(shard_files: list[Path], shard_plan: ShardPlan) -> _Shard[P] | None:
-            rows = shards.read_shard(shard_files, raw, shard_plan, self.settings)
-            if rows is None:
-                return None
-            return _Shard(rows.log, rows.events, stage(rows.take()))
+        def measure(shard_files: list[Path], shard_plan: ShardPlan) -> Shard[P] | None:
+            return measure_shard(shard_files, shard_plan, self.settings, stage, raw)
 
         shard_plan = self.plan
-        done: list[_Shard[P]] = []
+        done: list[Shard[P]] = []
         rest = iter(files)
         for shard_files in rest:
             first = measure(shard_files, shard_plan)
@@ -259,7 +284,15 @@ def executor_for(
     parts from :data:`PARALLEL_MIN_EVENTS` events when two CPUs (``workers``) are there.
 
     A log already in memory cannot be sharded: ``shards > 1`` is then a UsageError.
+    With ``[engine] name = "dask"`` the stage runs on a Dask cluster instead
+    (:class:`frictionminer.scale.dask_cluster.DaskCases`; ``shards`` is then its number
+    of case-hash parts).
     """
+    if settings.engine.name == "dask":
+        from frictionminer.scale.dask_cluster import DaskCases, distributed
+
+        distributed()  # Dask is there, or one line saying how to install it
+        return DaskCases(source, settings, parts=shards, workdir=workdir)
     if isinstance(source, EventLog):
         if shards is not None and shards != 1:
             raise UsageError(

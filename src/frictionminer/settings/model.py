@@ -124,6 +124,21 @@ class RoleSettings:
     it is not computed (:mod:`frictionminer.engine.coverage`)."""
 
 
+@dataclass(frozen=True)
+class EngineSettings:
+    """Where the per-case stage runs: this process, or a Dask cluster."""
+
+    name: str = packaged("engine", "name")
+    """``"local"`` or ``"dask"``."""
+    scheduler: str | None = None
+    """Address of a running Dask scheduler (None: a cluster on this machine)."""
+    parts: int | None = None
+    """Case-hash parts on the cluster (None: two per worker, at least one per 5M events)."""
+
+
+ENGINES = ("local", "dask")
+
+
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
 
 
@@ -258,6 +273,7 @@ TABLES: dict[str, type[Any]] = {
     "weights": WeightSettings,
     "proportion": ProportionSettings,
     "systemic": SystemicSettings,
+    "engine": EngineSettings,
 }
 """Top-level config tables and the dataclass that validates each."""
 ARRAYS = ("sources", "case_tables")
@@ -376,6 +392,13 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
             f"{source}: key 'systemic.share' must be above 0 and at most 1",
             hint="a share of the cases, e.g. 0.33; 1 turns log-level findings off",
         )
+    engine = tables["engine"]
+    if engine.name not in ENGINES:
+        raise ConfigError(
+            f'{source}: key \'engine.name\' must be "local" or "dask", not {engine.name!r}'
+        )
+    if engine.parts is not None and engine.parts < 1:
+        raise ConfigError(f"{source}: key 'engine.parts' must be at least 1")
     if systemic.fence < 0:
         raise ConfigError(f"{source}: key 'systemic.fence' must not be negative")
     for table in ("weights", "effort"):
@@ -442,6 +465,8 @@ class Settings:
     weights: WeightSettings
     proportion: ProportionSettings
     systemic: SystemicSettings
+    engine: EngineSettings
+    """Where the per-case stage runs (``[engine]``)."""
     rules: dict[str, RuleSettings]
     """Every rule's settings by id (``[rules.FM001]``), defaults filled in."""
     sources: list[SourceSettings]
@@ -464,6 +489,7 @@ class Settings:
         weights: WeightSettings | TableInput | None = None,
         proportion: ProportionSettings | TableInput | None = None,
         systemic: SystemicSettings | TableInput | None = None,
+        engine: EngineSettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
         case_tables: Sequence[CaseTableSettings | TableInput] | None = None,
@@ -484,6 +510,7 @@ class Settings:
             "weights": weights,
             "proportion": proportion,
             "systemic": systemic,
+            "engine": engine,
             "rules": rules,
             "sources": sources,
             "case_tables": case_tables,
