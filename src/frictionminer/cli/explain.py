@@ -17,6 +17,7 @@ from frictionminer.cli.options import (
     handle_errors,
     pseudonymized,
     warn_unseen,
+    with_engine_options,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -24,6 +25,7 @@ from frictionminer.settings import Settings
 
 @handle_errors
 @with_log_options
+@with_engine_options
 def explain(
     log: LogArg,
     case_id: Annotated[str, typer.Argument(help="The case to explain.", show_default=False)],

@@ -136,7 +136,8 @@ def _settings_toml(settings: Any) -> str:
 
     Every table as it was in effect, the rules' thresholds and the audit's gates included
     (a reader of the report sees which limits the flags used, not only what a project
-    changed)."""
+    changed).  ``[engine]`` is left out: where the stage ran changes no number, and a
+    scheduler's address does not belong in a report that is handed on."""
     lines: list[str] = []
 
     def line(key: str, value: Any) -> None:
@@ -144,6 +145,8 @@ def _settings_toml(settings: Any) -> str:
 
     for f in dataclasses.fields(settings):
         table = getattr(settings, f.name)
+        if f.name == "engine":
+            continue
         if f.name == "rules":
             lines.append("[rules]")
             for rule_id, rule in table.items():

@@ -267,11 +267,11 @@ def write_slice(
     in input order, as :func:`split`'s do.  Each row keeps its global row index.
     """
     folder = Path(folder)
-    frame = _scan(shard_plan).frame.slice(offset, length)
-    frame = frame.with_columns(_shard_key(shard_plan).alias(_SHARD)).collect()
+    scan = _scan(shard_plan).frame.slice(offset, length)
+    frame = scan.with_columns(_shard_key(shard_plan).alias(_SHARD)).collect()
     written: list[int] = []
     for key, part in frame.partition_by(_SHARD, as_dict=True, include_key=False).items():
-        shard = int(key[0])  # type: ignore[call-overload]
+        shard = int(key[0])
         target = folder / f"{_SHARD}={shard}" / f"{index:06d}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}")

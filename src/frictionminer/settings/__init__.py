@@ -46,6 +46,7 @@ from frictionminer.settings.model import (
     WeightSettings,
     build_table,
     settings_from_dict,
+    with_engine,
 )
 from frictionminer.settings.rules import SEVERITIES, RuleSettings, Severity
 
@@ -76,4 +77,5 @@ __all__ = [
     "load_settings",
     "read_settings",
     "settings_from_dict",
+    "with_engine",
 ]

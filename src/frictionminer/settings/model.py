@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from frictionminer.errors import ConfigError
+from frictionminer.errors import ConfigError, UsageError
 from frictionminer.settings.audit import AuditSettings, parse_audit_settings
 from frictionminer.settings.defaults import packaged, packaged_factory
 from frictionminer.settings.rules import RuleSettings, parse_rules
@@ -534,3 +534,24 @@ def settings_from_dict(
     ``path`` keys are resolved.
     """
     return Settings(**_checked(data, source=source, base=base), source=source)
+
+
+def with_engine(settings: Settings, engine: str | None, scheduler: str | None) -> Settings:
+    """``settings`` with ``--engine``/``--scheduler`` (or the library's keywords of the same
+    names) over its ``[engine]`` table; None keeps the table's value.
+
+    A scheduler alone means the Dask engine; with ``engine="local"`` it is a UsageError.
+    """
+    if engine is None and scheduler is None:
+        return settings
+    name = str(engine) if engine is not None else "dask"
+    if name not in ENGINES:
+        raise UsageError(f"engine {name!r}: choose local or dask")
+    if scheduler is not None and name == "local":
+        raise UsageError("--scheduler needs --engine dask (it names a Dask scheduler)")
+    table = dataclasses.replace(
+        settings.engine,
+        name=name,
+        scheduler=scheduler if scheduler is not None else settings.engine.scheduler,
+    )
+    return dataclasses.replace(settings, engine=table)
