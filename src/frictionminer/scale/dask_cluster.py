@@ -54,8 +54,8 @@ from frictionminer import schema as S
 from frictionminer.errors import UsageError
 from frictionminer.io.normalize import EventLog
 from frictionminer.scale import shards
-from frictionminer.scale.executors import Run, Shard, lifecycle_of, measure_shard, sharded_run
 from frictionminer.scale.plan import Lifecycle, ShardPlan, available_cpus, case_part
+from frictionminer.scale.runs import Run, Shard, lifecycle_of, measure_shard, sharded_run
 from frictionminer.settings import EngineSettings, Settings
 
 INSTALL = "pip install 'frictionminer[dask]'"

@@ -30,18 +30,18 @@ import gc
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import polars as pl
 
 from frictionminer import schema as S
 from frictionminer.errors import UsageError
-from frictionminer.io.base import RawLog
 from frictionminer.io.normalize import EventLog
 from frictionminer.scale import shards
 from frictionminer.scale.plan import Lifecycle, ShardPlan, available_cpus, case_part
+from frictionminer.scale.runs import Run, Shard, lifecycle_of, measure_shard, sharded_run
 from frictionminer.scale.shards import plan as plan_shards
 from frictionminer.settings import MeasureSettings, Settings
 
@@ -57,24 +57,6 @@ P = TypeVar("P")
 
 Source = EventLog | str | os.PathLike[str]
 """What the pipeline analyses: a log in memory, or a path (file, folder or glob)."""
-
-
-@dataclass
-class Run(Generic[P]):
-    """What an executor returns: the stage's result for each part, and the log."""
-
-    parts: list[P]
-    """The per-case stage's result of each part, in part order."""
-    log: EventLog
-    """The log as the Result holds it; its events are empty (same columns) when the
-    executor does not keep them (:attr:`Executor.keeps_events`)."""
-    events: int | None = None
-    """Events of the log when ``log.events`` does not hold them (sharded), else None."""
-    plan: ShardPlan | None = None
-    """How the log was split into shard files (None: in memory)."""
-    sample: pl.DataFrame | None = None
-    """One normalised event with every column, when ``log.events`` is empty: the stage
-    run on it gives the columns of an empty annotated events table."""
 
 
 class Executor(Protocol):
@@ -93,12 +75,6 @@ class Executor(Protocol):
     def map_cases(self, stage: Callable[[pl.DataFrame], P]) -> Run[P]:
         """``stage`` applied to the normalised events of each part (whole cases)."""
         ...
-
-
-def lifecycle_of(log: EventLog, measures: MeasureSettings) -> Lifecycle:
-    column = S.LIFECYCLE if S.LIFECYCLE in log.events.columns else None
-    decided = Lifecycle.decide(log.events, column, measures.lifecycle)
-    return decided.with_state_runs(log.columns.get("activity"), measures.state_runs)
 
 
 class Serial:
@@ -145,49 +121,6 @@ def _results(futures: list[Future[P]]) -> list[P]:
         for future in futures:
             future.cancel()
         raise
-
-
-@dataclass
-class Shard(Generic[P]):
-    """What is kept of one shard: its log's metadata, its event count, the stage's result."""
-
-    log: EventLog
-    events: int
-    part: P
-
-
-def measure_shard(
-    files: list[Path],
-    shard_plan: ShardPlan,
-    settings: Settings,
-    stage: Callable[[pl.DataFrame], P],
-    raw: RawLog | None = None,
-) -> Shard[P] | None:
-    """One shard's files read, normalised and run through ``stage``; None when it has no
-    rows.  ``raw`` is :func:`shards.source` when the caller has it (read once)."""
-    rows = shards.read_shard(
-        files, shards.source(shard_plan) if raw is None else raw, shard_plan, settings
-    )
-    if rows is None:
-        return None
-    return Shard(rows.log, rows.events, stage(rows.take()))
-
-
-def sharded_run(shard_plan: ShardPlan, settings: Settings, done: list[Shard[P]]) -> Run[P]:
-    """The :class:`Run` of a log measured shard by shard: the shards' results, and the log
-    with empty events (the columns of one normalised row) and the shards' findings."""
-    if not done:
-        raise UsageError(f"{shard_plan.path}: the log is empty (no events)")
-    first = done[0].log
-    sample = shards.sample_log(shard_plan, settings).events
-    log = replace(
-        first,
-        events=sample.clear(),
-        findings=shards.merge_findings([shard.log.findings for shard in done]),
-        details={**first.details, "shards": shard_plan.shards, "rows": shard_plan.rows},
-    )
-    events = sum(shard.events for shard in done)
-    return Run([shard.part for shard in done], log, events, shard_plan, sample)
 
 
 class Sharded:
