@@ -319,9 +319,17 @@ def test_scheduler_with_local_engine_is_a_usage_error(
 
 def test_engine_table_in_a_config_file(tmp_path: Path) -> None:
     config = tmp_path / "frictionminer.toml"
-    config.write_text('[engine]\nname = "dask"\nscheduler = "tcp://10.0.0.1:8786"\nparts = 8\n')
+    config.write_text(
+        '[engine]\nname = "dask"\nscheduler = "tcp://10.0.0.1:8786"\nparts = 8\n'
+        'workdir = "/shared/scratch"\n'
+    )
     engine = load_settings(config).engine
-    assert (engine.name, engine.scheduler, engine.parts) == ("dask", "tcp://10.0.0.1:8786", 8)
+    assert (engine.name, engine.scheduler, engine.parts, engine.workdir) == (
+        "dask",
+        "tcp://10.0.0.1:8786",
+        8,
+        "/shared/scratch",
+    )
     config.write_text('[engine]\nname = "spark"\n')
     with pytest.raises(Exception, match=r"engine\.name"):
         load_settings(config)

@@ -150,8 +150,9 @@ class DaskCases:
     pipeline reads (loaded here and sent in parts, events kept).  ``parts`` is the number
     of case-hash parts (default ``[engine] parts``, else :data:`PARTS_PER_WORKER` per
     worker and at least one per :data:`~frictionminer.scale.shards.EVENTS_PER_SHARD`
-    events); ``workdir`` is where the parts' files are written (default: the system's
-    temp folder), and must be visible to every worker.
+    events); ``workdir`` is where the parts' files are written (default ``[engine]
+    workdir``, else the system's temp folder), and must be the same folder for every
+    worker and this process.
     """
 
     def __init__(
@@ -165,7 +166,7 @@ class DaskCases:
         self.settings = settings
         self.engine = settings.engine
         self.parts = parts if parts is not None else settings.engine.parts
-        self.workdir = workdir
+        self.workdir = workdir if workdir is not None else settings.engine.workdir
         self.plan: ShardPlan | None = None
         self.log: EventLog | None = None
         if isinstance(source, EventLog):

@@ -134,6 +134,8 @@ class EngineSettings:
     """Address of a running Dask scheduler (None: a cluster on this machine)."""
     parts: int | None = None
     """Case-hash parts on the cluster (None: two per worker, at least one per 5M events)."""
+    workdir: str | None = None
+    """Folder for the parts' files, the same for every worker (None: the temp folder)."""
 
 
 ENGINES = ("local", "dask")
