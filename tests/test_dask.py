@@ -13,9 +13,12 @@ want both cores.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -352,3 +355,30 @@ def test_dask_is_not_imported_by_the_local_engine() -> None:
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert out.stdout.strip() == "False"
+
+
+def _blocks(page: Path, language: str) -> list[str]:
+    text = page.read_text(encoding="utf-8")
+    return re.findall(rf"(?ms)^```{language}\n(.*?)^```", text)
+
+
+def test_scale_out_commands_parse() -> None:
+    """docs/scale-out.md's ``dask scheduler``/``dask worker`` lines parse with Dask's own
+    command-line parsers, and its Python blocks are valid Python."""
+    from distributed.cli import dask_scheduler, dask_worker
+
+    page = REPO / "docs" / "scale-out.md"
+    commands = {"scheduler": dask_scheduler.main, "worker": dask_worker.main}
+    seen = set()
+    for block in _blocks(page, "sh"):
+        for line in block.splitlines():
+            words = shlex.split(line)
+            if words[:1] == ["dask"]:
+                command = commands[words[1]]
+                command.make_context(f"dask {words[1]}", words[2:])  # raises on a bad option
+                seen.add(words[1])
+    assert seen == {"scheduler", "worker"}
+    python = _blocks(page, "python")
+    assert len(python) >= 2
+    for code in python:
+        ast.parse(code)
