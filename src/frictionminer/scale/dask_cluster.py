@@ -123,11 +123,31 @@ def session(engine: EngineSettings) -> Iterator[Any]:
             stack.callback(cluster.close)
             client = dd.Client(cluster, set_as_default=False)
         stack.callback(client.close)
+        if engine.scheduler:
+            _check_workers(client, engine.scheduler)
         _ACTIVE.append(client)
         try:
             yield client
         finally:
             _ACTIVE.pop()
+
+
+def _check_workers(client: Any, address: str) -> None:
+    """Every worker has this frictionminer (the tasks call its functions by name)."""
+    from importlib.metadata import version
+
+    here = version("frictionminer")
+    try:
+        there: dict[str, str] = client.run(version, "frictionminer")
+    except ImportError:  # PackageNotFoundError, raised on a worker
+        there = {"a worker": "none"}
+    wrong = {worker: v for worker, v in there.items() if v != here}
+    if wrong:
+        worker, found = next(iter(wrong.items()))
+        raise UsageError(
+            f"--scheduler {address}: {worker} has frictionminer {found}, this is {here}; "
+            "install the same version on every worker"
+        )
 
 
 def _workers(client: Any) -> int:
