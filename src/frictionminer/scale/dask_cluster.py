@@ -121,7 +121,9 @@ def session(engine: EngineSettings) -> Iterator[Any]:
                 silence_logs=logging.ERROR,
             )
             stack.callback(cluster.close)
-            client = dd.Client(cluster, set_as_default=False)
+            # results straight from the workers (by default they pass through the scheduler,
+            # which is what works when only the scheduler is reachable)
+            client = dd.Client(cluster, set_as_default=False, direct_to_workers=True)
         stack.callback(client.close)
         if engine.scheduler:
             _check_workers(client, engine.scheduler)
