@@ -42,6 +42,7 @@ from frictionminer.cli.app import app
 from frictionminer.engine.causes import find_causes
 from frictionminer.engine.pipeline import analyze
 from frictionminer.engine.result import Result
+from frictionminer.errors import InputError
 from frictionminer.io import read_raw
 from frictionminer.settings import Settings
 from frictionminer.settings.load import load_settings
@@ -193,6 +194,21 @@ def test_simulated_on_scheduler_equals_memory(
     """A shuffled log, in more parts than workers: the same rows."""
     path, settings, memory = warranty
     _same(analyze(path, _on(settings, cluster.address), shards=7), memory)
+
+
+def test_a_url_is_read_by_polars_on_the_workers(
+    cluster: Cluster, warranty: tuple[Path, Settings, Result]
+) -> None:
+    """A ``file://`` URL stands for ``s3://`` and the others: not listed here, scanned by
+    polars where it runs (this process for the plan, the workers for the split)."""
+    path, settings, memory = warranty
+    url = path.resolve().as_uri()
+    result = analyze(url, _on(settings, cluster.address), shards=3)
+    assert_frame_equal(result.cases, memory.cases, check_exact=True)
+    assert_frame_equal(result.flags, memory.flags)
+    assert analyze(url, settings).cases.equals(memory.cases)  # the local engine too
+    with pytest.raises(InputError, match="only Parquet is read from a URL"):
+        analyze(url.replace(".parquet", ".csv"), settings)
 
 
 def test_text_timestamps_take_the_first_parts_format(
