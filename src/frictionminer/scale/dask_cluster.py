@@ -319,10 +319,18 @@ def _needs_format(shard_plan: ShardPlan, settings: Settings) -> bool:
 
 
 def _gather(client: Any, futures: list[Any]) -> list[Any]:
-    """The futures' results in order; when one fails, the others are cancelled and its
-    error is raised (as it was raised on the worker)."""
+    """The futures' results in order, each fetched as soon as its task is done and then
+    released on its worker (so a worker holds the results of its running task only, not of
+    every part it measured); when one fails, the others are cancelled and its error is
+    raised (as it was raised on the worker)."""
+    dd = distributed()
+    where = {future.key: i for i, future in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
     try:
-        return list(client.gather(futures))
+        for future in dd.as_completed(futures, loop=client.loop):
+            results[where[future.key]] = future.result()
+            future.release()
     except BaseException:
         client.cancel(futures)
         raise
+    return results
