@@ -323,7 +323,7 @@ def main() -> None:
         for target in args.events:
             info = inputs[str(target)]
             reference: str | None = None
-            for mode in args.modes:
+            for mode in sorted(args.modes, key=MODES.index):  # local first: the reference
                 samples = [
                     measure(mode, info["path"], folder / "out.json") for _ in range(args.repeat)
                 ]
