@@ -4,6 +4,9 @@
     python bench/defaults_survey.py --json out/after.json  # also keeps the figures
     python bench/defaults_survey.py --compare out/before.json  # before | after per cell
     python bench/defaults_survey.py --roles                # events (cases) per role and log
+    python bench/defaults_survey.py --roles --config bench/roles_before_issue13.toml \
+        --json out/roles-before.json                        # the vocabulary before issue 13
+    python bench/defaults_survey.py --roles --compare out/roles-before.json  # before → after
 
 For every real event log in ../shared/logs (the main logs and pm4py's real-log samples;
 not its malformed importer tests) it runs ``score --format json`` through the installed CLI,
@@ -80,13 +83,39 @@ SMALL = 50
 """Logs with fewer cases are listed, but "a third of the cases" means little there."""
 
 
-def survey_one(rel: str, options: list[str], work: Path) -> dict[str, Any]:
+def survey_one(
+    rel: str, options: list[str], work: Path, config: list[str], roles_only: bool
+) -> dict[str, Any]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    record: dict[str, Any] = {"options": options}
+    if not roles_only:
+        record.update(_flags(rel, [*options, *config], work, env))
+        if record["exit"] != 0:
+            return record
+    info = subprocess.run(
+        [FM, "info", str(SHARED / rel), *options, *config, "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if info.returncode == 0:
+        doc = json.loads(info.stdout)
+        cases = doc["cases"] or 1
+        record["roles"] = {
+            role: [events, doc.get("role_cases", {}).get(role, 0) / cases]
+            for role, events in doc["roles"].items()
+        }
+    return record
+
+
+def _flags(rel: str, options: list[str], work: Path, env: dict[str, str]) -> dict[str, Any]:
+    """``score --format json`` on one log: the flagged share, rules, systemic, warnings."""
     out = work / (rel.replace("/", "_") + ".json")
     argv = [FM, "score", str(SHARED / rel), *options, "--format", "json", "-o", str(out)]
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     stderr = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    record: dict[str, Any] = {"options": options, "exit": proc.returncode, "stderr": stderr}
+    record: dict[str, Any] = {"exit": proc.returncode, "stderr": stderr}
     if proc.returncode == 0 and out.exists():
         summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
         record["cases"] = summary["cases"]
@@ -96,27 +125,15 @@ def survey_one(rel: str, options: list[str], work: Path) -> dict[str, Any]:
         }
         record["systemic"] = [s.get("rule") for s in summary.get("systemic", [])]
         record["warnings"] = [w.get("role", w.get("code")) for w in summary.get("warnings", [])]
-        info = subprocess.run(
-            [FM, "info", str(SHARED / rel), *options, "--format", "json"],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-        if info.returncode == 0:
-            doc = json.loads(info.stdout)
-            cases = doc["cases"] or 1
-            record["roles"] = {
-                role: [events, doc.get("role_cases", {}).get(role, 0) / cases]
-                for role, events in doc["roles"].items()
-            }
     return record
 
 
-def survey(jobs: int) -> dict[str, dict[str, Any]]:
+def survey(jobs: int, config: list[str], roles_only: bool) -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="fm-survey-") as tmp, ThreadPoolExecutor(jobs) as ex:
         found = [(rel, opts) for rel, opts in LOGS.items() if (SHARED / rel).exists()]
-        results = ex.map(lambda item: (item[0], survey_one(*item, Path(tmp))), found)
+        results = ex.map(
+            lambda item: (item[0], survey_one(*item, Path(tmp), config, roles_only)), found
+        )
         return dict(results)
 
 
@@ -171,8 +188,8 @@ def roles_table(now: dict[str, dict[str, Any]], before: dict[str, dict[str, Any]
         for role in names:
             events, share = rec["roles"].get(role, [0, 0.0])
             cell = f"{events:,} ({_pct(share)})"
-            if before is not None and role in old:
-                cell = f"{old[role][0]:,} → {cell}"
+            if role in old and old[role] != [events, share]:
+                cell = f"{old[role][0]:,} ({_pct(old[role][1])}) → {cell}"
             cells.append(cell)
         lines.append(f"| {rel} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -186,8 +203,9 @@ def main() -> None:
     parser.add_argument(
         "--roles", action="store_true", help="the roles' coverage instead of the flags"
     )
+    parser.add_argument("--config", type=Path, help="a config for every log (default: none)")
     args = parser.parse_args()
-    now = survey(args.jobs)
+    now = survey(args.jobs, ["--config", str(args.config)] if args.config else [], args.roles)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(now, indent=1) + "\n", encoding="utf-8")

@@ -57,6 +57,31 @@ def measure_case(events: list[dict[str, Any]], settings: Settings) -> dict[str, 
         if states[i] == "company":
             wait += _hours(ev[i]["timestamp"], ev[i + 1]["timestamp"])
 
+    # Waiting by cause: the gap starting at each event before the end (customer first,
+    # then an outside party, a queue, a handoff not yet acted on, else in work).
+    handoff_state = []
+    previous_team: str | None = None
+    after_handoff = False
+    for e in ev:
+        team = _clean(e.get("group"))
+        if team is not None:
+            after_handoff = previous_team is not None and team != previous_team
+            previous_team = team
+        handoff_state.append(after_handoff)
+    parts = dict.fromkeys(("queue", "handoff", "external", "in_work", "customer"), 0.0)
+    for i in range(end):
+        if states[i] == "customer":
+            cause = "customer"
+        elif ev[i].get("role_external_wait"):
+            cause = "external"
+        elif ev[i].get("role_queue"):
+            cause = "queue"
+        elif handoff_state[i]:
+            cause = "handoff"
+        else:
+            cause = "in_work"
+        parts[cause] += _hours(ev[i]["timestamp"], ev[i + 1]["timestamp"])
+
     boundaries = [i for i in range(end + 1) if i in (0, end) or any(role[i].values())]
     silent = 0.0
     for a, b in itertools.pairwise(boundaries):
@@ -130,6 +155,11 @@ def measure_case(events: list[dict[str, Any]], settings: Settings) -> dict[str, 
         "customer_tasks": tasks,
         "repeat_requests": repeats,
         "customer_wait_hours": wait,
+        "wait_queue_hours": parts["queue"],
+        "wait_handoff_hours": parts["handoff"],
+        "wait_external_hours": parts["external"],
+        "wait_in_work_hours": parts["in_work"],
+        "on_customer_hours": parts["customer"],
         "silent_wait_max_hours": silent,
         "handoffs": handoffs,
         "ping_pongs": ping_pongs,
@@ -171,7 +201,17 @@ def reference_measures(events: pl.DataFrame, settings: Settings) -> pl.DataFrame
         "channel_switches",
         "reexplanations",
     )
-    floats = ("customer_wait_hours", "silent_wait_max_hours", "duration_hours", "effort_minutes")
+    floats = (
+        "customer_wait_hours",
+        "wait_queue_hours",
+        "wait_handoff_hours",
+        "wait_external_hours",
+        "wait_in_work_hours",
+        "on_customer_hours",
+        "silent_wait_max_hours",
+        "duration_hours",
+        "effort_minutes",
+    )
     schema: dict[str, Any] = {
         "case_id": pl.String,
         "start": events.schema["timestamp"],

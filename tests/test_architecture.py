@@ -377,7 +377,18 @@ def test_optional_extras_are_imported_lazily_and_tested() -> None:
     assert optional <= _declared("dev")
 
 
-def test_pm4py_is_for_tests_and_benchmarks_only() -> None:
-    """pm4py (AGPL, ~2 s and a licence banner on import) is never imported by the package."""
-    assert "pm4py" not in third_party_imports()
-    assert "pm4py" in _declared("dev")
+def test_pm4py_only_reads_ocel_and_lazily() -> None:
+    """pm4py (AGPL, ~2 s on import) is imported by one module, the OCEL reader, and only
+    inside the function that reads a file, never at module level (tests/test_cli.py checks
+    that no other command loads it)."""
+    assert third_party_imports()["pm4py"] == {"frictionminer.io.ocel"}
+    assert "pm4py" in _declared(None)
+    tree = ast.parse(modules()["frictionminer.io.ocel"].read_text(encoding="utf-8"))
+    top_level = [
+        alias.name
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    top_level += [n.module or "" for n in tree.body if isinstance(n, ast.ImportFrom)]
+    assert not [name for name in top_level if name.split(".")[0] == "pm4py"]

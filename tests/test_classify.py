@@ -82,12 +82,12 @@ def test_default_patterns(activity: str, expected: set[str], defaults: RoleSetti
     assert roles_of(activity, defaults) == expected
 
 
-def test_python_re_semantics_on_distinct_values() -> None:
+def test_patterns_and_unless_tables_on_distinct_values() -> None:
     roles = RoleSettings(
         contact=[r"\bcall\b"],
         customer_task=[],
         customer_action=[],
-        notice=[r"(?<!no )update"],  # a look-behind: Python re, not polars' engine
+        notice=[{"match": "update", "unless": r"\bno update"}],  # a look-behind's rewrite
         resolution=[r"^done$"],
     )
     events = pl.DataFrame(
@@ -99,7 +99,13 @@ def test_python_re_semantics_on_distinct_values() -> None:
     before = events.clone()
     out = classify(events, roles)
     assert_frame_equal(events, before)  # the input is not changed
-    assert out.columns == ["activity", "n", *ROLE_COLUMNS.values()]
+    assert out.columns == [
+        "activity",
+        "n",
+        *ROLE_COLUMNS.values(),
+        "role_queue",
+        "role_external_wait",
+    ]
     assert out["role_contact"].to_list() == [True, False, False, False, False, False, False]
     assert out["role_notice"].to_list() == [False, False, True, False, False, False, False]
     assert out["role_resolution"].to_list() == [False] * 5 + [True, False]

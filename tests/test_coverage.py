@@ -189,11 +189,10 @@ def test_every_need_names_measures_and_known_rules() -> None:
         assert set(need.terms) <= set(SCORE_TERMS), need
 
 
-@pytest.mark.parametrize("name", ["04_reviewing.xes.gz", "02_teleclaims.xes.gz"])
-def test_pm4py_logs_with_no_default_role_say_so(name: str) -> None:
-    """The journal-review and the insurance-claims logs: no default role matches, so
-    nothing is flagged on FM004/FM009 any more and the summary says why."""
-    log = shared_log(f"pm4py-tests/compressed_input_data/{name}")
+def test_pm4py_logs_with_no_default_role_say_so() -> None:
+    """The journal-review log: no default role matches, so nothing is flagged on
+    FM004/FM009 any more and the summary says why."""
+    log = shared_log("pm4py-tests/compressed_input_data/04_reviewing.xes.gz")
     code, out, err = _run("score", str(log), "-f", "json", "-n", "1")
     assert code == 0
     summary = json.loads(out)["summary"]
@@ -204,6 +203,21 @@ def test_pm4py_logs_with_no_default_role_say_so(name: str) -> None:
     assert len(lines) == 1
     assert "rules FM009, FM004" in lines[0] and "fewer than 1% of the" in lines[0]
     assert f"frictionminer classify {log} --suggest" in lines[0]
+
+
+def test_the_claims_log_shows_contacts_but_no_resolution() -> None:
+    """The insurance-claims log: "advise claimant on reimbursement" is a contact (a
+    claimant is a customer), so news is seen and FM004 is computed; no resolution is
+    named, so FM009 stays off and the warning says so."""
+    log = shared_log("pm4py-tests/compressed_input_data/02_teleclaims.xes.gz")
+    code, out, err = _run("score", str(log), "-f", "json", "-n", "1")
+    assert code == 0
+    summary = json.loads(out)["summary"]
+    unseen = {w["role"] for w in summary["warnings"]}
+    assert "resolution" in unseen and "news" not in unseen and "contact" not in unseen
+    assert summary["flags"]["FM009"]["cases"] == 0 and summary["resolved_share"] is None
+    lines = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(lines) == 1 and "rules FM009" in lines[0] and "FM004" not in lines[0]
 
 
 def test_every_analysing_command_warns_once_and_quiet_drops_it(

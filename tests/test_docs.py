@@ -199,7 +199,7 @@ def test_the_checks_catch_wrong_lines() -> None:
     assert parse_error("frictionminer score LOG --top 3") is None
     assert "No such option" in str(parse_error("frictionminer score LOG --topp 3"))
     assert "Invalid value for '--top'" in str(parse_error("frictionminer score LOG --top x"))
-    assert "Missing argument" in str(parse_error("frictionminer explain LOG"))
+    assert "Missing argument" in str(parse_error("frictionminer explain"))
     assert "unexpected extra argument" in str(parse_error("frictionminer info LOG more"))
     assert "not one of" in str(parse_error("frictionminer score LOG --format yaml"))
     assert parse_error("frictionminer scor LOG") == "no command 'scor'"

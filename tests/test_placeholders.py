@@ -64,3 +64,87 @@ def test_null_columns_are_checked() -> None:
         Settings(ingest={"null_columns": ["team"]})
     only_groups = Settings(ingest={"null_columns": ["group"]})
     assert only_groups.ingest.null_columns == ["group"]
+
+
+def _measures(log: Path, *options: str) -> dict[str, dict[str, int]]:
+    res = runner.invoke(app, ["score", str(log), *options, "-f", "json"])
+    assert res.exit_code == 0, res.output
+    return {c["case_id"]: c["measures"] for c in json.loads(res.stdout)["cases"]}
+
+
+def _placeholder_counts(log: Path, *options: str) -> dict[str, int]:
+    res = runner.invoke(app, ["info", str(log), *options, "-f", "json"])
+    assert res.exit_code == 0, res.output
+    found = json.loads(res.stdout)["findings"]
+    return {f["message"].split("'")[1]: f["count"] for f in found if f["code"] == "null-values"}
+
+
+def test_parquet_placeholders_are_missing_too(tmp_path: Path) -> None:
+    """The same fixture as Parquet (the team a Categorical, as exports often type it):
+    the same handoffs and the same counts as from the CSV."""
+    import polars as pl
+
+    frame = pl.read_csv(DATA, infer_schema=False).with_columns(
+        pl.col("assignment_group").cast(pl.Categorical)
+    )
+    parquet = tmp_path / "placeholders.parquet"
+    frame.write_parquet(parquet)
+    cases = _measures(parquet, *COLUMNS)
+    assert (cases["INC1"]["handoffs"], cases["INC1"]["ping_pongs"]) == (0, 0)
+    assert cases["INC2"]["handoffs"] == 1
+    assert _placeholder_counts(parquet, *COLUMNS) == {"assigned_to": 4, "assignment_group": 4}
+
+
+XES = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0">
+{traces}
+</log>
+"""
+EVENT = (
+    '<event><string key="concept:name" value="{act}"/><string key="org:group" value="{group}"/>'
+    '<string key="org:resource" value="{person}"/>'
+    '<date key="time:timestamp" value="2020-01-0{day}T{hour:02d}:00:00+00:00"/></event>'
+)
+
+
+def _xes(rows: list[tuple[str, str, str, str, int, int]]) -> str:
+    """An XES log of (case, activity, org:group, org:resource, day, hour) rows."""
+    traces = []
+    for case in dict.fromkeys(r[0] for r in rows):
+        body = "".join(
+            EVENT.format(act=a, group=g, person=p, day=d, hour=h)
+            for c, a, g, p, d, h in rows
+            if c == case
+        )
+        traces.append(f'<trace><string key="concept:name" value="{case}"/>{body}</trace>')
+    return XES.format(traces="\n".join(traces))
+
+
+def test_xes_placeholders_never_make_a_handoff(tmp_path: Path) -> None:
+    """XES attributes written as "?" or "N/A" by an export (org:group, org:resource):
+    T1 ? -> Team A -> none -> Team A: one holder, no handoff, no ping-pong;
+    T2 Team B -> "-" -> Team C -> Team B: the missing team keeps Team B, so two
+    handoffs (B -> C -> B) and one ping-pong; counted per column by info."""
+    log = tmp_path / "placeholders.xes"
+    rows = [
+        ("T1", "New", "?", "N/A", 1, 9),
+        ("T1", "Active", "Team A", "Ann", 1, 10),
+        ("T1", "Active", "none", "?", 1, 11),
+        ("T1", "Resolved", "Team A", "Ann", 2, 9),
+        ("T2", "New", "Team B", "Bob", 1, 9),
+        ("T2", "Active", "-", "Bob", 1, 10),
+        ("T2", "Active", "Team C", "Cy", 1, 11),
+        ("T2", "Resolved", "Team B", "Bob", 2, 9),
+    ]
+    log.write_text(_xes(rows), encoding="utf-8")
+    cases = _measures(log)
+    assert (cases["T1"]["handoffs"], cases["T1"]["ping_pongs"]) == (0, 0)
+    assert (cases["T2"]["handoffs"], cases["T2"]["ping_pongs"]) == (2, 1)
+    assert _placeholder_counts(log) == {"org:group": 3, "org:resource": 2}
+
+
+def test_info_table_names_the_placeholders() -> None:
+    res = runner.invoke(app, ["info", str(DATA), *COLUMNS])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "4 placeholder cell(s) ('?', ' N/A ', '#n/a') read as missing" in text

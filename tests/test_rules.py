@@ -12,9 +12,11 @@ import pytest
 
 from frictionminer.engine.rules import (
     FLAG_COLUMNS,
+    JOURNEY_RULES,
     REMEDIES,
     RULES,
     SEVERITIES,
+    all_rules,
     effective_params,
     evaluate_flags,
     render_markdown,
@@ -332,24 +334,26 @@ def test_rule_settings_validated_when_loading_a_file(tmp_path: Path) -> None:
     assert effective_params(RULES["FM004"], settings.rules) == {"min_silent_hours": 48.0}
     assert settings.rules["FM004"].severity == "error"
     assert settings == Settings(rules={"FM004": {"min_silent_hours": 48.0, "severity": "error"}})
-    config.write_text("[rules.FM010]\nenabled = false\n")
-    with pytest.raises(ConfigError, match=re.escape(f"{config}: unknown rule [rules.FM010]")):
+    config.write_text("[rules.FM099]\nenabled = false\n")
+    with pytest.raises(ConfigError, match=re.escape(f"{config}: unknown rule [rules.FM099]")):
         load_settings(config)
 
 
 def test_the_rule_table_and_defaults_toml_declare_the_same_rules() -> None:
     """Ids and keywords: the settings check [rules] against defaults.toml, the engine
     evaluates the declarations; the registry refuses to load when they differ."""
-    assert tuple(RULES) == RULE_IDS == tuple(sorted(RULE_IDS))
+    rules = all_rules()  # the case rules, then the journey rules (FM010, FM011)
+    assert tuple(rules) == RULE_IDS == tuple(sorted(RULE_IDS))
+    assert tuple(RULES) + tuple(JOURNEY_RULES) == RULE_IDS
     for rule_id, table in rule_defaults().items():
         assert table["enabled"] is True
-        assert dict(RULES[rule_id].defaults) == {k: v for k, v in table.items() if k != "enabled"}
-        assert Settings().rules[rule_id].params == RULES[rule_id].defaults
+        assert dict(rules[rule_id].defaults) == {k: v for k, v in table.items() if k != "enabled"}
+        assert Settings().rules[rule_id].params == rules[rule_id].defaults
 
 
 def test_rule_records() -> None:
     records = rule_records(Settings(rules={"FM007": {"enabled": False, "severity": "error"}}))
-    assert [r["id"] for r in records] == list(RULES)
+    assert [r["id"] for r in records] == [*RULES, *JOURNEY_RULES]
     fm007 = records[6]
     assert fm007 == {
         "id": "FM007",

@@ -25,7 +25,16 @@ VOCABULARY: list[tuple[str, set[str]]] = [
     ("Status update to customer", {C, N}),
     ("Interim notice sent", {N}),
     ("Callback", {C}),
-    ("Customer satisfaction survey", {C, A}),
+    ("Customer satisfaction survey", {C}),  # sent by the company: no customer action
+    ("User Contacted", {C}),
+    ("Customer called", {C, A}),  # the customer phoned in
+    ("Customer asked for a refund", {C, A}),
+    ("Customer informed by the agent", {C}),
+    ("Customer contacted support", {C, A}),
+    ("Email received from customer", {C, A}),
+    ("Requested information received", {A}),
+    ("Request receipt from customer", {C, T}),  # sample_logs: a receipt asked for
+    ("NPS survey sent", {C}),
     ("Send Reminder", {T}),  # BPIC 2020
     # bank workflows: BPIC 2012 (Dutch) and 2017 (English), "_" between words
     ("W_Nabellen offertes", {C}),
@@ -40,6 +49,12 @@ VOCABULARY: list[tuple[str, set[str]]] = [
     ("Notify Result Appeal to Offender", {C}),
     ("Payment", {A}),
     ("Payment Handled", {R}),
+    ("request further information", {T}),  # BPIC 2015
+    ("phase additional information received", {A}),
+    ("send letter in progress", {C, N}),  # a letter saying the case is in hand
+    ("advise claimant on reimbursement", {C}),  # pm4py teleclaims
+    ("send_reminder", {T}),  # pm4py orders: "_" between words
+    ("send_invoice", {C}),
     # German
     ("Rückfrage beim Kunden", {C, T}),
     ("Warten auf Kunde", {T}),
@@ -47,6 +62,9 @@ VOCABULARY: list[tuple[str, set[str]]] = [
     ("Mahnung versandt", {T}),
     ("Kundenbefragung", {C}),
     ("Problem gelöst", {R}),
+    ("Erinnerungen versandt", {T}),
+    ("Unterlagen eingegangen", {A}),
+    ("Rückruf", {C}),
     # Dutch
     ("wacht op klant", {T}),
     ("In afwachting van informatie", {T}),
@@ -57,6 +75,18 @@ VOCABULARY: list[tuple[str, set[str]]] = [
     ("Tussenbericht verstuurd", {N}),
     ("Besluit verzonden", {R}),
     ("Storing opgelost", {R}),
+    # BPIC 2015 in Dutch (activityNameNL)
+    ("aanvullende gegevens ontvangen", {A}),
+    ("nadere gegevens vragen", {T}),
+    ("fase beschikking verzonden", {R}),
+    ("invoeren verzenddatum beschikking omgevingsvergunning", {R}),
+    ("procedurebevestiging versturen", {C}),
+    ("bevestiging ontvangst aanvullende gegevens versturen", {C}),
+    ("mededeling beeindigen aanvraag", {C}),
+    ("brief in behandeling versturen", {C, N}),
+    ("Klant reageert", {C, A}),
+    ("Terugbellen", {C}),
+    ("Klanttevredenheidsonderzoek", {C}),
     # internal work: no role
     ("Closed", set()),
     ("Pending vendor", set()),
@@ -67,6 +97,18 @@ VOCABULARY: list[tuple[str, set[str]]] = [
     ("Callisto server restart", set()),
     ("W_Valideren aanvraag", set()),
     ("Queued / Awaiting Assignment", set()),
+    ("applicant is stakeholder", set()),  # BPIC 2015: a statement, not an event
+    ("Pending", set()),  # on whom? (Zendesk: the requester; ServiceNow: also vendors)
+    ("On Hold", set()),
+    ("Wait", set()),  # helpdesk
+    ("Awaiting Vendor", set()),
+    ("Waiting on third party", set()),
+    ("Insert Fine Notification", set()),  # road traffic fines: the date recorded
+    ("Afgehandeld", set()),  # Dutch "dealt with": an administrative close, like Closed
+    ("fase zaak gearchiveerd", set()),
+    ("Bericht erstellen", set()),  # German "report": no Dutch "bericht" as a medium
+    ("Reopened", set()),
+    ("registreren bezwaartermijn", set()),
 ]
 
 

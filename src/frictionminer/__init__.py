@@ -44,6 +44,7 @@ __all__ = [
     "audit",
     "convert",
     "explain",
+    "explain_customer",
     "load",
     "load_settings",
     "report",
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
         audit,
         convert,
         explain,
+        explain_customer,
         load,
         load_settings,
         report,
@@ -67,7 +69,17 @@ if TYPE_CHECKING:
 
     __version__: str
 
-_API = ("analyze", "audit", "convert", "explain", "load", "load_settings", "report", "simulate")
+_API = (
+    "analyze",
+    "audit",
+    "convert",
+    "explain",
+    "explain_customer",
+    "load",
+    "load_settings",
+    "report",
+    "simulate",
+)
 _LAZY = {
     **dict.fromkeys(_API, "frictionminer.api"),
     "Result": "frictionminer.engine.result",

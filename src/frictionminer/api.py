@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from frictionminer.auditing.window import Window
     from frictionminer.engine.result import Result
     from frictionminer.io.convert import ConvertSummary
+    from frictionminer.reporting.journey import CustomerStory
 
 __all__ = [
     "Explanation",
@@ -45,6 +46,7 @@ __all__ = [
     "audit",
     "convert",
     "explain",
+    "explain_customer",
     "load",
     "load_settings",
     "report",
@@ -151,6 +153,7 @@ def analyze(
     source: object,
     settings: Settings | None = None,
     *,
+    journey: bool = False,
     shards: int | None = None,
     workdir: PathArg | None = None,
     workers: int | None = None,
@@ -162,17 +165,49 @@ def analyze(
     ``source`` is an :class:`EventLog`, a path or a DataFrame.  A path is read as
     ``frictionminer score`` reads it: a large Parquet log in ``shards`` case-partitioned
     parts (automatic above 20M events; ``1`` = in memory), spilling to ``workdir`` with
-    ``workers`` parallel shards.  ``engine="dask"`` runs the per-case stage on a Dask
-    cluster (``scheduler``: a running scheduler's address; else a cluster on this
-    machine; docs/scale-out.md), as ``--engine`` and ``--scheduler`` do; ``shards`` is
-    then its number of case-hash parts.
+    ``workers`` parallel shards.  ``journey=True`` (``--journey``) also joins each
+    customer's cases into journeys (``[journey] customer``; ``result.journeys``).
+    ``engine="dask"`` runs the per-case stage on a Dask cluster (``scheduler``: a running
+    scheduler's address; else a cluster on this machine; docs/scale-out.md), as
+    ``--engine`` and ``--scheduler`` do; ``shards`` is then its number of case-hash parts.
 
     >>> result = analyze("sample_logs/shoelace.csv", load_settings("sample_logs/stories.toml"))
     >>> result.cases.row(0, named=True)["case_id"]
     'W-1001'
     """
     settings = with_engine(settings if settings is not None else load_settings(), engine, scheduler)
-    return _pipeline(source, settings, shards=shards, workdir=workdir, workers=workers)
+    if journey:
+        require_customer(settings)
+    result = _pipeline(source, settings, shards=shards, workdir=workdir, workers=workers)
+    return with_journeys(result) if journey else result
+
+
+def require_customer(settings: Settings) -> None:
+    """A ConfigError naming ``[journey] customer`` when journeys are asked for without it."""
+    if settings.journey.customer is None:
+        from frictionminer.errors import ConfigError
+
+        raise ConfigError(
+            "--journey needs a customer column: set [journey] customer = COLUMN",
+            hint="the column holding a customer, caller or account id "
+            "(an event attribute or a case attribute)",
+        )
+
+
+def with_journeys(result: Result) -> Result:
+    """``result`` with its customers' journeys (:mod:`frictionminer.engine.journeys`)."""
+    from frictionminer.engine.journeys import build_journeys
+
+    return dataclasses.replace(
+        result,
+        journeys=build_journeys(
+            result.events,
+            result.cases,
+            result.settings,
+            coverage=result.coverage,
+            sharded=result.sharded is not None,
+        ),
+    )
 
 
 def _pipeline(
@@ -255,6 +290,15 @@ def explain(result: Result, case_id: str, *, max_steps: int | None = 200) -> Exp
     return Explanation.of(build_story(result, case_id, max_steps=max_steps))
 
 
+def explain_customer(result: Result, customer: str) -> CustomerStory:
+    """A customer's journeys as the customer lived them (``explain --customer``): one
+    timeline per journey across its cases and parties, with the handoffs and silences.
+    ``result`` must have journeys (``analyze(..., journey=True)``)."""
+    from frictionminer.reporting.journey import build_customer_story
+
+    return build_customer_story(result, customer)
+
+
 def report(
     result: Result,
     path: PathArg | None = None,
@@ -323,6 +367,7 @@ def audit(
     save_baseline: PathArg | None = None,
     engine: str | None = None,
     scheduler: str | None = None,
+    journey: bool = False,
 ) -> AuditResult:
     """Audit a log as ``frictionminer audit`` does: gates from ``[audit]``, a baseline.
 
@@ -334,6 +379,7 @@ def audit(
     its loaded summary).  The result's ``status`` is ``pass``, ``warn`` or ``fail``.
     ``engine`` and ``scheduler`` are :func:`analyze`'s: every analysis of the audit runs
     on the same cluster.
+    ``journey=True`` (``--journey``) also reports the window's journeys (no ids).
     """
     from frictionminer.auditing.baseline import load_baseline
     from frictionminer.auditing.baseline import save_baseline as write_baseline
@@ -342,6 +388,8 @@ def audit(
     from frictionminer.io.outputs import check_writable
 
     settings = with_engine(settings if settings is not None else load_settings(), engine, scheduler)
+    if journey:
+        require_customer(settings)
     if isinstance(window, Window):
         if since is not None or until is not None:
             raise UsageError("give since/until inside the Window, not beside it")
@@ -368,6 +416,8 @@ def audit(
         result = run_audit(log, settings, base, span, cfg, save=target is not None)
     if target is not None:
         write_baseline(result.current, target)
+    if journey:
+        result = dataclasses.replace(result, result=with_journeys(result.result))
     return result
 
 
@@ -379,11 +429,21 @@ def convert(
     *,
     overwrite: bool = False,
     verbatim: bool = False,
+    pseudonym_key: str | bytes | None = None,
+    annotate: bool | None = None,
 ) -> ConvertSummary:
-    """Convert a log to the canonical table as Parquet, CSV or XES (format from the suffix).
+    """Convert a log to the canonical table as Parquet, CSV, XES or OCEL 2.0 JSON
+    (``.jsonocel``); the format follows from the suffix.
+
+    With ``annotate`` (the default for ``.jsonocel``) the log is scored first and written
+    with the analysis as attributes: each event's customer roles, its wait to the case's
+    next event and whom that wait was on, each case's score and flags
+    (:mod:`frictionminer.reporting.annotate`), for pm4py, ProM, Disco or Celonis.
 
     CSV cells that a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@`` first)
-    get a leading ``'``; ``verbatim=True`` writes them as they are.
+    get a leading ``'``; ``verbatim=True`` writes them as they are.  With a
+    ``pseudonym_key``, case ids, resources and identifying attributes are written as keyed
+    pseudonyms (the same ones ``score``/``report`` give with that key).
 
     With ``partition_by`` (``"week"``, ``"month"`` or ``"day"``), ``output`` is a folder
     of Parquet files, one per period in which each case began; ``overwrite`` replaces a
@@ -400,13 +460,33 @@ def convert(
     if partition_by is not None and partition_by not in PARTITION_BYS:
         raise UsageError(f"partition_by {partition_by!r}: choose {', '.join(PARTITION_BYS)}")
     settings = settings if settings is not None else load_settings()
+    hook = None
+    if pseudonym_key is not None:
+        from frictionminer.reporting.pseudonymize import pseudonymize_events
+
+        key = pseudonym_key.encode("utf-8") if isinstance(pseudonym_key, str) else pseudonym_key
+
+        def hook(events: pl.DataFrame, columns: Mapping[str, str | list[str]]) -> pl.DataFrame:
+            return pseudonymize_events(events, columns, key)
+
+    out = Path(fspath(output))
+    if annotate is None:
+        annotate = partition_by is None and out.name.lower().endswith(".jsonocel")
+    loaded = None
+    if annotate:
+        from frictionminer.reporting.annotate import annotate as annotated
+
+        result = _pipeline(load(source, settings), settings, shards=1, workdir=None, workers=None)
+        loaded = dataclasses.replace(result.log, events=annotated(result))
     return run(
         fspath(source),
-        Path(fspath(output)),
+        out,
         settings,
         partition_by=partition_by,
         overwrite=overwrite,
         verbatim=verbatim,
+        events_hook=hook,
+        loaded=loaded,
     )
 
 

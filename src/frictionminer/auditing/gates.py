@@ -500,7 +500,16 @@ class AuditResult:
             "summary": self.current.as_record(),
             "notes": list(self.notes),
             "warnings": self.warnings(),
+            **({"journeys": self.journeys_record()} if self.result.journeys is not None else {}),
         }
+
+    def journeys_record(self) -> dict[str, Any] | None:
+        """The window's journeys (``audit --journey``) without ids: counts, repeat-contact
+        rate, journey flags, measures; None without journeys."""
+        journeys = self.result.journeys
+        if journeys is None:
+            return None
+        return {k: v for k, v in journeys.summary().items() if k != "worst"}
 
 
 def _baseline_gates(cfg: AuditSettings, current: Summary, baseline: Summary) -> list[GateSpec]:

@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from frictionminer.cli.options import (
+    JourneyOpt,
     LogArg,
     OutputOpt,
     QuietOpt,
@@ -106,6 +107,7 @@ def audit(
     ] = None,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    journey: JourneyOpt = False,
 ) -> None:
     """Audit a log in CI: gates from \\[audit], comparison with a baseline, exit codes
     0 (gates pass), 1 (a gate is breached), 2 (input, usage or config error).
@@ -123,7 +125,7 @@ def audit(
     span = Window.parse(since, until, window, cases)
     if output is not None:
         check_writable(output)
-    result = run_audit(log, settings, baseline, span, save_baseline=save_baseline)
+    result = run_audit(log, settings, baseline, span, save_baseline=save_baseline, journey=journey)
     warn_unseen(result.result, quiet)
 
     text = WRITERS[chosen](result)

@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from frictionminer.cli.options import LogArg, QuietOpt, handle_errors, with_log_options
+from frictionminer.cli.options import (
+    LogArg,
+    PseudoKeyOpt,
+    PseudoOpt,
+    QuietOpt,
+    handle_errors,
+    with_log_options,
+)
 from frictionminer.settings import Settings
 
 
@@ -29,8 +36,8 @@ def convert(
         typer.Option(
             "--output",
             "-o",
-            help="Output file: .parquet, .csv, .csv.gz, .xes or .xes.gz (format from the "
-            "suffix); with --partition-by, a folder of Parquet files.",
+            help="Output file: .parquet, .csv, .csv.gz, .xes, .xes.gz or .jsonocel (OCEL 2.0 "
+            "JSON; format from the suffix); with --partition-by, a folder of Parquet files.",
         ),
     ],
     partition_by: Annotated[
@@ -54,15 +61,40 @@ def convert(
             "formula (=, +, -, @ first) gets a leading '.",
         ),
     ] = False,
+    annotate: Annotated[
+        bool | None,
+        typer.Option(
+            "--annotate/--no-annotate",
+            help="Score the log and write the analysis as attributes: each event's customer "
+            "roles, wait to the next event and whom it was on; each case's score and flags "
+            "(default: on for .jsonocel, off otherwise).",
+            show_default=False,
+        ),
+    ] = None,
+    pseudonymize: PseudoOpt = False,
+    pseudonym_key: PseudoKeyOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Convert a log to the canonical table as Parquet, CSV or XES.
+    """Convert a log to the canonical table as Parquet, CSV, XES or OCEL 2.0 JSON.
+
+    --annotate writes the friction analysis into the log (roles, waits, flags as
+    attributes) for pm4py, ProM, Disco or Celonis.
 
     Big XES files (over about 1 GB decompressed) are converted to Parquet chunk by chunk,
     in bounded memory.
     """
     from frictionminer import api
 
+    key: bytes | None = None
+    if pseudonymize:
+        from frictionminer.reporting.pseudonymize import resolve_key
+
+        key, stable = resolve_key(pseudonym_key)
+        if not stable and not quiet:
+            sys.stderr.write(
+                "note: pseudonyms use a random key and differ between runs "
+                "(set --pseudonym-key or FRICTIONMINER_PSEUDONYM_KEY for stable ones)\n"
+            )
     summary = api.convert(
         log,
         output,
@@ -70,6 +102,8 @@ def convert(
         partition_by.value if partition_by is not None else None,
         overwrite=overwrite,
         verbatim=verbatim,
+        pseudonym_key=key,
+        annotate=annotate,
     )
     if not quiet:
         how = f", {summary.chunks} chunks streamed" if summary.streamed else ""

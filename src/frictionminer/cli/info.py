@@ -57,7 +57,11 @@ def info(
     base = profile_log(event_log, top=top)
     profile = dataclasses.replace(
         base,
-        findings=[*base.findings, *_state_findings(event_log, settings)],
+        findings=[
+            *base.findings,
+            *_state_findings(event_log, settings),
+            *_journey_findings(event_log, settings),
+        ],
         roles={role: coverage.events[role] for role in ROLE_NAMES},
         role_cases={role: coverage.matched_cases[role] for role in ROLE_NAMES},
         warnings=coverage.warnings(event_log.source),
@@ -107,4 +111,39 @@ def _state_findings(event_log: EventLog, settings: Settings) -> list[Finding]:
                 "info",
             )
         ]
+    return []
+
+
+def _journey_findings(event_log: EventLog, settings: Settings) -> list[Finding]:
+    """A column that looks like a customer id, with customers of several cases, when
+    ``[journey] customer`` is unset: said once, with the setting that follows them."""
+    import polars as pl
+
+    from frictionminer import schema as S
+    from frictionminer.engine.journeys import suggest_customer_column
+    from frictionminer.io.base import Finding
+
+    if settings.journey.customer is not None:
+        return []
+    events = event_log.events
+    for column in suggest_customer_column(events.columns):
+        per_customer = (
+            events.select(pl.col(column).cast(pl.String).alias("c"), pl.col(S.CASE))
+            .drop_nulls()
+            .group_by("c")
+            .agg(pl.col(S.CASE).n_unique().alias("n"))
+        )
+        several = per_customer.filter(pl.col("n") > 1).height
+        if several:
+            name = column.removeprefix(S.CASE_PREFIX)
+            return [
+                Finding(
+                    "customer-column",
+                    f"column {column!r} looks like a customer id ({per_customer.height:,} "
+                    f"customers, {several:,} with several cases): set [journey] customer = "
+                    f'"{name}" and add --journey to follow each customer across cases',
+                    several,
+                    "info",
+                )
+            ]
     return []

@@ -120,7 +120,8 @@ def _detach_stdout() -> None:
 LogArg = Annotated[
     str,
     typer.Argument(
-        help="Event log: .xes/.xes.gz, .csv/.csv.gz, .parquet, a directory or a glob.",
+        help="Event log: .xes/.xes.gz, .csv/.csv.gz, .parquet, a directory or a glob; "
+        "an object-centric log (.jsonocel, .xmlocel, .sqlite) with --ocel-case.",
         show_default=False,
     ),
 ]
@@ -190,6 +191,14 @@ EncodingOpt = Annotated[
     typer.Option("--encoding", help="CSV encoding (default: detect).", rich_help_panel=_READ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")]
+JourneyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--journey",
+        help="Join each customer's cases into journeys ([journey] customer = COLUMN) and "
+        "measure and flag them (FM010, FM011).",
+    ),
+]
 ShardsOpt = Annotated[
     int | None,
     typer.Option(
@@ -273,6 +282,25 @@ CaseTableOpt = Annotated[
         rich_help_panel=_MORE,
     ),
 ]
+_OCEL = "Object-centric logs (OCEL)"
+OcelCaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ocel-case",
+        help="OCEL log: the object type whose objects are the cases (e.g. orders); "
+        "\\[ocel] case_type.",
+        rich_help_panel=_OCEL,
+    ),
+]
+OcelCustomerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ocel-customer",
+        help="OCEL log: the object type that is the customer; its id goes into the column "
+        "ocel:customer. \\[ocel] customer_type.",
+        rich_help_panel=_OCEL,
+    ),
+]
 
 _LOG_OPTIONS: dict[str, Any] = {
     "config": (ConfigOpt, None),
@@ -289,6 +317,8 @@ _LOG_OPTIONS: dict[str, Any] = {
     "encoding": (EncodingOpt, None),
     "source": (SourceOpt, None),
     "case_table": (CaseTableOpt, None),
+    "ocel_case": (OcelCaseOpt, None),
+    "ocel_customer": (OcelCustomerOpt, None),
 }
 
 
@@ -395,6 +425,8 @@ def settings_from_options(
     encoding: str | None = None,
     source: list[str] | None = None,
     case_table: list[str] | None = None,
+    ocel_case: str | None = None,
+    ocel_customer: str | None = None,
 ) -> Settings:
     from frictionminer.settings.load import load_settings
 
@@ -421,6 +453,7 @@ def settings_from_options(
                 "delimiter": delimiter,
                 "encoding": encoding,
             },
+            "ocel": {"case_type": ocel_case, "customer_type": ocel_customer},
         },
         extra_sources=[_parse_table_spec(s, "--source") for s in source or []],
         extra_case_tables=[_parse_table_spec(s, "--case-table") for s in case_table or []],

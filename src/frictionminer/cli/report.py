@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from frictionminer.cli.options import (
+    JourneyOpt,
     LogArg,
     QuietOpt,
     ShardsOpt,
@@ -71,6 +72,7 @@ def report(
     ] = None,
     quiet: QuietOpt = False,
     shards: ShardsOpt = None,
+    journey: JourneyOpt = False,
 ) -> None:
     """A self-contained HTML report for consultants: summary, key figures, causes with
     charts, process map, top cases as the customer lived them, remedies, methods."""
@@ -87,7 +89,7 @@ def report(
             "note: pseudonyms use a random key and differ between runs "
             "(set --pseudonym-key or FRICTIONMINER_PSEUDONYM_KEY for stable ones)\n"
         )
-    result = analyze(log, settings, shards=shards)
+    result = analyze(log, settings, shards=shards, journey=journey)
     warn_unseen(result, quiet)
     html = write_report(
         result,

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from frictionminer.cli.options import (
+    JourneyOpt,
     LogArg,
     OutputOpt,
     PseudoKeyOpt,
@@ -58,6 +59,7 @@ def score(
     pseudonymize: PseudoOpt = False,
     pseudonym_key: PseudoKeyOpt = None,
     shards: ShardsOpt = None,
+    journey: JourneyOpt = False,
 ) -> None:
     """Score every case by the customer's burden and flag the disproportionate ones."""
     from frictionminer.reporting.score import WRITERS, infer_format
@@ -67,8 +69,12 @@ def score(
         from frictionminer.io.outputs import check_writable
 
         check_writable(output)
-    from frictionminer.api import analyze
+    from frictionminer.api import analyze, require_customer, with_journeys
 
+    if journey:
+        require_customer(settings)
     result, _ = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
+    if journey:
+        result = with_journeys(result)
     warn_unseen(result, quiet)
     WRITERS[chosen](result, top=top, output=output, quiet=quiet)

@@ -40,6 +40,7 @@ from frictionminer.engine.facts import (
     gather_facts,
     silent_wait_hours,
 )
+from frictionminer.engine.waits import wait_tables, wait_totals
 
 if TYPE_CHECKING:
     from frictionminer.engine.result import Result
@@ -186,6 +187,12 @@ class Causes:
     flows: pl.DataFrame
     """Directly-follows relations (with START/END) and the waits on them."""
     findings: list[Finding]
+    waits_by_team: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Waiting by cause per team holding the case (:mod:`frictionminer.engine.waits`)."""
+    waits_by_pair: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Waiting by cause per handoff pair, while the receiving team held the case."""
+    waits: dict[str, Any] = field(default_factory=dict)
+    """The log's waits by cause (:func:`frictionminer.engine.waits.wait_totals`)."""
 
     def headline(self, n: int = 5) -> list[Finding]:
         """The ``n`` findings with the largest impact, one per kind and subject."""
@@ -219,6 +226,9 @@ class Causes:
             "ping_pong_pairs": rows(self.ping_pong_pairs),
             "by_variant": rows(self.by_variant),
             "by_category": rows(self.by_category),
+            "waits": self.waits,
+            "waits_by_team": rows(self.waits_by_team),
+            "waits_by_handoff_pair": rows(self.waits_by_pair),
         }
 
 
@@ -725,6 +735,7 @@ def find_causes(
     facts = result_facts(result, settings, facts)
     cases = result.cases
     by_team, pairs, pp = _team_tables(facts)
+    waits_by_team, waits_by_pair = wait_tables(facts)
     causes = Causes(
         cases=cases.height,
         friction_points=float(cases["friction_score"].sum()),
@@ -737,6 +748,9 @@ def find_causes(
         by_category=_category_table(cases, result.flags),
         flows=_flow_table(facts),
         findings=[],
+        waits_by_team=waits_by_team,
+        waits_by_pair=waits_by_pair,
+        waits=wait_totals(cases, facts),
     )
     causes.findings = _findings(causes, result, settings, per_kind, facts)
     return causes

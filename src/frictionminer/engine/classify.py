@@ -12,14 +12,21 @@ notice              ``role_notice``         a proactive status update to the cus
 resolution          ``role_resolution``     the problem is solved as the customer sees it
 ==================  ======================  ================================================
 
-An event has a role when any of the role's regular expressions matches the value of the
-column named by ``[roles] match`` (the activity by default) with Python ``re.search``
-semantics, case-insensitively.  An event may have several roles or none (internal work).
+Two more roles say only *why* the customer waits on the company (``role_queue``: the case
+is in a queue nobody picked up; ``role_external_wait``: it waits on an outside party).
+The customer does not notice them: they are not in :data:`ROLE_COLUMNS` (news, silences,
+coverage), only in :data:`WAIT_ROLE_COLUMNS` (:mod:`frictionminer.engine.paths`,
+``wait_cause``).
 
-Matching runs in Python's ``re`` over the *distinct* values only (a log has few activity
-names but many events) and is mapped back to the events with ``replace_strict``: the
-result is vectorised over events and has exactly Python's regex semantics, which the
-config documents (polars' own regex engine differs in look-arounds and ``\\b`` details).
+An event has a role when any of the role's patterns is found in the value of the column
+named by ``[roles] match`` (the activity by default), case-insensitively; a pattern is a
+regular expression, or ``{match, unless}`` (found, and ``unless`` not found).  An event
+may have several roles or none (internal work).
+
+Matching runs in polars' linear-time regex engine over the *distinct* values only (a log
+has few activity names but many events) and is mapped back to the events with
+``replace_strict``; no value, however long, makes it slow
+(:mod:`frictionminer.settings.patterns`, docs/robustness.md).
 
 Example::
 
@@ -39,16 +46,19 @@ from typing import Any
 import polars as pl
 
 from frictionminer.errors import SchemaError
-from frictionminer.settings import ROLE_NAMES, RoleSettings
+from frictionminer.settings import ROLE_NAMES, WAIT_ROLE_NAMES, RoleSettings
+from frictionminer.settings.patterns import (
+    LOOKAROUND_HINT,
+    RolePattern,
+    case_insensitive,
+    pattern_parts,
+)
 
 ROLE_COLUMNS: dict[str, str] = {role: f"role_{role}" for role in ROLE_NAMES}
 """Role name -> Boolean column added by :func:`classify`."""
-
-
-def _compiled(roles: RoleSettings) -> dict[str, list[re.Pattern[str]]]:
-    return {
-        role: [re.compile(p, re.IGNORECASE) for p in getattr(roles, role)] for role in ROLE_NAMES
-    }
+WAIT_ROLE_COLUMNS: dict[str, str] = {role: f"role_{role}" for role in WAIT_ROLE_NAMES}
+"""Wait-cause role name -> Boolean column added by :func:`classify`."""
+_ALL_ROLES = (*ROLE_NAMES, *WAIT_ROLE_NAMES)
 
 
 def _match_column(events: pl.DataFrame, roles: RoleSettings) -> pl.Expr:
@@ -63,22 +73,42 @@ def _match_column(events: pl.DataFrame, roles: RoleSettings) -> pl.Expr:
 
 
 MATCH_CHARS = 500
-"""Role patterns read the first this many characters of a value. Python's ``re`` can take
-time growing with the square of the text on patterns such as ``request.*from``; an activity
-name is short, and a 128 kB cell of ``request request …`` took 40 s of CPU to classify.
-Capped, any cell costs microseconds (docs/robustness.md)."""
+"""The word hints of :func:`hinted_role` (Python ``re``, only for ``classify --suggest``)
+read the first this many characters of a value."""
+
+
+def _pattern_expr(value: pl.Expr, item: RolePattern) -> pl.Expr:
+    match, unless = pattern_parts(item)
+    found = value.str.contains(case_insensitive(match))
+    if unless is not None:
+        found = found & ~value.str.contains(case_insensitive(unless))
+    return found
 
 
 def _roles_of_values(values: list[str], roles: RoleSettings) -> dict[str, list[bool]]:
-    """For each role, whether it matches each of ``values`` (Python re, case-insensitive),
-    read up to :data:`MATCH_CHARS` characters."""
-    compiled = _compiled(roles)
-    heads = [v[:MATCH_CHARS] for v in values]
-    return {role: [any(p.search(v) for p in compiled[role]) for v in heads] for role in ROLE_NAMES}
+    """For each role, whether any of its patterns matches each of ``values``."""
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    value = pl.col("v")
+    exprs = [
+        pl.any_horizontal(
+            pl.repeat(False, pl.len()),
+            *(_pattern_expr(value, item) for item in getattr(roles, role)),
+        ).alias(role)
+        for role in _ALL_ROLES
+    ]
+    try:
+        matched = frame.select(exprs)
+    except pl.exceptions.ComputeError as exc:  # RoleSettings built in code, unchecked
+        raise SchemaError(
+            f"roles: a pattern the regex engine refuses: {str(exc).splitlines()[0]}",
+            hint=LOOKAROUND_HINT,
+        ) from None
+    return {role: matched.get_column(role).to_list() for role in _ALL_ROLES}
 
 
 def classify(events: pl.DataFrame, roles: RoleSettings) -> pl.DataFrame:
-    """A copy of ``events`` with the five ``role_*`` Boolean columns added.
+    """A copy of ``events`` with the ``role_*`` Boolean columns added (the five roles,
+    then the two wait causes).
 
     A null value of the match column has no role.  Existing ``role_*`` columns are
     replaced, so classifying twice with different rules is safe.
@@ -100,8 +130,8 @@ def classify(events: pl.DataFrame, roles: RoleSettings) -> pl.DataFrame:
         pl.lit(pl.Series(matched[role], dtype=pl.Boolean))
         .gather(pl.col("_role_value"))
         .fill_null(False)
-        .alias(ROLE_COLUMNS[role])
-        for role in ROLE_NAMES
+        .alias(f"role_{role}")
+        for role in _ALL_ROLES
     ).drop("_role_value")
 
 
@@ -217,7 +247,7 @@ class RoleSuggestion:
     events: int = 0
     unmatched_total: int = 0
     """How many distinct values match no role (``unmatched`` holds only the top ones)."""
-    patterns: dict[str, list[str]] = field(default_factory=dict)
+    patterns: dict[str, list[RolePattern]] = field(default_factory=dict)
 
     def as_record(self) -> dict[str, Any]:
         """Plain builtins for JSON output."""
@@ -240,6 +270,14 @@ class RoleSuggestion:
         }
 
 
+def toml_pattern(item: RolePattern) -> str:
+    """One role pattern as a TOML value: a string, or an inline ``{match, unless}`` table."""
+    match, unless = pattern_parts(item)
+    if unless is None:
+        return toml_string(match)
+    return f"{{ match = {toml_string(match)}, unless = {toml_string(unless)} }}"
+
+
 def exact_pattern(value: str) -> str:
     """A regular expression matching exactly ``value`` (spaces left readable)."""
     return "^" + re.escape(value).replace("\\ ", " ") + "$"
@@ -254,15 +292,15 @@ def _render_toml(
 ) -> str:
     lines = [
         "[roles]",
-        "# Regular expressions (Python re.search, case-insensitive) per role.",
+        "# Regular expressions (case-insensitive; or {match = ..., unless = ...}) per role.",
         "# Commented lines are frequent values no rule matches, placed under the role",
         "# their words suggest: uncomment the ones that fit.",
         f"match = {toml_string(roles.match)}",
         f"min_case_share = {roles.min_case_share!r}",
     ]
-    for role in ROLE_NAMES:
+    for role in _ALL_ROLES:  # the wait causes too: the table is a whole [roles]
         lines.append(f"{role} = [")
-        lines.extend(f"    {toml_string(p)}," for p in getattr(roles, role))
+        lines.extend(f"    {toml_pattern(p)}," for p in getattr(roles, role))
         for value, count in unmatched:
             if hints[value] == role:
                 lines.append(f"    # {toml_string(exact_pattern(value))},  # {_events(count)}")

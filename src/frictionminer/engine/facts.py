@@ -48,6 +48,13 @@ The tables (``team`` is a non-empty ``group``; ``silent`` means a silence of at 
 ``paths``                 per case: its path (``variant``, activities joined with " → ")
                           and its number of steps, built once per case
 ``case_teams``            events per case and team ("teams involved" in a set of cases)
+``wait_teams``            per team holding the case and wait cause (``wait_cause``, the
+                          company's four and ``customer``): gaps before the case's end,
+                          their cases and their time in whole microseconds (``us``); a
+                          gap before any team is named has a null team
+``wait_pairs``            per handoff pair (``from`` → ``to``) and wait cause: the gaps
+                          while ``to`` holds the case after a handoff from ``from``
+                          (until the next handoff), their cases and microseconds
 ``roles``                 per role (and ``news``: contact, notice, task or action), the
                           events it matched and their cases
                           (:mod:`~frictionminer.engine.coverage`)
@@ -98,6 +105,8 @@ SUMMED: dict[str, tuple[str, ...]] = {
     "flows": ("source", "target"),
     "waits": ("source", "target", "hours"),
     "roles": ("role",),
+    "wait_teams": ("team", "cause"),
+    "wait_pairs": ("from", "to", "cause"),
 }
 """Count tables and their keys: every other column is a count, summed over parts."""
 
@@ -190,6 +199,8 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
         "gap_hours",
         "handoff",
         "ping_pong",
+        pl.col("is_end").alias("_is_end"),
+        pl.col("after_end").alias("_after_end"),
         (pl.col("waiting_on").cast(pl.String) == "company").alias("on_company"),
         # the customer's side of a wait: on the company, before the case's end
         (
@@ -240,8 +251,57 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
         .agg(pl.col(S.CASE).first(), pl.len().cast(_COUNT).alias("events"))
         .select(S.CASE, "team", "events"),
         "roles": role_table(events, pl.col(S.CASE).rle_id()),
+        **_waits(events, ev),
     }
     return Facts(tables, silent_hours)
+
+
+def _in_case_ffill(expr: pl.Expr) -> pl.Expr:
+    """Last non-null value of ``expr`` in the case up to this row (rows in path order)."""
+    source_case = pl.when(expr.is_not_null()).then(pl.col(_NO)).forward_fill()
+    return pl.when(source_case == pl.col(_NO)).then(expr.forward_fill())
+
+
+def _waits(events: pl.DataFrame, ev: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """``wait_teams`` and ``wait_pairs``: the gaps before the end by cause, per team
+    holding the case and per handoff pair (module docstring)."""
+    case = pl.col(_NO)
+    if "wait_cause" in events.columns:
+        cause = events.get_column("wait_cause").cast(pl.String)
+    else:  # annotated by an older table: nothing to split
+        cause = pl.Series("wait_cause", [None] * events.height, dtype=pl.String)
+    team = pl.col("team")
+    current = _in_case_ffill(team)
+    previous = pl.when(case == case.shift(1)).then(current.shift(1))
+    w = ev.select(
+        _NO,
+        "team",
+        "handoff",
+        "gap_hours",
+        pl.lit(cause).alias("cause"),
+        (~pl.col("_after_end") & ~pl.col("_is_end")).alias("_before_end"),
+    ).with_columns(
+        current.alias("_current"),
+        pl.when(pl.col("handoff") & team.is_not_null()).then(previous).alias("_from"),
+    )
+    gaps = w.with_columns(_in_case_ffill(pl.col("_from")).alias("_from")).filter(
+        pl.col("_before_end") & pl.col("cause").is_not_null() & pl.col("gap_hours").is_not_null()
+    )
+    us = (pl.col("gap_hours") * _US_PER_HOUR).round().cast(_COUNT)
+
+    def summed(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        return frame.group_by(keys).agg(
+            pl.len().cast(_COUNT).alias("gaps"),
+            case.n_unique().cast(_COUNT).alias("cases"),
+            us.sum().alias("us"),
+        )
+
+    teams = summed(gaps.rename({"team": "_event_team", "_current": "team"}), ["team", "cause"])
+    pairs = summed(
+        gaps.filter(pl.col("_from").is_not_null()).rename({"_from": "from", "_current": "to"}),
+        ["from", "to", "cause"],
+    )
+    return {"wait_teams": teams, "wait_pairs": pairs}
 
 
 def _runs(ev: pl.DataFrame) -> pl.DataFrame:

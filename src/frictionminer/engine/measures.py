@@ -17,6 +17,13 @@ column                    dtype     definition
 ``customer_wait_hours``   Float64   sum of the gaps between consecutive events, from the
                                     first event to the end, in which the case waits on
                                     the company
+``wait_queue_hours``      Float64   the part of ``customer_wait_hours`` whose gaps have
+                                    ``wait_cause`` queue (in a queue nobody picked up)
+``wait_handoff_hours``    Float64   … handoff (after a handoff, before the new team acts)
+``wait_external_hours``   Float64   … external (at an outside party)
+``wait_in_work_hours``    Float64   … in_work (the rest of the company's side)
+``on_customer_hours``     Float64   gaps from the first event to the end in which the
+                                    case waits on the customer (not customer_wait)
 ``silent_wait_max_hours`` Float64   longest silence: time between consecutive boundaries
                                     (perceived events, first event, end) up to the end
                                     while waiting on the company; 0 when none
@@ -37,6 +44,10 @@ column                    dtype     definition
 ``category``              (as is)   first non-null value of ``[columns] category`` (if set)
 ``value``                 Float64   first non-null value of ``[columns] value`` (if set)
 ========================  ========  =====================================================
+
+The four ``wait_*_hours`` add up to ``customer_wait_hours`` exactly: each is a sum of
+whole microseconds, the total is the sum of the four sums, and every hour figure is that
+integer divided by 3.6e9 once (:mod:`frictionminer.engine.paths`, ``wait_cause``).
 
 Counting measures cover the whole case — a contact after the resolution still costs
 the customer time; the waiting measures stop at the end.  Time is calendar time.
@@ -72,6 +83,11 @@ MEASURES: tuple[str, ...] = (
     "customer_tasks",
     "repeat_requests",
     "customer_wait_hours",
+    "wait_queue_hours",
+    "wait_handoff_hours",
+    "wait_external_hours",
+    "wait_in_work_hours",
+    "on_customer_hours",
     "silent_wait_max_hours",
     "handoffs",
     "ping_pongs",
@@ -85,6 +101,19 @@ MEASURES: tuple[str, ...] = (
 )
 """Measure columns of :func:`case_measures`, in order (``category``/``value`` follow
 when configured)."""
+
+WAIT_PARTS: dict[str, str] = {
+    "queue": "wait_queue_hours",
+    "handoff": "wait_handoff_hours",
+    "external": "wait_external_hours",
+    "in_work": "wait_in_work_hours",
+}
+"""Company-side wait cause -> its measure; the parts of ``customer_wait_hours``."""
+CUSTOMER_SIDE = "on_customer_hours"
+"""The customer's own side of the clock, kept apart from ``customer_wait_hours``."""
+WAIT_MEASURES: tuple[str, ...] = (*WAIT_PARTS.values(), CUSTOMER_SIDE)
+"""Waiting by cause: reported per case, team and handoff pair; not gated by ``audit``
+(its defaults and baselines stay those of the measures before them)."""
 
 _US_PER_HOUR = 3_600_000_000.0
 _RUN = "_run"
@@ -127,7 +156,8 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         extras.append(_first_value(value).alias("value"))
 
     ts = pl.col(S.TIMESTAMP)
-    waiting_company = pl.col("waiting_on") == "company"
+    cause = pl.col("wait_cause")
+    gap_us = (pl.col("gap_hours") * _US_PER_HOUR).round().cast(pl.Int64)
     before_end = ~pl.col("is_end") & ~pl.col("after_end")
     counts = {
         "interactions": _count(pl.col(ROLE_COLUMNS["contact"])),
@@ -166,12 +196,10 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
             # divided below, over the whole column: the total does not depend on the
             # order, chunking or grouping path of the summation, so a case measured in
             # a shard or a parallel part gets the same bits as in memory.
-            (pl.col("gap_hours") * _US_PER_HOUR)
-            .round()
-            .cast(pl.Int64)
-            .filter(before_end & waiting_company)
-            .sum()
-            .alias("_wait_us"),
+            *[
+                gap_us.filter(before_end & (cause == name)).sum().alias(f"_{name}_us")
+                for name in (*WAIT_PARTS, "customer")
+            ],
             pl.col("silence_hours")
             .max()
             .fill_null(0.0)
@@ -186,7 +214,14 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     )
     effort = settings.effort
     out = out.with_columns(
-        (pl.col("_wait_us").cast(pl.Float64) / _US_PER_HOUR).alias("customer_wait_hours"),
+        (
+            pl.sum_horizontal(f"_{name}_us" for name in WAIT_PARTS).cast(pl.Float64) / _US_PER_HOUR
+        ).alias("customer_wait_hours"),
+        *[
+            (pl.col(f"_{name}_us").cast(pl.Float64) / _US_PER_HOUR).alias(column)
+            for name, column in WAIT_PARTS.items()
+        ],
+        (pl.col("_customer_us").cast(pl.Float64) / _US_PER_HOUR).alias(CUSTOMER_SIDE),
         (
             (pl.col("_last") - pl.col("start")).dt.total_microseconds().cast(pl.Float64)
             / _US_PER_HOUR

@@ -62,6 +62,19 @@ Requests (``repeat_request``)
     A customer_task whose activity already occurred as a customer_task earlier in the
     case.
 
+Waiting by cause (``wait_cause``)
+    The cause of the gap that *starts* at the event (null on the case's last event),
+    dtype :data:`WAIT_CAUSE`.  In order of precedence, the first that applies:
+    ``customer`` — the ball is in the customer's court (``waiting_on``); ``external`` —
+    the event has the ``external_wait`` role (the case waits on an outside party);
+    ``queue`` — the event has the ``queue`` role (nobody has picked the case up);
+    ``handoff`` — the last event up to this one that names a team is a ``handoff``: the
+    team changed and the new team has not acted yet (it first acts at the next event
+    naming a team); ``in_work`` — any other wait on the company.  The wait roles
+    describe the state that follows the event, so a state log's repeated row keeps them
+    (a queue re-written on reassignment is still a queue).  The company-side causes
+    split ``customer_wait_hours`` exactly (:mod:`frictionminer.engine.measures`).
+
 ``gap_hours`` is the time to the next event of the case (null on the last).  Missing
 optional columns (group, channel) make their flags false.
 """
@@ -71,16 +84,29 @@ from __future__ import annotations
 import polars as pl
 
 from frictionminer import schema as S
-from frictionminer.engine.classify import ROLE_COLUMNS
+from frictionminer.engine.classify import ROLE_COLUMNS, WAIT_ROLE_COLUMNS
 from frictionminer.errors import SchemaError
 from frictionminer.scale.plan import select_instances
 from frictionminer.settings import Settings
 
-__all__ = ["ANNOTATIONS", "SEQ", "WAITING_ON", "annotate", "in_path_order", "select_instances"]
+__all__ = [
+    "ANNOTATIONS",
+    "SEQ",
+    "WAITING_ON",
+    "WAIT_CAUSE",
+    "WAIT_CAUSES",
+    "annotate",
+    "in_path_order",
+    "select_instances",
+]
 
 SEQ = "seq"
 WAITING_ON = pl.Enum(["company", "customer"])
 """dtype of ``waiting_on``."""
+WAIT_CAUSES: tuple[str, ...] = ("queue", "handoff", "external", "in_work", "customer")
+"""Causes of a wait (``wait_cause``): the four company-side parts, then the customer's."""
+WAIT_CAUSE = pl.Enum(list(WAIT_CAUSES))
+"""dtype of ``wait_cause``."""
 
 STATE_REPEAT = "state_repeat"
 """Annotation of a state log: the event repeats its case's previous activity (one run)."""
@@ -99,6 +125,7 @@ ANNOTATIONS: tuple[str, ...] = (
     "channel_switch",
     "repeat_request",
     "reexplanation",
+    "wait_cause",
 )
 """Columns :func:`annotate` adds, in order."""
 
@@ -169,6 +196,35 @@ def _handoff(value: str, present: bool) -> pl.Expr:
     if not present:
         return pl.lit(False)
     return (pl.col(value) != _previous(pl.col(value))).fill_null(False)
+
+
+def _wait_cause(frame: pl.DataFrame) -> pl.Expr:
+    """``wait_cause`` of every event of the annotated ``frame`` (module docstring).
+
+    A wait role column the events do not have (classified by an older or hand-made
+    table) is false.
+    """
+
+    def role(name: str) -> pl.Expr:
+        column = WAIT_ROLE_COLUMNS[name]
+        return pl.col(column).fill_null(False) if column in frame.columns else pl.lit(False)
+
+    # The last event naming a team, up to this one, is a handoff (the new team's turn).
+    after_handoff = _ffill(pl.when(pl.col("_group").is_not_null()).then(pl.col("handoff")))
+    cause = (
+        pl.when(pl.col(_LAST))
+        .then(None)
+        .when(pl.col("_on_customer"))
+        .then(pl.lit("customer"))
+        .when(role("external_wait"))
+        .then(pl.lit("external"))
+        .when(role("queue"))
+        .then(pl.lit("queue"))
+        .when(after_handoff.fill_null(False))
+        .then(pl.lit("handoff"))
+        .otherwise(pl.lit("in_work"))
+    )
+    return cause.cast(WAIT_CAUSE)
 
 
 def in_path_order(events: pl.DataFrame) -> pl.DataFrame:
@@ -314,6 +370,7 @@ def annotate(
         .otherwise(pl.lit("company", dtype=WAITING_ON))
         .alias("waiting_on"),
     )
+    frame = frame.with_columns(_wait_cause(frame).alias("wait_cause"))
     keep = [c for c in events.columns if c not in ANNOTATIONS and c != STATE_REPEAT]
     runs = [STATE_REPEAT] if collapse_runs else []
     return frame.select(*keep, *ANNOTATIONS, *runs)

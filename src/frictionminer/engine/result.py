@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 if TYPE_CHECKING:
     from frictionminer.engine.coverage import RoleCoverage
     from frictionminer.engine.facts import Facts
+    from frictionminer.engine.journeys import Journeys
     from frictionminer.engine.rules.registry import Norm
     from frictionminer.scale.plan import ShardPlan
 
@@ -65,6 +66,9 @@ class Result:
     """The rules that are systemic on this log, by id: reported at the log level, their
     case flags limited to the cases above the log's norm
     (:mod:`frictionminer.engine.rules.systemic`)."""
+    journeys: Journeys | None = None
+    """The customers' journeys across cases, when asked for (``--journey``,
+    :func:`frictionminer.engine.journeys.build_journeys`); None otherwise."""
 
     @property
     def event_count(self) -> int:
@@ -82,6 +86,7 @@ class Result:
         from frictionminer.engine.coverage import UNSEEN
         from frictionminer.engine.rules import RULES, effective_severity, is_enabled
         from frictionminer.engine.rules.outcome import REASONS
+        from frictionminer.engine.waits import wait_totals
 
         n = self.cases.height
         per_rule = (
@@ -140,7 +145,7 @@ class Result:
         no_reopened = bool(unseen & {"resolution", "customer_action"}) or (
             "reopened" not in self.cases.columns
         )
-        return {
+        record = {
             "source": self.log.source,
             "cases": n,
             "events": self.event_count,
@@ -154,8 +159,12 @@ class Result:
             "flagged_share": round(any_flag / n, 4) if n else 0.0,
             "flags": flagged,
             "measures": measures,
+            "waits": wait_totals(self.cases, self.facts),
             "config": self.settings.source,
         }
+        if self.journeys is not None:
+            record["journeys"] = self.journeys.summary()
+        return record
 
     def systemic_records(self) -> list[dict[str, Any]]:
         """The log-level findings: each systemic rule, most widespread first."""

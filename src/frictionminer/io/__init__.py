@@ -1,4 +1,4 @@
-"""Ingest: read a log file (XES, CSV, Parquet) and normalise it to the canonical table.
+"""Ingest: read a log file (XES, CSV, Parquet, OCEL) and normalise it to the canonical table.
 
 ``load(path, settings)`` is the one entry point; the format follows from the path
 (suffix, directory or glob pattern).
@@ -17,7 +17,7 @@ import polars as pl
 
 from frictionminer import schema as S
 from frictionminer.errors import InputError, UsageError
-from frictionminer.io.base import Finding, RawLog, is_url
+from frictionminer.io.base import Finding, RawLog, display_path, is_url
 from frictionminer.io.normalize import EventLog, check_extra_columns, normalize
 from frictionminer.settings import CaseTableSettings, Settings, SourceSettings
 
@@ -29,7 +29,10 @@ __all__ = ["EventLog", "Finding", "RawLog", "detect_format", "load", "read_raw"]
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 _XES_SUFFIXES = (".xes", ".xes.gz")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
-SUPPORTED = "XES (.xes, .xes.gz), CSV (.csv, .csv.gz, .tsv), Parquet (file, directory or glob)"
+SUPPORTED = (
+    "XES (.xes, .xes.gz), CSV (.csv, .csv.gz, .tsv), Parquet (file, directory or glob), "
+    "OCEL 1.0/2.0 (.jsonocel, .xmlocel, .sqlite, OCEL .json/.xml)"
+)
 
 
 def _is_glob(text: str) -> bool:
@@ -37,7 +40,8 @@ def _is_glob(text: str) -> bool:
 
 
 def detect_format(path: str | Path) -> str:
-    """``"xes"``, ``"csv"`` or ``"parquet"`` from the path; InputError otherwise.
+    """``"xes"``, ``"csv"``, ``"parquet"`` or ``"ocel"`` from the path (an OCEL log's
+    ``.json``/``.xml``/``.sqlite`` also by its content); InputError otherwise.
 
     A URL (``s3://``, ``gs://``, ``file://``, …) is Parquet, passed to polars as it is."""
     text = str(path)
@@ -72,6 +76,17 @@ def detect_format(path: str | Path) -> str:
         return "csv"
     if lower.endswith(_PARQUET_SUFFIXES):
         return "parquet"
+    from frictionminer.io.ocel import MAYBE_SUFFIXES, OCEL_SUFFIXES, sniff
+
+    if lower.endswith(OCEL_SUFFIXES + MAYBE_SUFFIXES):
+        if sniff(p) is not None:
+            return "ocel"
+        if lower.endswith(OCEL_SUFFIXES):
+            raise InputError(
+                f"{text}: not an object-centric log (OCEL 1.0 or 2.0)",
+                hint="OCEL JSON starts with objectTypes/eventTypes (2.0) or "
+                "ocel:global-log (1.0); OCEL SQLite has event, object and event_object tables",
+            )
     raise InputError(f"{text}: unsupported file type", hint=f"frictionminer reads {SUPPORTED}")
 
 
@@ -85,6 +100,24 @@ def read_raw(
     storage detail, not an attribute of the events.
     """
     fmt = detect_format(path)
+    raw = _read_raw(path, settings, fmt, partitions)
+    width = len(raw.frame.collect_schema())
+    if width > settings.ingest.max_columns:
+        message, hint = _too_wide(display_path(path), width, settings.ingest.max_columns)
+        raise InputError(message, hint=hint)
+    return raw
+
+
+def _too_wide(shown: str, width: int, limit: int) -> tuple[str, str]:
+    return (
+        f"{shown}: {width:,} columns, more than the limit of {limit:,} ([ingest] max_columns)",
+        "keep the columns the analysis needs, or raise [ingest] max_columns",
+    )
+
+
+def _read_raw(
+    path: str | Path, settings: Settings, fmt: str, partitions: Sequence[str] | None
+) -> RawLog:
     if Path(path).is_file():
         from frictionminer.io.xes_scan import check_compression
 
@@ -99,6 +132,10 @@ def read_raw(
         from frictionminer.io.xes import read_xes
 
         return read_xes(path, timezone=settings.ingest.timezone)
+    if fmt == "ocel":
+        from frictionminer.io.ocel import read_ocel
+
+        return read_ocel(path, settings.ocel)
     if fmt == "csv":
         from frictionminer.io.tabular import CsvOptions, read_csv
 
@@ -106,7 +143,10 @@ def read_raw(
         return read_csv(
             path,
             CsvOptions(
-                delimiter=ing.delimiter, encoding=ing.encoding, decimal_comma=ing.decimal_comma
+                delimiter=ing.delimiter,
+                encoding=ing.encoding,
+                decimal_comma=ing.decimal_comma,
+                max_columns=ing.max_columns,
             ),
             keep_text=lambda names: _identifier_columns(names, settings, str(path)),
         )
@@ -211,7 +251,7 @@ def _join_case_table(log: EventLog, table: CaseTableSettings, settings: Settings
     from frictionminer.io.normalize import missing_column
 
     fmt = detect_format(table.path)
-    if fmt == "xes":
+    if fmt in ("xes", "ocel"):
         raise InputError(
             f"{table.path}: a case table must be CSV or Parquet", hint="one row per case"
         )

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import polars as pl
 
+from frictionminer.errors import InputError
+
 Severity = Literal["info", "warning"]
 
 
@@ -57,6 +59,18 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 def is_url(path: str | Path) -> bool:
     """``s3://…``, ``gs://…``, ``file://…``: a location polars reads itself, not a local path."""
     return isinstance(path, str) and bool(_URL.match(path))
+
+
+def read_error(shown: str, exc: OSError) -> InputError:
+    """One line for a file the operating system would not let us read."""
+    if isinstance(exc, PermissionError):
+        return InputError(
+            f"{shown}: cannot read (permission denied)",
+            hint="check the file's permissions (ls -l): the run needs read access",
+        )
+    if isinstance(exc, IsADirectoryError):
+        return InputError(f"{shown}: is a folder, not a file", hint="give the path of the log")
+    return InputError(f"{shown}: cannot read ({exc.strerror or exc})")
 
 
 def display_path(path: str | Path) -> str:

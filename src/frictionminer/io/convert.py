@@ -1,11 +1,12 @@
-"""Writing a normalised log as Parquet, CSV or XES (``convert``)."""
+"""Writing a normalised log as Parquet, CSV, XES or OCEL 2.0 JSON (``convert``)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -17,7 +18,14 @@ from frictionminer.io.normalize import EventLog
 from frictionminer.io.outputs import check_writable, write_with
 from frictionminer.settings import Settings
 
-FORMATS = {".parquet": "parquet", ".csv": "csv", ".csv.gz": "csv", ".xes": "xes", ".xes.gz": "xes"}
+FORMATS = {
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".xes": "xes",
+    ".xes.gz": "xes",
+    ".jsonocel": "ocel",
+}
 
 
 def output_format(path: Path) -> str:
@@ -28,7 +36,7 @@ def output_format(path: Path) -> str:
             return fmt
     raise UsageError(
         f"{path}: cannot tell the output format from the suffix",
-        hint="use .parquet, .csv, .csv.gz, .xes or .xes.gz",
+        hint="use .parquet, .csv, .csv.gz, .xes, .xes.gz or .jsonocel (OCEL 2.0 JSON)",
     )
 
 
@@ -71,6 +79,21 @@ def write_log(log: EventLog, path: Path, fmt: str, *, verbatim: bool = False) ->
 
         write_with(path, lambda tmp: write_xes(events, tmp))  # tmp ends with path's name
         return
+    if fmt == "ocel":
+        from frictionminer.io.ocel_write import write_ocel2_json
+
+        case_type = log.details.get("ocel_case_type")
+        customer_type = log.details.get("ocel_customer_type")
+        write_with(
+            path,
+            lambda tmp: write_ocel2_json(
+                events,
+                tmp,
+                case_type=str(case_type) if case_type else "case",
+                customer_type=str(customer_type) if customer_type else "customer",
+            ),
+        )
+        return
     table = events.drop(S.EVENT_INDEX)
     if fmt == "parquet":
         write_with(path, lambda tmp: table.write_parquet(tmp))
@@ -96,6 +119,11 @@ STREAM_MIN_BYTES = 1 << 30
 """XES inputs whose decompressed size is estimated above this are converted chunk by chunk:
 the in-memory readers need about 1 GB per million events (rustxes), so 10M events would
 need 10 GB; streamed, memory stays at a few chunks."""
+
+
+EventsHook = Callable[[pl.DataFrame, Mapping[str, "str | list[str]"]], pl.DataFrame]
+"""Applied to the normalised events (and the log's column roles) before they are written:
+e.g. pseudonymisation, which lives in a higher layer and is passed in by the caller."""
 
 
 @dataclass
@@ -147,11 +175,15 @@ def convert(
     chunk_events: int | None = None,
     workers: int = 2,
     verbatim: bool = False,
+    events_hook: EventsHook | None = None,
+    loaded: EventLog | None = None,
 ) -> ConvertSummary:
     """Convert ``log`` to ``output`` (a file, or with ``partition_by`` a folder).
 
     ``stream=None`` decides by size (:func:`should_stream`); a streamed XES file gives the
-    same table as the in-memory path (see ``docs/performance-ingest.md``).
+    same table as the in-memory path (see ``docs/performance-ingest.md``).  ``events_hook``
+    rewrites the events before they are written (every chunk, when streamed).  ``loaded``
+    is the log already read (and e.g. annotated by the caller): it is written as it is.
     """
     from frictionminer.io.partitions import atomic_directory, check_output_dir
     from frictionminer.io.xes import STREAM_CHUNK_EVENTS, NotStreamable
@@ -162,7 +194,7 @@ def convert(
     else:
         check_writable(output)
     if stream is None:
-        stream = fmt == "parquet" and should_stream(log, settings)
+        stream = loaded is None and fmt == "parquet" and should_stream(log, settings)
     if stream:
         try:
             return _convert_streamed(
@@ -173,12 +205,15 @@ def convert(
                 overwrite=overwrite,
                 chunk_events=chunk_events or STREAM_CHUNK_EVENTS,
                 workers=workers,
+                events_hook=events_hook,
             )
         except NotStreamable:
             pass  # comments/CDATA in the body or an odd header: the in-memory reader copes
     from frictionminer.io import load
 
-    event_log = load(log, settings)
+    event_log = loaded if loaded is not None else load(log, settings)
+    if events_hook is not None:
+        event_log = replace(event_log, events=events_hook(event_log.events, event_log.columns))
     n_cases = event_log.events[S.CASE].n_unique()
     if partition_by:
         from frictionminer.io.partitions import PartitionWriter
@@ -254,6 +289,7 @@ def _convert_streamed(
     overwrite: bool,
     chunk_events: int,
     workers: int,
+    events_hook: EventsHook | None = None,
 ) -> ConvertSummary:
     """XES → raw Parquet parts (in worker processes) → one schema → normalised output.
 
@@ -322,6 +358,8 @@ def _convert_streamed(
                 part_log = normalize(raw, settings.columns, settings.ingest)
                 chunk_findings.append(part_log.findings)
                 frame = part_log.events.with_columns(pl.col(S.EVENT_INDEX) + offset)
+                if events_hook is not None:
+                    frame = events_hook(frame, part_log.columns)
                 offset += raw_frame.height
                 events += frame.height
                 del raw_frame, raw, part_log

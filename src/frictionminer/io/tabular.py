@@ -81,7 +81,7 @@ import polars as pl
 import polars.exceptions as plexc
 
 from frictionminer.errors import InputError
-from frictionminer.io.base import Finding, RawLog, display_path, is_url
+from frictionminer.io.base import Finding, RawLog, display_path, is_url, read_error
 
 if TYPE_CHECKING:
     import _csv
@@ -89,7 +89,9 @@ if TYPE_CHECKING:
 __all__ = ["CsvOptions", "read_csv", "read_parquet"]
 
 SAMPLE_BYTES = 64 * 1024
-"""How much of the (decompressed) file detection looks at."""
+"""How much of the (decompressed) file detection looks at, after the header line."""
+MAX_HEADER_BYTES = 8 << 20
+"""A header line longer than this is refused (a file that is not CSV, or has no newline)."""
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 """Candidate delimiters, in order of preference when the sample cannot tell them apart."""
@@ -120,6 +122,8 @@ class CsvOptions:
     encoding: str | None = None
     quote_char: str | None = '"'
     decimal_comma: bool | None = None
+    max_columns: int | None = None
+    """Refuse a header with more columns than this before the rows are read."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,6 +173,12 @@ def read_csv(
     header = records[0]
     if header:
         header[0] = header[0].removeprefix("\ufeff")
+    if options.max_columns is not None and len(header) > options.max_columns:
+        raise InputError(
+            f"{shown}: {len(header):,} columns, more than the limit of "
+            f"{options.max_columns:,} ([ingest] max_columns)",
+            hint="keep the columns the analysis needs, or raise [ingest] max_columns",
+        )
     names, empty_positions, dup_count = _column_names(header)
 
     frame, encoding = _parse(p, shown, encoding, auto_encoding, delimiter, quote, names, findings)
@@ -306,31 +316,57 @@ def _is_gzip(p: Path) -> bool:
         return fh.read(2) == GZIP_MAGIC
 
 
-def _read_sample(p: Path, shown: str) -> tuple[bytes, bool]:
-    """The first :data:`SAMPLE_BYTES` bytes (decompressed) and whether that is the whole file."""
+def _read_head(p: Path, shown: str, size: int) -> tuple[bytes, bool]:
+    """The first ``size`` bytes (decompressed) and whether that is the whole file."""
     try:
         if _is_gzip(p):
             with gzip.open(p, "rb") as gz:
-                data = gz.read(SAMPLE_BYTES + 1)
+                data = gz.read(size + 1)
         else:
             with p.open("rb") as fh:
-                data = fh.read(SAMPLE_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{shown}: cannot read: {exc}", hint="is the .gz file complete?") from exc
-    if len(data) > SAMPLE_BYTES:
-        return data[:SAMPLE_BYTES], False
+                data = fh.read(size + 1)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        from frictionminer.io.xes_scan import gzip_error
+
+        raise gzip_error(shown, exc) from None
+    except OSError as exc:
+        raise read_error(shown, exc) from None
+    if len(data) > size:
+        return data[:size], False
     return data, True
+
+
+def _read_sample(p: Path, shown: str) -> tuple[bytes, bool]:
+    """The header line and :data:`SAMPLE_BYTES` bytes after it (decompressed; the header
+    up to :data:`MAX_HEADER_BYTES`), and whether that is the whole file."""
+    data, complete = _read_head(p, shown, SAMPLE_BYTES)
+    if complete or b"\n" in data:
+        return data, complete
+    data, complete = _read_head(p, shown, MAX_HEADER_BYTES + SAMPLE_BYTES)
+    end = data.find(b"\n")
+    if end < 0 and not complete:
+        raise InputError(
+            f"{shown}: line 1 (the header) is longer than {MAX_HEADER_BYTES >> 20} MiB",
+            hint="is it a CSV file? A header names the columns on one line",
+        )
+    return (data, complete) if complete else (data[: end + 1 + SAMPLE_BYTES], False)
 
 
 def _read_all(p: Path, shown: str) -> bytes:
     """The whole file, decompressed: used only when Python must decode a non-UTF-8 file."""
+    from frictionminer.io.xes_scan import open_binary
+
     try:
-        if _is_gzip(p):
-            with gzip.open(p, "rb") as gz:
+        if _is_gzip(p):  # bounded by [ingest] max_compression_ratio: a trailer can lie
+            with open_binary(p) as gz:
                 return gz.read()
         return p.read_bytes()
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{shown}: cannot read: {exc}", hint="is the .gz file complete?") from exc
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        from frictionminer.io.xes_scan import gzip_error
+
+        raise gzip_error(shown, exc) from None
+    except OSError as exc:
+        raise read_error(shown, exc) from None
 
 
 def _normalise_codec(name: str, shown: str) -> str:
@@ -513,13 +549,17 @@ def _parse(
     Returns the frame and the encoding finally used.
     """
     if encoding in ("utf-8", "utf-8-sig"):
+        # a gzip file is inflated here, bounded, not by polars (which trusts the trailer)
+        source = _read_all(p, shown) if _is_gzip(p) else str(p)
         try:
-            frame = _polars_read(str(p), p, shown, "utf-8", delimiter, quote, names)
+            frame = _polars_read(source, p, shown, "utf-8", delimiter, quote, names)
             return frame, encoding
         except _Utf8Error as exc:
             if not auto_encoding:
                 raise _locate_utf8_error(p, shown, encoding) from exc
-            text, foreign = _decode_mixed(_read_all(p, shown))
+            text, foreign = _decode_mixed(
+                source if isinstance(source, bytes) else _read_all(p, shown)
+            )
             findings.append(
                 Finding(
                     "mixed-encoding",
@@ -942,7 +982,7 @@ def read_parquet(source: str | Path) -> RawLog:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{shown}: cannot read as Parquet: {first}") from exc
     except OSError as exc:
-        raise InputError(f"{shown}: cannot read: {exc}") from exc
+        raise read_error(shown, exc) from None
     details: dict[str, object] = {
         "files": len(files),
         "paths": [str(f) for f in files],
@@ -1061,7 +1101,7 @@ def _check_parquet_magic(f: Path, shown: str) -> None:
                 fh.seek(-4, io.SEEK_END)
             tail = fh.read(4)
     except OSError as exc:
-        raise InputError(f"{f}: cannot read: {exc}") from exc
+        raise read_error(str(f), exc) from None
     if size < 12 or head != _PARQUET_MAGIC or tail != _PARQUET_MAGIC:
         where = str(f) if str(f) == shown else f"{shown}: {f}"
         raise InputError(

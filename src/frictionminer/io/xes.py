@@ -42,7 +42,7 @@ import polars as pl
 from lxml import etree
 
 from frictionminer.errors import InputError
-from frictionminer.io.base import Finding, RawLog, Severity, display_path
+from frictionminer.io.base import Finding, RawLog, Severity, display_path, read_error
 from frictionminer.io.timestamps import localize
 from frictionminer.io.xes_rustxes import UTC_OFFSETS, run_rustxes
 from frictionminer.io.xes_scan import (
@@ -50,6 +50,7 @@ from frictionminer.io.xes_scan import (
     GZIP_ERRORS,
     Scan,
     date_stats,
+    first_unexpected_tag,
     gzip_error,
     open_binary,
     read_header,
@@ -58,6 +59,10 @@ from frictionminer.io.xes_scan import (
 )
 
 Reader = Literal["auto", "rustxes", "lxml"]
+
+MAX_XML_DEPTH = 256
+"""Deepest element nesting read: libxml2's own limit without ``huge_tree`` (checked in C,
+before Python sees an element).  XES needs about six levels."""
 
 CASE_PREFIX = "case:"
 DATE_DTYPE = pl.Datetime("us", "UTC")
@@ -154,7 +159,7 @@ def _check_prolog(path: Path, shown: str) -> None:
     except GZIP_ERRORS as exc:
         raise gzip_error(shown, exc) from None
     except OSError as exc:
-        raise InputError(f"{shown}: cannot read file ({exc.strerror or exc})") from None
+        raise read_error(shown, exc) from None
     if not head.strip():
         raise InputError(f"{shown}: empty file", hint="an XES file starts with <log ...>")
     text = _decode_head(head)
@@ -235,7 +240,14 @@ def _scan_and_run_rustxes(path: Path, shown: str) -> tuple[Scan, RawLog | str]:
     header = read_header(path, shown)
     from frictionminer.io import xes_split
 
-    if xes_split.worth_splitting(path):
+    splitting = xes_split.worth_splitting(path)
+    small = path.stat().st_size < _PARALLEL_MIN_BYTES
+    if small and not splitting:
+        return _scan_then_rustxes(path, shown)
+    unexpected = first_unexpected_tag(path, shown, len(header))
+    if unexpected is not None:  # rustxes must not see it (see first_unexpected_tag)
+        return Scan(header=header, unexpected=unexpected), unexpected
+    if splitting:
         split = xes_split.read_split(path, shown, header)
         if split is not None:
             scan, frame = split
@@ -243,7 +255,7 @@ def _scan_and_run_rustxes(path: Path, shown: str) -> tuple[Scan, RawLog | str]:
             if not isinstance(finished, str):
                 finished.details["parts"] = 2
                 return Scan(header=header), finished
-    if path.stat().st_size < _PARALLEL_MIN_BYTES:
+    if small:
         return _scan_then_rustxes(path, shown)
     import subprocess
 
@@ -872,6 +884,13 @@ def _read_with_lxml(path: Path, shown: str, *, reason: str | None, timezone: str
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else "?"
         msg = exc.msg or str(exc)
+        if "Excessive depth" in msg:
+            raise InputError(
+                f"{shown}: line {line}: elements nested more than {MAX_XML_DEPTH} levels deep "
+                f"(the XML reader's limit)",
+                hint="an XES log nests a few levels (log, trace, event, attribute, list); "
+                "the file is damaged or was made to crash readers",
+            ) from None
         raise InputError(
             f"{shown}: line {line}: not well-formed XML: {msg}",
             hint="the file is damaged or not XES",

@@ -13,6 +13,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from frictionminer.auditing.gates import AuditResult, Comparison, GateResult
 from frictionminer.errors import UsageError
@@ -238,9 +239,33 @@ def render_text(result: AuditResult) -> str:
     if result.notes:
         lines.append("")
         lines.extend(f"note: {n}" for n in result.notes)
+    journeys = result.journeys_record()
+    if journeys is not None:
+        lines += ["", journeys_line(journeys)]
     lines.append("")
     lines.append(_headline(result))
     return "\n".join(lines) + "\n"
+
+
+def journeys_line(block: dict[str, Any]) -> str:
+    """``journeys: 8 journeys of 7 customers ...; FM010 2 (25.0%), FM011 1 (12.5%)``."""
+    from frictionminer.reporting.catalogue import JOURNEY_WORDS as J
+
+    rate = block["repeat_contact_rate"]
+    repeats = block["repeat_contacts"]
+    intro = J["intro"]["en"].format(
+        journeys=f"{block['journeys']:,}",
+        customers=f"{block['customers']:,}",
+        cases=f"{block['cases']:,}",
+        multi=f"{block['multi_case_journeys']:,}",
+        repeats="—" if repeats is None else f"{repeats:,}",
+        resolved=f"{block['resolved_cases']:,}",
+        rate=J["not_computed"]["en"] if rate is None else f"{rate:.1%}",
+    )
+    flags = ", ".join(
+        f"{rid} {f['journeys']:,} ({f['share']:.1%})" for rid, f in block["flags"].items()
+    )
+    return f"journeys: {intro}; {flags}"
 
 
 # ---------------------------------------------------------------- json

@@ -121,6 +121,33 @@ PAGE: dict[str, Words] = {
     "silent_median": Words("Median silence", "Median Stille"),
     "teams": Words("Teams", "Teams"),
     "by_team": Words("By team", "Nach Team"),
+    "waits": Words("Waiting by cause", "Warten nach Ursache"),
+    "waits_intro": Words(
+        (
+            "Customers waited {total} days on the company in all: {parts}. On top of that, "
+            "{customer} days were the customer's own turn (not counted as waiting). The "
+            "parts add up to the whole; definitions in docs/friction-model.md."
+        ),
+        (
+            "Kunden warteten insgesamt {total} Tage auf das Unternehmen: {parts}. Dazu kamen "
+            "{customer} Tage, in denen der Kunde am Zug war (nicht als Warten gezählt). Die "
+            "Teile ergeben das Ganze; Definitionen in docs/friction-model.md."
+        ),
+    ),
+    "wait_part": Words("{share} {cause} ({days} days)", "{share} {cause} ({days} Tage)"),
+    "wait_days": Words("Waiting (days)", "Warten (Tage)"),
+    "wait_queue": Words("Queue", "Warteschlange"),
+    "wait_handoff": Words("After handoff", "Nach Übergabe"),
+    "wait_external": Words("Outside party", "Dritte"),
+    "wait_in_work": Words("In work", "In Bearbeitung"),
+    "wait_customer": Words("Customer's turn", "Kunde am Zug"),
+    "wait_pair_intro": Words(
+        "Handoff pairs: the waits while the receiving team held the case after the handoff.",
+        (
+            "Übergabepaare: das Warten, während das übernehmende Team den Fall nach der "
+            "Übergabe hatte."
+        ),
+    ),
     "team_intro": Words(
         (
             "Handoffs out of each team, returns into it (ping-pong), and the pairs of teams that "
@@ -351,6 +378,20 @@ MEASURE_LABELS: dict[str, Words] = {
     "customer_wait_hours": Words(
         "waiting on the company (hours)", "Warten auf das Unternehmen (Stunden)"
     ),
+    "wait_queue_hours": Words(
+        "of which in a queue, unassigned (hours)", "davon in einer Warteschlange (Stunden)"
+    ),
+    "wait_handoff_hours": Words(
+        "of which after a handoff, before the new team acted (hours)",
+        "davon nach einer Übergabe, bevor das neue Team handelte (Stunden)",
+    ),
+    "wait_external_hours": Words(
+        "of which at an outside party (hours)", "davon bei einem Dritten (Stunden)"
+    ),
+    "wait_in_work_hours": Words(
+        "of which in work at the company (hours)", "davon in Bearbeitung (Stunden)"
+    ),
+    "on_customer_hours": Words("the customer's own turn (hours)", "der Kunde war am Zug (Stunden)"),
     "silent_wait_max_hours": Words(
         "longest silent wait (hours)", "längstes Warten ohne Nachricht (Stunden)"
     ),
@@ -379,8 +420,11 @@ RULE_LABELS: dict[str, Words] = {
     "FM007": Words("channel switch", "Kanalwechsel"),
     "FM008": Words("effort out of proportion", "unverhältnismäßiger Aufwand"),
     "FM009": Words("unresolved", "ungelöst"),
+    "FM010": Words("came back after resolution", "nach der Lösung wiedergekommen"),
+    "FM011": Words("stranded between parties", "zwischen Parteien gestrandet"),
 }
-"""Every rule of :data:`~frictionminer.engine.rules.RULES`, by id."""
+"""Every rule of :data:`~frictionminer.engine.rules.RULES` and
+:data:`~frictionminer.engine.rules.JOURNEY_RULES`, by id."""
 
 RULE_ADVICE: dict[str, Words] = {
     "FM007": Words(
@@ -399,13 +443,71 @@ RULE_ADVICE: dict[str, Words] = {
 """The suggestion of each rule reported once for the log
 (:func:`~frictionminer.engine.causes.log_level_rules`)."""
 
+JOURNEY_WORDS: dict[str, Words] = {
+    "heading": Words("Journeys", "Kundenreisen"),
+    "intro": Words(
+        "{journeys} journeys of {customers} customers ({cases} cases; {multi} "
+        "journeys of several cases); {repeats} repeat contacts after {resolved} "
+        "resolutions ({rate})",
+        "{journeys} Kundenreisen von {customers} Kunden ({cases} Fälle; {multi} "
+        "Reisen über mehrere Fälle); {repeats} Wiederholkontakte nach {resolved} "
+        "Lösungen ({rate})",
+    ),
+    "worst": Words("Worst journeys", "Die schwersten Kundenreisen"),
+    "repeat_by_type": Words(
+        "Repeat-contact rate by the case type that preceded it",
+        "Wiederholkontaktquote nach dem vorausgegangenen Falltyp",
+    ),
+    "parties": Words("Parties that hand customers on", "Parteien, die Kunden weiterreichen"),
+    "journey": Words("journey", "Reise"),
+    "customer": Words("customer", "Kunde"),
+    "cases": Words("cases", "Fälle"),
+    "repeats": Words("repeat contacts", "Wiederholkontakte"),
+    "parties_col": Words("parties", "Parteien"),
+    "journeys_col": Words("journeys", "Kundenreisen"),
+    "waiting": Words("waiting", "Warten"),
+    "silence": Words("longest silence", "längste Stille"),
+    "to_resolution": Words("first contact to resolution", "Erstkontakt bis Lösung"),
+    "score": Words("score", "Wert"),
+    "flags": Words("flags", "Hinweise"),
+    "case_type": Words("case type", "Falltyp"),
+    "resolved": Words("resolved", "gelöst"),
+    "came_back": Words("came back", "wiedergekommen"),
+    "rate": Words("rate", "Quote"),
+    "party": Words("party", "Partei"),
+    "handed_on": Words("handed customers on", "Kunden weitergereicht"),
+    "to": Words("to", "an"),
+    "median_wait": Words("median wait at the handoff", "Median der Wartezeit bei der Übergabe"),
+    "not_computed": Words("not computed (no resolution)", "nicht berechnet (keine Lösung)"),
+    "customer_header": Words(
+        "Customer {customer}: {cases:,} cases in {journeys:,} journey(s)",
+        "Kunde {customer}: {cases:,} Fälle in {journeys:,} Kundenreise(n)",
+    ),
+    "journey_header": Words(
+        "Journey {journey} — {cases:,} cases, parties: {path}; friction score {score:.1f}",
+        "Kundenreise {journey} — {cases:,} Fälle, Parteien: {path}; Reibungswert {score:.1f}",
+    ),
+    "handed": Words(
+        "handed from {from_party} to {to_party} after {wait}",
+        "von {from_party} an {to_party} übergeben nach {wait}",
+    ),
+    "case": Words("case", "Fall"),
+    "timeline": Words(
+        "As the customer lived it, across cases and parties",
+        "So hat der Kunde es erlebt, über Fälle und Parteien hinweg",
+    ),
+    "handoffs": Words("Handoffs between parties", "Übergaben zwischen Parteien"),
+    "silences": Words("Silences (waiting without news)", "Stille (Warten ohne Nachricht)"),
+}
+"""The journeys section of the score table, the markdown summary and the report."""
+
 
 def rule_name(rule_id: str) -> str:
     """The rule's own short name, from its dotted name: ``friction.silent_wait`` → ``silent
     wait`` (markdown tables and log-level findings show it in both languages)."""
-    from frictionminer.engine.rules import RULES
+    from frictionminer.engine.rules import all_rules
 
-    rule = RULES.get(rule_id)
+    rule = all_rules().get(rule_id)
     return rule.name.removeprefix("friction.").replace("_", " ") if rule else ""
 
 
@@ -617,6 +719,32 @@ WAITS: dict[str, Words] = {
 }
 """A wait after a step, by whose turn it is (:class:`.explain.WaitingOn`)."""
 
+WAIT_CAUSE_LABELS: dict[str, Words] = {
+    "queue": Words("in a queue, unassigned", "in einer Warteschlange, nicht zugewiesen"),
+    "handoff": Words(
+        "after a handoff, before the new team acted",
+        "nach einer Übergabe, bevor das neue Team handelte",
+    ),
+    "external": Words("at an outside party", "bei einem Dritten"),
+    "in_work": Words("in work at the company", "in Bearbeitung im Unternehmen"),
+    "customer": Words("on the customer's turn", "der Kunde ist am Zug"),
+}
+"""Why the customer waited (:data:`frictionminer.engine.paths.WAIT_CAUSES`)."""
+
+CAUSE_WAIT = Words("{cause}{team} — {duration}", "{cause}{team} — {duration}")
+"""A gap after a step labelled with its cause (explain)."""
+CAUSE_TEAM = Words(" (team {team})", " (Team {team})")
+
+
+def cause_wait_text(cause: str, hours: float, team: str | None, lang: Lang = "en") -> str:
+    """A gap of ``hours`` labelled with its ``cause`` and the team holding the case."""
+    return CAUSE_WAIT[lang].format(
+        cause=WAIT_CAUSE_LABELS[cause][lang],
+        team=CAUSE_TEAM[lang].format(team=team) if team else "",
+        duration=units.hours(hours, DAY_UNIT["company"][lang]),
+    )
+
+
 DAY_UNIT: dict[str, Words] = {"company": Words("d", "T"), "customer": Words("d", "d")}
 """The unit of days in a wait's duration (``3.1 d``), by whose turn it is.  German reports
 have always written a wait on the customer in ``d`` (and one on the company in ``T``): kept,
@@ -663,6 +791,7 @@ EXPLAIN: dict[str, Words] = {
         "… {n:,} Schritte nicht gezeigt (der Fall hat {total:,}; --max-steps 0 zeigt alle)",
     ),
     "timeline": Words("As the customer lived it", "So hat der Kunde es erlebt"),
+    "waited": Words("waited", "gewartet"),
     "when": Words("when ({clock})", "wann ({clock})"),
     "what": Words("what happened", "was geschah"),
     "who": Words("who", "wer"),

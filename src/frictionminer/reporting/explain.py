@@ -91,6 +91,22 @@ class Wait:
         return C.wait_text(self.on, self.hours, lang)
 
 
+@dataclass(frozen=True)
+class CauseWait:
+    """The gap after a step, before the case's end, with its cause
+    (:data:`frictionminer.engine.paths.WAIT_CAUSES`) and the team holding the case."""
+
+    cause: str
+    hours: float
+    team: str | None = None
+
+    def text(self, lang: C.Lang = "en") -> str:
+        return C.cause_wait_text(self.cause, self.hours, self.team, lang)
+
+    def as_record(self) -> dict[str, Any]:
+        return {"cause": self.cause, "hours": self.hours, "team": self.team}
+
+
 @dataclass
 class Step:
     time: str
@@ -101,6 +117,9 @@ class Step:
     channel: str | None
     meanings: list[Meaning]
     wait: Wait | None = None
+    waited: CauseWait | None = None
+    """The gap to the next step labelled with its cause (every gap before the end: the
+    company's parts add up to ``customer_wait_hours``)."""
 
     @property
     def is_task(self) -> bool:
@@ -115,6 +134,7 @@ class Step:
             "channel": self.channel,
             "meaning": [m.text(lang) for m in self.meanings],
             "wait_after": self.wait.text(lang) if self.wait else None,
+            "wait_cause": self.waited.as_record() if self.waited else None,
         }
 
 
@@ -156,7 +176,8 @@ class Story:
         }
 
 
-def _meanings(ev: dict[str, Any]) -> list[Meaning]:
+def step_meanings(ev: dict[str, Any]) -> list[Meaning]:
+    """What an annotated event means for the customer (also for journeys)."""
     out: list[Meaning] = []
     if ev.get("after_end"):
         out.append(Meaning(StepKind.AFTER_END))
@@ -207,6 +228,14 @@ def _wait(ev: dict[str, Any]) -> Wait | None:
     return None
 
 
+def _waited(ev: dict[str, Any]) -> CauseWait | None:
+    """The gap after the step with its cause, when it counts (before the case's end)."""
+    cause, gap = ev.get("wait_cause"), ev.get("gap_hours")
+    if cause is None or gap is None or ev.get("is_end") or ev.get("after_end"):
+        return None
+    return CauseWait(str(cause), float(gap), ev.get("_holding"))
+
+
 def display_clock(result: Result) -> tuple[Callable[[datetime], str], str]:
     """How a timeline shows times: ``(format, label)``, in the log's own clock.
 
@@ -240,6 +269,11 @@ def build_story(
     from frictionminer.engine.score import SCORE_TERMS
 
     events, row, flags = result.case(case_id)
+    if "group" in events.columns:  # the team holding the case: the last one named
+        held = pl.col("group").cast(pl.String)
+        events = events.with_columns(
+            pl.when(held.str.strip_chars() != "").then(held).forward_fill().alias("_holding")
+        )
     clock, clock_label = display_clock(result)
     steps: list[Step] = []
     omitted = omitted_after = 0
@@ -257,8 +291,9 @@ def build_story(
                 who=ev.get("resource"),
                 team=ev.get("group"),
                 channel=ev.get("channel"),
-                meanings=_meanings(ev),
+                meanings=step_meanings(ev),
                 wait=_wait(ev),
+                waited=_waited(ev),
             )
         )
     ids = result.cases["case_id"].to_list()
@@ -318,6 +353,10 @@ def render_terminal(story: Story, console: Console, lang: C.Lang = "en") -> None
             if s.wait:
                 style = "yellow" if s.wait.on is WaitingOn.COMPANY else "dim"
                 table.add_row("", Text(f"   ⋯ {s.wait.text(lang)}", style=style), "", "", "", "")
+            cause = s.waited
+            if cause and cause.cause != "customer" and cause.hours >= _MIN_GAP_HOURS:
+                line = f"   ⋯ {w['waited']}: {cause.text(lang)}"
+                table.add_row("", Text(line, style="cyan"), "", "", "", "")
         return table
 
     cut = story.omitted_after if story.omitted else len(story.steps)

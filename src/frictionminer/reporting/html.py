@@ -131,13 +131,16 @@ def page_record(f: Finding) -> dict[str, Any]:
     }
 
 
-def _settings_toml(settings: Any) -> str:
+def _settings_toml(settings: Any, *, journeys: bool = False) -> str:
     """The effective settings as TOML-like text for the methods appendix.
 
     Every table as it was in effect, the rules' thresholds and the audit's gates included
     (a reader of the report sees which limits the flags used, not only what a project
-    changed).  ``[engine]`` is left out: where the stage ran changes no number, and a
-    scheduler's address does not belong in a report that is handed on."""
+    changed).  The ``[journey]`` table and the journey rules only when the report has
+    journeys; ``[engine]`` never: where the stage ran changes no number, and a scheduler's
+    address does not belong in a report that is handed on."""
+    from frictionminer.engine.rules import JOURNEY_RULES
+
     lines: list[str] = []
 
     def line(key: str, value: Any) -> None:
@@ -145,11 +148,13 @@ def _settings_toml(settings: Any) -> str:
 
     for f in dataclasses.fields(settings):
         table = getattr(settings, f.name)
-        if f.name == "engine":
+        if f.name == "engine" or (f.name == "journey" and not journeys):
             continue
         if f.name == "rules":
             lines.append("[rules]")
             for rule_id, rule in table.items():
+                if rule_id in JOURNEY_RULES and not journeys:
+                    continue
                 for key, value in rule.as_table().items():
                     line(f"{rule_id}.{key}", value)
         elif f.name == "audit":
@@ -380,6 +385,7 @@ def render_html(
             causes.handoff_pairs, 12, t["heatmap"], t["from_team"], t["to_team"]
         )
     )
+    wait_intro, wait_team_rows, wait_pair_rows = waits_view(causes, lang, t)
     variant_rows = [
         {
             "rank": r["rank"],
@@ -505,6 +511,8 @@ def render_html(
             }
         )
 
+    journeys = journeys_view(result, top, lang)
+
     # --- methods ------------------------------------------------------------------------
     if pseudonymized is None:
         pseudo_text = t["pseudo_off"]
@@ -556,6 +564,9 @@ def render_html(
         "pair_rows": pair_rows,
         "chart_team": chart_team,
         "chart_heat": chart_heat,
+        "wait_intro": wait_intro,
+        "wait_team_rows": wait_team_rows,
+        "wait_pair_rows": wait_pair_rows,
         "variant_rows": variant_rows,
         "variant_paths": variant_note,
         "chart_var": chart_var,
@@ -568,6 +579,7 @@ def render_html(
         "top_rows": top_rows,
         "has_category": has_category,
         "stories": stories,
+        "journeys": journeys,
         "remedies": remedies,
         "remedy_names": REMEDIES,
         "instances": summary["instances"],
@@ -575,13 +587,140 @@ def render_html(
         "reader": str(result.log.details.get("reader", "")),
         "dq": findings_dq,
         "config_source": summary["config"] or t["builtin"],
-        "config_text": _settings_toml(result.settings),
+        "config_text": _settings_toml(result.settings, journeys=result.journeys is not None),
         "pseudo_text": pseudo_text,
         "definitions": definitions,
         "footer": t["footer"].format(version=fm_version),
         "data": data,
     }
     return str(_template().render(**context))
+
+
+# ----------------------------------------------------------------------- waiting by cause
+
+
+def waits_view(
+    causes: Any, lang: Lang, t: dict[str, str], rows: int = 12
+) -> tuple[str | None, list[dict[str, str]], list[dict[str, str]]]:
+    """The report's "Waiting by cause": a sentence with the log's parts (largest first),
+    the teams holding the most waiting and the handoff pairs; nothing without waits."""
+    import polars as pl
+
+    totals = causes.waits
+    if not totals or not totals.get("microseconds"):
+        return None, [], []
+
+    def days(hours: float) -> str:
+        return C.number(hours / 24.0, lang, 1)
+
+    parts = sorted(totals["by_cause"].items(), key=lambda kv: (-kv[1]["microseconds"], kv[0]))
+    text = t["waits_intro"].format(
+        total=days(totals["customer_wait_hours"]),
+        parts="; ".join(
+            t["wait_part"].format(
+                share=C.percent(p["share"] or 0.0, lang, 0),
+                cause=C.WAIT_CAUSE_LABELS[cause][lang],
+                days=days(p["hours"]),
+            )
+            for cause, p in parts
+            if p["microseconds"]
+        ),
+        customer=days(totals["customer_side"]["hours"]),
+    )
+
+    def cells(r: dict[str, Any]) -> dict[str, str]:
+        return {
+            "total": days(r["customer_wait_hours"]),
+            "queue": days(r["queue_hours"]),
+            "handoff": days(r["handoff_hours"]),
+            "external": days(r["external_hours"]),
+            "in_work": days(r["in_work_hours"]),
+            "customer": days(r["on_customer_hours"]),
+        }
+
+    team_rows = [
+        {"team": r["team"], **cells(r)}
+        for r in causes.waits_by_team.filter(pl.col("team").is_not_null())
+        .head(rows)
+        .iter_rows(named=True)
+    ]
+    pair_rows = [
+        {"pair": f"{r['from']} → {r['to']}", **cells(r)}
+        for r in causes.waits_by_pair.head(rows).iter_rows(named=True)
+    ]
+    return text, team_rows, pair_rows
+
+
+# ---------------------------------------------------------------------------------- journeys
+
+
+def journeys_view(result: Result, top: int, lang: Lang) -> dict[str, Any] | None:
+    """The report's journeys section (None without ``--journey``): the worst journeys,
+    the repeat-contact rate by the type of the case that preceded the return, and the
+    parties that hand customers on."""
+    journeys = result.journeys
+    if journeys is None:
+        return None
+    jt = {key: words[lang] for key, words in C.JOURNEY_WORDS.items()}
+    block = journeys.summary(top=top)
+    rate = block["repeat_contact_rate"]
+    repeats = block["repeat_contacts"]
+    intro = jt["intro"].format(
+        journeys=C.number(block["journeys"], lang),
+        customers=C.number(block["customers"], lang),
+        cases=C.number(block["cases"], lang),
+        multi=C.number(block["multi_case_journeys"], lang),
+        repeats="—" if repeats is None else C.number(repeats, lang),
+        resolved=C.number(block["resolved_cases"], lang),
+        rate=jt["not_computed"] if rate is None else C.percent(rate, lang),
+    )
+    worst = [
+        {
+            "journey": r["journey_id"],
+            "customer": r["customer"],
+            "cases": C.number(r["cases"], lang),
+            "repeats": "—"
+            if r["repeat_contacts"] is None
+            else C.number(r["repeat_contacts"], lang),
+            "path": r["party_path"],
+            "waiting": C.duration(r["customer_wait_hours"], lang),
+            "silence": C.duration(r["silent_wait_max_hours"], lang),
+            "to_resolution": C.duration(r["contact_to_resolution_hours"], lang)
+            if r["contact_to_resolution_hours"] is not None
+            else "—",
+            "score": C.number(r["friction_score"], lang, 1),
+            "flags": " ".join(f["rule"] for f in r["flags"]),
+        }
+        for r in block["worst"]
+    ]
+    flag_lines = [f for r in block["worst"] for f in r["flags"]]
+    by_type = [
+        {
+            "type": r["case_type"],
+            "resolved": C.number(r["resolved"], lang),
+            "came_back": C.number(r["came_back"], lang),
+            "rate": C.percent(r["rate"], lang),
+        }
+        for r in journeys.repeat_by_type().head(15).iter_rows(named=True)
+    ]
+    parties = [
+        {
+            "party": r["party"],
+            "handoffs": C.number(r["handoffs"], lang),
+            "journeys": C.number(r["journeys"], lang),
+            "wait": C.duration(r["median_wait_hours"], lang),
+            "to": r["to"],
+        }
+        for r in journeys.parties_handing_on().head(15).iter_rows(named=True)
+    ]
+    return {
+        "t": jt,
+        "intro": intro,
+        "worst": worst,
+        "flag_lines": flag_lines,
+        "by_type": by_type if journeys.repeat_computed else [],
+        "parties": parties,
+    }
 
 
 # ------------------------------------------------------ honest figures: unseen roles, outcome

@@ -12,6 +12,9 @@ from rich.text import Text
 from frictionminer.io.profile import LogProfile
 from frictionminer.reporting.catalogue import unseen_line
 
+MAX_ATTRIBUTE_ROWS = 200
+"""Columns listed in the terminal's attribute table (all of them in JSON)."""
+
 
 def _span(p: LogProfile) -> str:
     days = (p.end - p.start).total_seconds() / 86400
@@ -47,7 +50,8 @@ def render_terminal(p: LogProfile, console: Console) -> None:
     attrs = Table(title="Attributes", title_justify="left")
     for col in ("column", "type", "role", "from", "level", "filled", "distinct"):
         attrs.add_column(col, justify="right" if col in ("filled", "distinct") else "left")
-    for a in p.attributes:
+    shown = p.attributes[:MAX_ATTRIBUTE_ROWS]
+    for a in shown:
         attrs.add_row(
             Text(a.name),
             a.dtype,
@@ -57,6 +61,8 @@ def render_terminal(p: LogProfile, console: Console) -> None:
             f"{a.non_null / p.events:.0%}",
             f"{a.distinct:,}",
         )
+    if len(p.attributes) > len(shown):
+        attrs.caption = f"{len(p.attributes) - len(shown):,} more columns: see --format json"
     console.print(attrs)
 
     if p.roles:

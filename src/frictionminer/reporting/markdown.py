@@ -11,7 +11,7 @@ names) is escaped so that it cannot break the table or inject markup or mentions
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from frictionminer.reporting import catalogue as C
 from frictionminer.reporting.catalogue import Lang
@@ -94,7 +94,43 @@ def render_score_markdown(
             f"{hours(m.get('customer_wait_hours'))} | {m.get('handoffs', '')} | {flags} |"
         )
     lines += ["", "</details>", ""]
+    if "journeys" in s:
+        lines += _journey_lines(s["journeys"], n_top, lang)
     return "\n".join(lines)
+
+
+def _journey_lines(block: dict[str, Any], top: int, lang: Lang) -> list[str]:
+    """The journeys (``--journey``): counts, the repeat-contact rate, the worst journeys."""
+    j = {key: words[lang] for key, words in C.JOURNEY_WORDS.items()}
+    rate = block["repeat_contact_rate"]
+    repeats = block["repeat_contacts"]
+    intro = j["intro"].format(
+        journeys=C.number(block["journeys"], lang),
+        customers=C.number(block["customers"], lang),
+        cases=C.number(block["cases"], lang),
+        multi=C.number(block["multi_case_journeys"], lang),
+        repeats="—" if repeats is None else C.number(repeats, lang),
+        resolved=C.number(block["resolved_cases"], lang),
+        rate=j["not_computed"] if rate is None else C.percent(rate, lang),
+    )
+    lines = [
+        f"### {j['heading']}",
+        "",
+        escape_md(intro),
+        "",
+        f"| {j['journey']} | {j['cases']} | {j['repeats']} | {j['parties_col']} | "
+        f"{j['waiting']} | {j['score']} | {j['flags']} |",
+        "|---|--:|--:|---|--:|--:|---|",
+    ]
+    for r in block["worst"][:top]:
+        flags = " ".join(f["rule"] for f in r["flags"])
+        repeat = "—" if r["repeat_contacts"] is None else r["repeat_contacts"]
+        lines.append(
+            f"| {escape_md(r['journey_id'])} | {r['cases']} | {repeat} | "
+            f"{escape_md(r['party_path'])} | {hours(r['customer_wait_hours'])} | "
+            f"{r['friction_score']:.1f} | {flags} |"
+        )
+    return [*lines, ""]
 
 
 def _systemic_lines(summary: dict[str, object], lang: Lang) -> list[str]:

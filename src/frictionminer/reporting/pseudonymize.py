@@ -163,6 +163,17 @@ def pseudonymize_frames(
     return out
 
 
+def pseudonymize_events(
+    events: pl.DataFrame, columns: Mapping[str, str | list[str]], key: bytes
+) -> pl.DataFrame:
+    """``events`` (a log's canonical table) with case ids, resources, the identifying
+    attributes (:func:`identifying_columns`) and a team column read from people
+    (:func:`people_roles`) pseudonymised: what ``convert --pseudonymize`` writes."""
+    wanted = [S.CASE, *identifying_columns(events), *people_roles(columns)]
+    frames = pseudonymize_frames({"events": events}, key, list(dict.fromkeys(wanted)))
+    return frames["events"]
+
+
 _FACT_TEAMS = ("team", "from", "to", "team_a", "team_b")
 """Columns of the facts tables that hold the team (engine/facts.py)."""
 
@@ -182,6 +193,10 @@ def pseudonymize_result(
     raw_key = key.encode("utf-8") if isinstance(key, str) else key
     wanted = [S.CASE, *(identifying_columns(result.events) if columns is None else columns)]
     wanted += people_roles(result.log.columns)
+    customer = result.settings.journey.customer
+    if customer is not None:  # the journeys' customer ids, whatever the column is called
+        bare = customer.removeprefix(S.CASE_PREFIX)
+        wanted += [c for c in (bare, f"{S.CASE_PREFIX}{bare}") if c in result.events.columns]
     wanted = list(dict.fromkeys(wanted))
     facts = result.facts
     fact_tables = {} if facts is None else {f"facts/{n}": df for n, df in facts.tables.items()}
@@ -204,6 +219,19 @@ def pseudonymize_result(
     if facts is not None:
         tables = {n: frames[f"facts/{n}"] for n in facts.tables}
         hidden = dataclasses.replace(hidden, facts=dataclasses.replace(facts, tables=tables))
+    if result.journeys is not None:  # rebuilt from the pseudonymised events
+        from frictionminer.engine.journeys import build_journeys
+
+        hidden = dataclasses.replace(
+            hidden,
+            journeys=build_journeys(
+                hidden.events,
+                hidden.cases,
+                hidden.settings,
+                coverage=hidden.coverage,
+                sharded=hidden.sharded is not None,
+            ),
+        )
     plan = result.sharded
     if plan is None or plan.reread is None:
         return hidden

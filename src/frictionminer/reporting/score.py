@@ -89,7 +89,64 @@ def render_terminal(result: Result, console: Console, top: int | None) -> None:
         "[dim]flags: rule numbers (4 = FM004; see `frictionminer rules`). Waiting: calendar "
         "time on the company; effort: the customer's own minutes.[/dim]"
     )
-    render_summary(result.summary(), console)
+    summary = result.summary()
+    render_summary(summary, console)
+    if result.journeys is not None:
+        render_journeys(summary["journeys"], console, top=min(n, 10))
+
+
+def render_journeys(block: dict[str, Any], console: Console, top: int = 10) -> None:
+    """The ``journeys`` block of the summary: counts, the worst journeys, their flags."""
+    from frictionminer.reporting.catalogue import JOURNEY_WORDS as J
+    from frictionminer.reporting.catalogue import rule_name
+
+    rate = block["repeat_contact_rate"]
+    console.print(
+        f"[bold]{J['heading']['en']}[/bold]: ",
+        Text(
+            J["intro"]["en"].format(
+                journeys=f"{block['journeys']:,}",
+                customers=f"{block['customers']:,}",
+                cases=f"{block['cases']:,}",
+                multi=f"{block['multi_case_journeys']:,}",
+                repeats="—" if block["repeat_contacts"] is None else block["repeat_contacts"],
+                resolved=f"{block['resolved_cases']:,}",
+                rate=J["not_computed"]["en"] if rate is None else f"{rate:.1%}",
+            )
+        ),
+        sep="",
+    )
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        title=J["worst"]["en"],
+        title_justify="left",
+    )
+    columns: list[tuple[str, str, Callable[[Any], str]]] = [
+        ("journey_id", J["journey"]["en"], str),
+        ("cases", J["cases"]["en"], str),
+        ("repeat_contacts", "repeat\ncontacts", lambda v: "—" if v is None else str(v)),
+        ("parties", J["parties_col"]["en"], str),
+        ("customer_wait_hours", "wait-\ning", short_hours),
+        ("silent_wait_max_hours", "longest\nsilence", short_hours),
+        ("contact_to_resolution_hours", "contact to\nresolution", short_hours),
+        ("effort_minutes", "effort\n(min)", lambda m: f"{m:.0f}"),
+        ("friction_score", J["score"]["en"], lambda v: f"{v:.1f}"),
+    ]
+    for i, (_, label, _) in enumerate(columns):
+        table.add_column(label, justify="left" if i == 0 else "right")
+    table.add_column(J["flags"]["en"], min_width=5)
+    for record in block["worst"][:top]:
+        cells: list[str | Text] = [Text(str(record["journey_id"]))]
+        cells += [fmt(record[key]) for key, _, fmt in columns[1:]]
+        cells.append(" ".join(str(int(f["rule"].removeprefix("FM"))) for f in record["flags"]))
+        table.add_row(*cells)
+    console.print(table)
+    for rid, stats in block["flags"].items():
+        console.print(
+            f"  {rid} {rule_name(rid)}: {stats['journeys']:,} journeys ({stats['share']:.1%})"
+        )
 
 
 def render_summary(summary: dict[str, Any], console: Console) -> None:
@@ -136,6 +193,40 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
     for name, q in summary["measures"].items():
         meas.add_row(name, *("—" if q[k] is None else f"{q[k]:g}" for k in ("median", "p90")))
     console.print(meas)
+    render_waits(summary.get("waits") or {}, console)
+
+
+def render_waits(waits: dict[str, Any], console: Console) -> None:
+    """The log's waiting by cause: hours, share and the teams holding most of each part."""
+    from frictionminer.reporting.catalogue import WAIT_CAUSE_LABELS
+
+    if not waits.get("microseconds"):
+        return
+    table = Table(title="Waiting on the company by cause (all cases)", title_justify="left")
+    for col in ("cause", "hours", "share", "cases", "teams holding most of it (hours)"):
+        table.add_column(col, justify="right" if col in ("hours", "share", "cases") else "left")
+
+    def teams(part: dict[str, Any]) -> str:
+        return ", ".join(f"{t['team']} {t['hours']:,.0f}" for t in part.get("teams", []))
+
+    for cause, part in waits["by_cause"].items():
+        table.add_row(
+            WAIT_CAUSE_LABELS[cause]["en"],
+            f"{part['hours']:,.1f}",
+            f"{part['microseconds'] / waits['microseconds']:.1%}",  # not the rounded share
+            f"{part['cases']:,}",
+            Text(teams(part)),
+        )
+    table.add_row("[bold]waiting on the company[/bold]", f"{waits['customer_wait_hours']:,.1f}")
+    side = waits["customer_side"]
+    table.add_row(
+        WAIT_CAUSE_LABELS["customer"]["en"] + " (apart)",
+        f"{side['hours']:,.1f}",
+        "",
+        f"{side['cases']:,}",
+        Text(teams(side)),
+    )
+    console.print(table)
 
 
 def _write_table(result: Result, *, top: int | None, output: Path | None, quiet: bool) -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from math import isfinite
 from pathlib import Path
 from typing import Any, Union
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from frictionminer.errors import ConfigError, UsageError
 from frictionminer.settings.audit import AuditSettings, parse_audit_settings
 from frictionminer.settings.defaults import packaged, packaged_factory
+from frictionminer.settings.patterns import LOOKAROUND_HINT, RolePattern, item_problem
 from frictionminer.settings.rules import RuleSettings, parse_rules
 
 DEFAULT_SOURCE = "built-in defaults"
@@ -69,6 +70,8 @@ class IngestSettings:
     """The column roles whose placeholders are read as missing."""
     max_compression_ratio: float = packaged("ingest", "max_compression_ratio")
     """A gzip input that decompresses to more than this many times its size is refused."""
+    max_columns: int = packaged("ingest", "max_columns")
+    """A log with more columns than this is refused before its rows are read."""
 
 
 @dataclass(frozen=True)
@@ -106,18 +109,43 @@ class CaseTableSettings:
 
 
 @dataclass(frozen=True)
+class OcelSettings:
+    """How an object-centric log (OCEL 1.0/2.0) becomes one event table.
+
+    ``case_type`` names the object type whose objects are the cases (e.g. ``orders``);
+    ``customer_type`` the object type that is the customer, whose id each event gets in
+    the ``ocel:customer`` column (docs/ingest.md gives the rule).
+    """
+
+    case_type: str | None = None
+    customer_type: str | None = None
+
+
+@dataclass(frozen=True)
 class RoleSettings:
     """What an event means for the customer: regular expressions per role.
 
-    Python ``re.search`` semantics, case-insensitive, matched against the column named by
-    ``match`` (the activity by default).  An event may have several roles or none.
+    Searched case-insensitively in the column named by ``match`` (the activity by
+    default) by a linear-time engine; an item is a regex or ``{match, unless}``
+    (:mod:`frictionminer.settings.patterns`).  An event may have several roles or none.
     """
 
-    contact: list[str] = field(default_factory=packaged_factory("roles", "contact"))
-    customer_task: list[str] = field(default_factory=packaged_factory("roles", "customer_task"))
-    customer_action: list[str] = field(default_factory=packaged_factory("roles", "customer_action"))
-    notice: list[str] = field(default_factory=packaged_factory("roles", "notice"))
-    resolution: list[str] = field(default_factory=packaged_factory("roles", "resolution"))
+    contact: list[RolePattern] = field(default_factory=packaged_factory("roles", "contact"))
+    customer_task: list[RolePattern] = field(
+        default_factory=packaged_factory("roles", "customer_task")
+    )
+    customer_action: list[RolePattern] = field(
+        default_factory=packaged_factory("roles", "customer_action")
+    )
+    notice: list[RolePattern] = field(default_factory=packaged_factory("roles", "notice"))
+    resolution: list[RolePattern] = field(default_factory=packaged_factory("roles", "resolution"))
+    queue: list[RolePattern] = field(default_factory=packaged_factory("roles", "queue"))
+    """The case waits in a queue nobody has picked up (waiting by cause, not a role the
+    customer notices)."""
+    external_wait: list[RolePattern] = field(
+        default_factory=packaged_factory("roles", "external_wait")
+    )
+    """The case waits on an outside party: vendor, third party, grid operator."""
     match: str = packaged("roles", "match")
     min_case_share: float = packaged("roles", "min_case_share")
     """A role matched in fewer than this share of the cases is unseen: what depends on
@@ -142,6 +170,10 @@ ENGINES = ("local", "dask")
 
 
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
+WAIT_ROLE_NAMES = ("queue", "external_wait")
+"""Roles that only say why the customer waits on the company (docs/friction-model.md,
+"Waiting by cause"): the customer does not notice them, so they neither break a silence
+nor count as news."""
 
 
 @dataclass(frozen=True)
@@ -207,6 +239,49 @@ class SystemicSettings:
     """Logs with fewer cases are judged by the rules' own thresholds only."""
 
 
+@dataclass(frozen=True)
+class JourneySettings:
+    """A customer's cases joined into journeys (``--journey``; docs/friction-model.md)."""
+
+    customer: str | None = None
+    """Column naming the customer: an event attribute or a case attribute (with or without
+    its ``case:`` prefix).  Unset: no journeys."""
+    gap: str = packaged("journey", "gap")
+    """A customer's cases that overlap or follow each other within this gap form one
+    journey ("30d"; d, h, w or m)."""
+    repeat_within: str = packaged("journey", "repeat_within")
+    """A new case, or the customer acting again, within this time after a case was
+    resolved is a repeat contact ("7d")."""
+
+    @property
+    def gap_span(self) -> timedelta:
+        return parse_span(self.gap)
+
+    @property
+    def repeat_span(self) -> timedelta:
+        return parse_span(self.repeat_within)
+
+
+_SPAN_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_span(text: str) -> timedelta:
+    """A length such as ``"30d"``, ``"36h"``, ``"2w"`` or ``"90m"`` as a timedelta.
+
+    >>> parse_span("7d")
+    datetime.timedelta(days=7)
+    """
+    value = text.strip().lower()
+    unit = value[-1:] if value else ""
+    try:
+        number = float(value[:-1]) if unit in _SPAN_UNITS else float("nan")
+    except ValueError:
+        number = float("nan")
+    if not isfinite(number) or number < 0:
+        raise ValueError(f"{text!r} is not a length such as 30d, 36h, 2w or 90m")
+    return timedelta(seconds=number * _SPAN_UNITS[unit])
+
+
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
 
 
@@ -269,6 +344,7 @@ def _fields(obj: Any) -> dict[str, Any]:
 TABLES: dict[str, type[Any]] = {
     "columns": ColumnSettings,
     "ingest": IngestSettings,
+    "ocel": OcelSettings,
     "roles": RoleSettings,
     "measures": MeasureSettings,
     "effort": EffortSettings,
@@ -276,6 +352,7 @@ TABLES: dict[str, type[Any]] = {
     "proportion": ProportionSettings,
     "systemic": SystemicSettings,
     "engine": EngineSettings,
+    "journey": JourneySettings,
 }
 """Top-level config tables and the dataclass that validates each."""
 ARRAYS = ("sources", "case_tables")
@@ -357,16 +434,20 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
             f"{source}: key 'ingest.delimiter' must be one character, not {delim!r}",
             hint=r"write a tab as '\t'",
         )
-    for role in ROLE_NAMES:
-        for i, pattern in enumerate(getattr(roles, role)):
-            try:
-                re.compile(pattern, re.IGNORECASE)
-            except re.error as exc:
+    for role in (*ROLE_NAMES, *WAIT_ROLE_NAMES):
+        built_in = packaged_factory("roles", role)()  # tested; skipping them keeps
+        for i, item in enumerate(getattr(roles, role)):  # polars out of a plain load
+            if item in built_in:
+                continue
+            found = item_problem(item)
+            if found is not None:
+                problem, lookaround = found
                 raise ConfigError(
-                    f"{source}: key 'roles.{role}' [{i}]: "
-                    f"bad regular expression {pattern!r}: {exc}",
-                    hint="Python re syntax; escape special characters such as ( ) [ ] . with \\",
-                ) from None
+                    f"{source}: key 'roles.{role}' [{i}]: {problem}",
+                    hint=LOOKAROUND_HINT
+                    if lookaround
+                    else "escape special characters such as ( ) [ ] . with \\",
+                )
     if not 0.0 <= roles.min_case_share <= 1.0:
         raise ConfigError(
             f"{source}: key 'roles.min_case_share' must be between 0 and 1",
@@ -401,6 +482,16 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
         )
     if engine.parts is not None and engine.parts < 1:
         raise ConfigError(f"{source}: key 'engine.parts' must be at least 1")
+    journey = tables["journey"]
+    for key in ("gap", "repeat_within"):
+        try:
+            parse_span(getattr(journey, key))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{source}: key 'journey.{key}': {exc}", hint='e.g. "30d", "36h", "2w"'
+            ) from None
+    if journey.customer is not None and not journey.customer.strip():
+        raise ConfigError(f"{source}: key 'journey.customer' must name a column")
     if systemic.fence < 0:
         raise ConfigError(f"{source}: key 'systemic.fence' must not be negative")
     for table in ("weights", "effort"):
@@ -461,6 +552,8 @@ class Settings:
 
     columns: ColumnSettings
     ingest: IngestSettings
+    ocel: OcelSettings
+    """The ``[ocel]`` table: which object types are the cases and the customer."""
     roles: RoleSettings
     measures: MeasureSettings
     effort: EffortSettings
@@ -469,6 +562,8 @@ class Settings:
     systemic: SystemicSettings
     engine: EngineSettings
     """Where the per-case stage runs (``[engine]``)."""
+    journey: JourneySettings
+    """The ``[journey]`` table: the customer column, the gap and the repeat window."""
     rules: dict[str, RuleSettings]
     """Every rule's settings by id (``[rules.FM001]``), defaults filled in."""
     sources: list[SourceSettings]
@@ -485,6 +580,7 @@ class Settings:
         *,
         columns: ColumnSettings | TableInput | None = None,
         ingest: IngestSettings | TableInput | None = None,
+        ocel: OcelSettings | TableInput | None = None,
         roles: RoleSettings | TableInput | None = None,
         measures: MeasureSettings | TableInput | None = None,
         effort: EffortSettings | TableInput | None = None,
@@ -492,6 +588,7 @@ class Settings:
         proportion: ProportionSettings | TableInput | None = None,
         systemic: SystemicSettings | TableInput | None = None,
         engine: EngineSettings | TableInput | None = None,
+        journey: JourneySettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
         case_tables: Sequence[CaseTableSettings | TableInput] | None = None,
@@ -506,6 +603,7 @@ class Settings:
         given = {
             "columns": columns,
             "ingest": ingest,
+            "ocel": ocel,
             "roles": roles,
             "measures": measures,
             "effort": effort,
@@ -513,6 +611,7 @@ class Settings:
             "proportion": proportion,
             "systemic": systemic,
             "engine": engine,
+            "journey": journey,
             "rules": rules,
             "sources": sources,
             "case_tables": case_tables,

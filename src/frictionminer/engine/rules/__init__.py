@@ -13,6 +13,8 @@ module                    rules
 :mod:`.handoffs`          FM005 ping-pong, FM006 handoff chain
 :mod:`.proportion`        FM008 effort out of proportion
 :mod:`.outcome`           FM009 unresolved or reopened
+:mod:`.journeys`          FM010 came back after resolution, FM011 stranded between parties
+                          (evaluated on journeys, with ``--journey``)
 ========================  ==============================================================
 
 Adding a rule touches its theme module (one declaration), its ``[rules.<id>]`` table in
@@ -26,6 +28,7 @@ from __future__ import annotations
 from frictionminer.engine.rules import (  # noqa: F401  (each theme registers its rules)
     contacts,
     handoffs,
+    journeys,
     outcome,
     proportion,
     tasks,
@@ -35,11 +38,13 @@ from frictionminer.engine.rules.docs import render_markdown
 from frictionminer.engine.rules.registry import (
     FLAG_COLUMNS,
     FLAG_SCHEMA,
+    JOURNEY_RULES,
     REMEDIES,
     RULES,
     Params,
     Remedy,
     Rule,
+    all_rules,
     effective_params,
     effective_severity,
     evaluate_flags,
@@ -55,6 +60,7 @@ seal()
 __all__ = [
     "FLAG_COLUMNS",
     "FLAG_SCHEMA",
+    "JOURNEY_RULES",
     "REMEDIES",
     "RULES",
     "SEVERITIES",
@@ -62,6 +68,7 @@ __all__ = [
     "Remedy",
     "Rule",
     "Severity",
+    "all_rules",
     "effective_params",
     "effective_severity",
     "evaluate_flags",

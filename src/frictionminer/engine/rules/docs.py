@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from frictionminer.engine.rules.registry import REMEDIES, RULES
+from frictionminer.engine.rules.registry import REMEDIES, all_rules
 
 
 def _toml_value(value: Any) -> str:
@@ -35,7 +35,9 @@ def render_markdown() -> str:
         "",
         "Each flag has a stable id, a severity, a remedy type and a one-line, case-specific",
         "message. Rules read the scored-cases table (measures plus peer comparison, see",
-        "[friction-model.md](friction-model.md)). Configure them per id in a project file:",
+        "[friction-model.md](friction-model.md)); the journey rules (scope `journey`) read the",
+        'journeys table instead and run with `--journey` (friction-model.md, "Journeys").',
+        "Configure them per id in a project file:",
         "",
         "```toml",
         "[rules.FM004]",
@@ -50,21 +52,24 @@ def render_markdown() -> str:
         + "; ".join(f"`{k}` — {v}" for k, v in REMEDIES.items())
         + ".",
         "",
-        "| id | name | severity | remedy | summary |",
-        "|---|---|---|---|---|",
+        "| id | name | severity | remedy | scope | summary |",
+        "|---|---|---|---|---|---|",
     ]
+    rules = all_rules()
     lines += [
-        f"| [{r.id}](#{r.id.lower()}) | `{r.name}` | {r.severity} | {r.remedy} | {r.summary} |"
-        for r in RULES.values()
+        f"| [{r.id}](#{r.id.lower()}) | `{r.name}` | {r.severity} | {r.remedy} | {r.scope} "
+        f"| {r.summary} |"
+        for r in rules.values()
     ]
-    for r in RULES.values():
+    for r in rules.values():
         lines += [
             "",
             f"## {r.id}",
             "",
             f"`{r.name}` — {r.summary}",
             "",
-            f"Severity: **{r.severity}** · Remedy: **{r.remedy}** ({REMEDIES[r.remedy]})",
+            f"Severity: **{r.severity}** · Remedy: **{r.remedy}** ({REMEDIES[r.remedy]})"
+            + (" · Scope: **journey** (with `--journey`)" if r.scope == "journey" else ""),
             "",
             *_doc_markdown(r.doc),
             "Configuration and defaults:",

@@ -28,6 +28,7 @@ from frictionminer.settings.defaults import RULE_IDS, rule_defaults
 from frictionminer.settings.rules import CONTROL_KEYWORDS, RuleParam
 
 Remedy = Literal["operational", "automation", "redesign", "qualification"]
+Scope = Literal["case", "journey"]
 Params = Mapping[str, RuleParam]
 """A rule's effective keyword values (its defaults overridden by config)."""
 ExprFn = Callable[[Params], pl.Expr]
@@ -67,6 +68,9 @@ class Rule:
     floor: str | None = None
     """The keyword holding its absolute threshold, kept as a floor when the rule is
     systemic on a log (:mod:`frictionminer.engine.rules.systemic`)."""
+    scope: Scope = "case"
+    """What the rule is evaluated on: the scored cases, or the journeys (``--journey``,
+    :mod:`frictionminer.engine.journeys`), whose rules live in :data:`JOURNEY_RULES`."""
 
     @property
     def summary(self) -> str:
@@ -81,7 +85,15 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
-"""Every rule, by id, in id order (:func:`seal` sorts it once the themes are loaded)."""
+"""Every case rule, by id, in id order (:func:`seal` sorts it once the themes are loaded)."""
+JOURNEY_RULES: dict[str, Rule] = {}
+"""The rules evaluated on journeys (``--journey``), by id, in id order: a table of their
+own, so that every output of a run without journeys stays as it was."""
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every rule, case and journey, in id order (the rule table of docs/rules.md)."""
+    return dict(sorted({**RULES, **JOURNEY_RULES}.items()))
 
 
 def rule(
@@ -95,6 +107,7 @@ def rule(
     optional_columns: Mapping[str, pl.DataType] | None = None,
     measure: str | None = None,
     floor: str | None = None,
+    scope: Scope = "case",
 ) -> Callable[[ExprFn], ExprFn]:
     """Register the decorated ``when`` function as rule ``id`` in :data:`RULES`.
 
@@ -103,7 +116,7 @@ def rule(
     """
 
     def register(when: ExprFn) -> ExprFn:
-        if id in RULES:
+        if id in RULES or id in JOURNEY_RULES:
             raise ValueError(f"rule {id} declared twice")
         if severity not in SEVERITIES or remedy not in REMEDIES:
             raise ValueError(f"rule {id}: bad severity {severity!r} or remedy {remedy!r}")
@@ -118,7 +131,8 @@ def rule(
             raise ValueError(
                 f"rule {id}: declares keywords {list(keywords)}, defaults.toml has {list(packaged)}"
             )
-        RULES[id] = Rule(
+        table_of_scope = JOURNEY_RULES if scope == "journey" else RULES
+        table_of_scope[id] = Rule(
             id=id,
             name=name,
             severity=severity,
@@ -130,6 +144,7 @@ def rule(
             optional_columns=dict(optional_columns or {}),
             measure=measure,
             floor=floor,
+            scope=scope,
         )
         return when
 
@@ -138,14 +153,15 @@ def rule(
 
 def seal() -> None:
     """Put :data:`RULES` in id order and check it against ``defaults.toml``'s rule ids."""
-    declared = sorted(RULES)
+    declared = sorted([*RULES, *JOURNEY_RULES])
     if declared != sorted(RULE_IDS):
         raise ValueError(
             f"rule table {declared} and defaults.toml [rules] {sorted(RULE_IDS)} differ"
         )
-    ordered = {rid: RULES[rid] for rid in declared}
-    RULES.clear()
-    RULES.update(ordered)
+    for table in (RULES, JOURNEY_RULES):
+        ordered = {rid: table[rid] for rid in sorted(table)}
+        table.clear()
+        table.update(ordered)
 
 
 # ------------------------------------------------------------------------------ configuration
@@ -308,5 +324,5 @@ def rule_records(settings: Settings | None = None) -> list[dict[str, Any]]:
             "params": effective_params(r, cfg),
             "summary": r.summary,
         }
-        for r in RULES.values()
+        for r in all_rules().values()
     ]
