@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
 SHARED_LOGS ?= ../shared/logs
 
-.PHONY: env demo test lint typecheck pytest bench bench-ingest bench-score bench-flags bench-scale clean
+.PHONY: env demo test lint typecheck pytest bench bench-ingest bench-score bench-flags bench-scale bench-dask clean
 
 $(STAMP): pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -68,6 +68,14 @@ bench-score: $(STAMP) ## scoring vs pandas and pm4py at 1M and 10M events (~15 m
 
 bench-scale: $(STAMP) ## score at 1M, 10M and 100M events: time, memory, plot (long; temp dir)
 	$(BIN)/python bench/bench_scale.py
+
+# `make bench-dask`: the Dask engine (2-worker cluster on localhost, its split by files and
+# Dask's shuffle) against the local one, time and peak memory per process (~8 min at the
+# default sizes on 2 cores; temp dir). e.g. `make bench-dask BENCH_DASK_EVENTS=1000000`.
+BENCH_DASK_EVENTS ?= 1000000 10000000
+
+bench-dask: $(STAMP) ## local vs Dask engine (2 workers): time, peak memory, split bytes (temp dir)
+	$(BIN)/python bench/bench_dask.py --events $(BENCH_DASK_EVENTS)
 
 bench-flags: $(STAMP) ## precision/recall of every flag on every simulated scenario
 	$(BIN)/python bench/bench_flags.py

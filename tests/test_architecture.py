@@ -17,6 +17,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import module_map
 from conftest import REPO
@@ -294,13 +295,25 @@ def test_folder_map_is_current() -> None:
 # --------------------------------------------------------------------------- dependencies
 
 
-def _declared(group: str | None) -> set[str]:
-    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    if group is None:
-        specs = project["project"]["dependencies"]
-    else:
-        specs = project["dependency-groups"][group]
+def _project() -> dict[str, Any]:
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _names(specs: list[str]) -> set[str]:
     return {_normal(re.split(r"[<>=!~;\[ ]", s, maxsplit=1)[0]) for s in specs}
+
+
+def _declared(group: str | None) -> set[str]:
+    project = _project()
+    if group is None:
+        return _names(project["project"]["dependencies"])
+    return _names(project["dependency-groups"][group])
+
+
+def _optional() -> dict[str, set[str]]:
+    """Extra → the distributions it adds (``pip install 'frictionminer[dask]'``)."""
+    extras = _project()["project"].get("optional-dependencies", {})
+    return {extra: _names(specs) for extra, specs in extras.items()}
 
 
 def _normal(distribution: str) -> str:
@@ -330,11 +343,38 @@ def third_party_imports() -> dict[str, set[str]]:
 
 
 def test_runtime_dependencies_are_exactly_what_src_imports() -> None:
-    """A package nothing imports is not a dependency; one that is imported must be declared."""
+    """A package nothing imports is not a dependency; one that is imported must be declared
+    (as a dependency, or in an optional extra)."""
     imported = set(third_party_imports())
-    declared = _declared(None)
+    declared = _declared(None).union(*_optional().values())
     assert sorted(declared - imported) == [], "declared but never imported by src/"
     assert sorted(imported - declared) == [], "imported by src/ but not declared"
+
+
+def _module_level_imports(name: str) -> Iterator[str]:
+    """Top-level names imported when module ``name`` is imported: its module-level
+    statements, not those inside functions or under ``if TYPE_CHECKING:``."""
+    tree = ast.parse(modules()[name].read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            yield from (alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module.split(".")[0]
+
+
+def test_optional_extras_are_imported_lazily_and_tested() -> None:
+    """An extra's packages are imported only inside functions (``import frictionminer`` and
+    every command work without them), only by the modules that need them, and are in the
+    dev group so that the tests run them."""
+    extras = _optional()
+    assert set(extras) == {"dask"}
+    optional = set().union(*extras.values())
+    for name in modules():
+        eager = {_distribution(root) for root in _module_level_imports(name)}
+        assert not eager & optional, f"{name} imports {eager & optional} at module level"
+    users = {module for dist in optional for module in third_party_imports().get(dist, set())}
+    assert users == {"frictionminer.scale.dask_cluster"}
+    assert optional <= _declared("dev")
 
 
 def test_pm4py_only_reads_ocel_and_lazily() -> None:

@@ -18,6 +18,7 @@ are the typed ones of :mod:`frictionminer.errors`; a keyword that no command kno
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Mapping
 from os import PathLike, fspath
@@ -29,7 +30,7 @@ import polars as pl
 from frictionminer.errors import UsageError
 from frictionminer.io.normalize import ROLES, EventLog
 from frictionminer.reporting.explain import Story
-from frictionminer.settings import Settings
+from frictionminer.settings import Settings, with_engine
 
 if TYPE_CHECKING:
     from frictionminer.auditing.baseline import Summary
@@ -156,6 +157,8 @@ def analyze(
     shards: int | None = None,
     workdir: PathArg | None = None,
     workers: int | None = None,
+    engine: str | None = None,
+    scheduler: str | None = None,
 ) -> Result:
     """Score every case by the customer's burden and flag the disproportionate ones.
 
@@ -164,12 +167,15 @@ def analyze(
     parts (automatic above 20M events; ``1`` = in memory), spilling to ``workdir`` with
     ``workers`` parallel shards.  ``journey=True`` (``--journey``) also joins each
     customer's cases into journeys (``[journey] customer``; ``result.journeys``).
+    ``engine="dask"`` runs the per-case stage on a Dask cluster (``scheduler``: a running
+    scheduler's address; else a cluster on this machine; docs/scale-out.md), as
+    ``--engine`` and ``--scheduler`` do; ``shards`` is then its number of case-hash parts.
 
     >>> result = analyze("sample_logs/shoelace.csv", load_settings("sample_logs/stories.toml"))
     >>> result.cases.row(0, named=True)["case_id"]
     'W-1001'
     """
-    settings = settings if settings is not None else load_settings()
+    settings = with_engine(settings if settings is not None else load_settings(), engine, scheduler)
     if journey:
         require_customer(settings)
     result = _pipeline(source, settings, shards=shards, workdir=workdir, workers=workers)
@@ -359,6 +365,8 @@ def audit(
     until: str | None = None,
     cases: str = "active",
     save_baseline: PathArg | None = None,
+    engine: str | None = None,
+    scheduler: str | None = None,
     journey: bool = False,
 ) -> AuditResult:
     """Audit a log as ``frictionminer audit`` does: gates from ``[audit]``, a baseline.
@@ -369,6 +377,8 @@ def audit(
     :class:`~frictionminer.auditing.window.Window`; ``since``/``until``/``cases`` are the
     options of the same names.  ``baseline`` is a file saved with ``save_baseline`` (or
     its loaded summary).  The result's ``status`` is ``pass``, ``warn`` or ``fail``.
+    ``engine`` and ``scheduler`` are :func:`analyze`'s: every analysis of the audit runs
+    on the same cluster.
     ``journey=True`` (``--journey``) also reports the window's journeys (no ids).
     """
     from frictionminer.auditing.baseline import load_baseline
@@ -377,7 +387,7 @@ def audit(
     from frictionminer.auditing.window import Window, load_logs
     from frictionminer.io.outputs import check_writable
 
-    settings = settings if settings is not None else load_settings()
+    settings = with_engine(settings if settings is not None else load_settings(), engine, scheduler)
     if journey:
         require_customer(settings)
     if isinstance(window, Window):
@@ -398,7 +408,12 @@ def audit(
         log = load_logs(fspath(source), settings, span)
     else:
         log = _log(source, settings)
-    result = run_audit(log, settings, base, span, cfg, save=target is not None)
+    with contextlib.ExitStack() as stack:
+        if settings.engine.name == "dask":  # one cluster for every analysis of the audit
+            from frictionminer.scale.dask_cluster import session
+
+            stack.enter_context(session(settings.engine))
+        result = run_audit(log, settings, base, span, cfg, save=target is not None)
     if target is not None:
         write_baseline(result.current, target)
     if journey:

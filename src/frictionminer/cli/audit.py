@@ -24,6 +24,7 @@ from frictionminer.cli.options import (
     QuietOpt,
     handle_errors,
     warn_unseen,
+    with_engine_options,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -42,6 +43,7 @@ _WIN = "Window"
 
 @handle_errors
 @with_log_options
+@with_engine_options
 def audit(
     log: LogArg,
     settings: Settings,

@@ -18,6 +18,7 @@ from frictionminer.cli.options import (
     handle_errors,
     pseudonymized,
     warn_unseen,
+    with_engine_options,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -25,6 +26,7 @@ from frictionminer.settings import Settings
 
 @handle_errors
 @with_log_options
+@with_engine_options
 def explain(
     log: LogArg,
     settings: Settings,

@@ -32,7 +32,7 @@ from frictionminer.errors import (
     check_signals,
     one_line,
 )
-from frictionminer.settings import DEFAULT_SOURCE, Settings
+from frictionminer.settings import DEFAULT_SOURCE, Settings, with_engine
 
 if TYPE_CHECKING:
     from frictionminer.io import EventLog
@@ -209,6 +209,60 @@ ShardsOpt = Annotated[
         "(default: automatic above 20M events; 1 = in memory).",
     ),
 ]
+_ENGINE = "Engine"
+
+
+class EngineName(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+EngineOpt = Annotated[
+    EngineName | None,
+    typer.Option(
+        "--engine",
+        help="Where the per-case stage runs: this process, or a Dask cluster "
+        "(pip install 'frictionminer\\[dask]'; default: \\[engine] name, else local).",
+        rich_help_panel=_ENGINE,
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="A running Dask scheduler, e.g. tcp://host:8786 (implies --engine dask; "
+        "default: a cluster on this machine, one worker per CPU).",
+        rich_help_panel=_ENGINE,
+    ),
+]
+_ENGINE_OPTIONS: dict[str, Any] = {"engine": (EngineOpt, None), "scheduler": (SchedulerOpt, None)}
+
+
+def with_engine_options(fn: F) -> F:
+    """Add ``--engine`` and ``--scheduler`` to a command that analyses a log; they are
+    folded into its ``settings`` (put it below :func:`with_log_options`)."""
+    sig = inspect.signature(fn, eval_str=True)
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+        for name, (ann, default) in _ENGINE_OPTIONS.items()
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        engine, scheduler = kwargs.pop("engine", None), kwargs.pop("scheduler", None)
+        kwargs["settings"] = with_engine(kwargs["settings"], engine, scheduler)
+        return fn(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[*sig.parameters.values(), *extra]
+    )
+    annotations = dict(fn.__annotations__)
+    annotations.update({name: ann for name, (ann, _) in _ENGINE_OPTIONS.items()})
+    wrapper.__annotations__ = annotations
+    return wrapper  # type: ignore[return-value]
+
+
 _MORE = "More tables"
 SourceOpt = Annotated[
     list[str] | None,

@@ -20,6 +20,7 @@ from frictionminer.cli.options import (
     ShardsOpt,
     handle_errors,
     warn_unseen,
+    with_engine_options,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -32,6 +33,7 @@ class ReportLang(StrEnum):
 
 @handle_errors
 @with_log_options
+@with_engine_options
 def report(
     log: LogArg,
     settings: Settings,

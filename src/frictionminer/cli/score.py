@@ -18,6 +18,7 @@ from frictionminer.cli.options import (
     handle_errors,
     pseudonymized,
     warn_unseen,
+    with_engine_options,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -33,6 +34,7 @@ class ScoreFormat(StrEnum):
 
 @handle_errors
 @with_log_options
+@with_engine_options
 def score(
     log: LogArg,
     settings: Settings,

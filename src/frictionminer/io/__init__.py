@@ -17,7 +17,7 @@ import polars as pl
 
 from frictionminer import schema as S
 from frictionminer.errors import InputError, UsageError
-from frictionminer.io.base import Finding, RawLog, display_path
+from frictionminer.io.base import Finding, RawLog, display_path, is_url
 from frictionminer.io.normalize import EventLog, check_extra_columns, normalize
 from frictionminer.settings import CaseTableSettings, Settings, SourceSettings
 
@@ -41,9 +41,18 @@ def _is_glob(text: str) -> bool:
 
 def detect_format(path: str | Path) -> str:
     """``"xes"``, ``"csv"``, ``"parquet"`` or ``"ocel"`` from the path (an OCEL log's
-    ``.json``/``.xml``/``.sqlite`` also by its content); InputError otherwise."""
+    ``.json``/``.xml``/``.sqlite`` also by its content); InputError otherwise.
+
+    A URL (``s3://``, ``gs://``, ``file://``, …) is Parquet, passed to polars as it is."""
     text = str(path)
     lower = text.lower()
+    if is_url(text):
+        if lower.endswith(_XES_SUFFIXES + _CSV_SUFFIXES):
+            raise InputError(
+                f"{text}: only Parquet is read from a URL",
+                hint="copy the file to a local path, or convert it to Parquet first",
+            )
+        return "parquet"
     if _is_glob(text):
         if not glob.glob(text, recursive=True):
             raise InputError(f"{text}: no file matches this pattern")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -50,6 +51,14 @@ class RawLog:
     classifiers: dict[str, list[str]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(path: str | Path) -> bool:
+    """``s3://…``, ``gs://…``, ``file://…``: a location polars reads itself, not a local path."""
+    return isinstance(path, str) and bool(_URL.match(path))
 
 
 def read_error(shown: str, exc: OSError) -> InputError:

@@ -81,7 +81,7 @@ import polars as pl
 import polars.exceptions as plexc
 
 from frictionminer.errors import InputError
-from frictionminer.io.base import Finding, RawLog, display_path, read_error
+from frictionminer.io.base import Finding, RawLog, display_path, is_url, read_error
 
 if TYPE_CHECKING:
     import _csv
@@ -964,6 +964,8 @@ def read_parquet(source: str | Path) -> RawLog:
     (datetimes above all) keep their types.
     """
     shown = display_path(source)
+    if is_url(source):
+        return _read_parquet_url(str(source), shown)
     files = _parquet_files(source, shown)
     for f in files:
         _check_parquet_magic(f, shown)
@@ -997,6 +999,27 @@ def read_parquet(source: str | Path) -> RawLog:
         "columns": len(schema),
     }
     return RawLog(frame=frame, source=shown, format="parquet", details=details, findings=findings)
+
+
+def _read_parquet_url(url: str, shown: str) -> RawLog:
+    """A Parquet URL (a file, a folder ending in ``/``, or a glob) scanned by polars itself:
+    ``s3://``, ``gs://``, ``az://``/``abfs://``, ``https://`` and ``file://``, with the
+    credentials polars finds in the environment.  Files are not listed or checked here;
+    a folder is read with Hive partitioning, as a local one."""
+    hive = url.endswith("/")
+    try:
+        frame = pl.scan_parquet(url, hive_partitioning=hive)
+        schema = frame.collect_schema()
+    except (plexc.PolarsError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{shown}: cannot read as Parquet: {first}") from exc
+    details: dict[str, object] = {
+        "files": None,
+        "paths": [url],
+        "hive_partitioning": hive,
+        "columns": len(schema),
+    }
+    return RawLog(frame=frame, source=shown, format="parquet", details=details)
 
 
 def _unified_schema(files: list[Path], shown: str) -> tuple[pl.Schema | None, list[Finding]]:

@@ -137,7 +137,8 @@ def _settings_toml(settings: Any, *, journeys: bool = False) -> str:
     Every table as it was in effect, the rules' thresholds and the audit's gates included
     (a reader of the report sees which limits the flags used, not only what a project
     changed).  The ``[journey]`` table and the journey rules only when the report has
-    journeys."""
+    journeys; ``[engine]`` never: where the stage ran changes no number, and a scheduler's
+    address does not belong in a report that is handed on."""
     from frictionminer.engine.rules import JOURNEY_RULES
 
     lines: list[str] = []
@@ -147,7 +148,7 @@ def _settings_toml(settings: Any, *, journeys: bool = False) -> str:
 
     for f in dataclasses.fields(settings):
         table = getattr(settings, f.name)
-        if f.name == "journey" and not journeys:
+        if f.name == "engine" or (f.name == "journey" and not journeys):
             continue
         if f.name == "rules":
             lines.append("[rules]")

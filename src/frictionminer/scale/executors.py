@@ -16,10 +16,12 @@ format too), then :meth:`Executor.map_cases` applies the stage it is given to th
 normalised events of each part -- every part holding every event of its cases -- and
 returns the parts' results with the log they came from (:class:`Run`).  The stage is a
 callable from the engine, which this layer never imports: a strategy knows how to cut,
-read and schedule, not what a case's measures are.  A Dask strategy would be one more
-class here: ``map_cases`` would map the same stage over a Dask frame's case-hash
-partitions (``map_partitions`` after a shuffle on :func:`~frictionminer.scale.plan.case_part`)
-and compute the small results.
+read and schedule, not what a case's measures are.
+
+* :class:`frictionminer.scale.dask_cluster.DaskCases` (``[engine] name = "dask"``) -- the
+  same stage on a Dask cluster's workers: a Parquet log split by case on the workers into
+  files per case-hash part, one task per part; in its own module so that Dask is imported
+  only when asked for.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ import gc
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import polars as pl
 
@@ -39,6 +41,7 @@ from frictionminer.errors import UsageError
 from frictionminer.io.normalize import EventLog
 from frictionminer.scale import shards
 from frictionminer.scale.plan import Lifecycle, ShardPlan, available_cpus, case_part
+from frictionminer.scale.runs import Run, Shard, lifecycle_of, measure_shard, sharded_run
 from frictionminer.scale.shards import plan as plan_shards
 from frictionminer.settings import MeasureSettings, Settings
 
@@ -54,24 +57,6 @@ P = TypeVar("P")
 
 Source = EventLog | str | os.PathLike[str]
 """What the pipeline analyses: a log in memory, or a path (file, folder or glob)."""
-
-
-@dataclass
-class Run(Generic[P]):
-    """What an executor returns: the stage's result for each part, and the log."""
-
-    parts: list[P]
-    """The per-case stage's result of each part, in part order."""
-    log: EventLog
-    """The log as the Result holds it; its events are empty (same columns) when the
-    executor does not keep them (:attr:`Executor.keeps_events`)."""
-    events: int | None = None
-    """Events of the log when ``log.events`` does not hold them (sharded), else None."""
-    plan: ShardPlan | None = None
-    """How the log was split into shard files (None: in memory)."""
-    sample: pl.DataFrame | None = None
-    """One normalised event with every column, when ``log.events`` is empty: the stage
-    run on it gives the columns of an empty annotated events table."""
 
 
 class Executor(Protocol):
@@ -92,12 +77,6 @@ class Executor(Protocol):
         ...
 
 
-def _lifecycle_of(log: EventLog, measures: MeasureSettings) -> Lifecycle:
-    column = S.LIFECYCLE if S.LIFECYCLE in log.events.columns else None
-    decided = Lifecycle.decide(log.events, column, measures.lifecycle)
-    return decided.with_state_runs(log.columns.get("activity"), measures.state_runs)
-
-
 class Serial:
     """The log in memory, measured as one part."""
 
@@ -105,7 +84,7 @@ class Serial:
 
     def __init__(self, log: EventLog, measures: MeasureSettings) -> None:
         self.log = log
-        self.lifecycle = _lifecycle_of(log, measures)
+        self.lifecycle = lifecycle_of(log, measures)
 
     def map_cases(self, stage: Callable[[pl.DataFrame], P]) -> Run[P]:
         return Run([stage(self.log.events)], self.log)
@@ -144,15 +123,6 @@ def _results(futures: list[Future[P]]) -> list[P]:
         raise
 
 
-@dataclass
-class _Shard(Generic[P]):
-    """What is kept of one shard: its log's metadata, its event count, the stage's result."""
-
-    log: EventLog
-    events: int
-    part: P
-
-
 class Sharded:
     """A Parquet log split once into case-hash shard files, measured shard by shard.
 
@@ -186,20 +156,11 @@ class Sharded:
         with shards.workdir(self.workdir) as folder:
             shard_plan, done = self._per_case(shards.split(self.plan, folder), stage)
         gc.collect()
-        first = done[0].log
-        sample = shards.sample_log(shard_plan, self.settings).events
-        log = replace(
-            first,
-            events=sample.clear(),
-            findings=shards.merge_findings([shard.log.findings for shard in done]),
-            details={**first.details, "shards": shard_plan.shards, "rows": shard_plan.rows},
-        )
-        events = sum(shard.events for shard in done)
-        return Run([shard.part for shard in done], log, events, shard_plan, sample)
+        return sharded_run(shard_plan, self.settings, done)
 
     def _per_case(
         self, files: list[list[Path]], stage: Callable[[pl.DataFrame], P]
-    ) -> tuple[ShardPlan, list[_Shard[P]]]:
+    ) -> tuple[ShardPlan, list[Shard[P]]]:
         """Every shard through ``stage``, :attr:`workers` shards at a time; the plan (with
         the timestamp format now fixed) and the shards' results in shard order.
 
@@ -211,14 +172,11 @@ class Sharded:
         """
         raw = shards.source(self.plan)
 
-        def measure(shard_files: list[Path], shard_plan: ShardPlan) -> _Shard[P] | None:
-            rows = shards.read_shard(shard_files, raw, shard_plan, self.settings)
-            if rows is None:
-                return None
-            return _Shard(rows.log, rows.events, stage(rows.take()))
+        def measure(shard_files: list[Path], shard_plan: ShardPlan) -> Shard[P] | None:
+            return measure_shard(shard_files, shard_plan, self.settings, stage, raw)
 
         shard_plan = self.plan
-        done: list[_Shard[P]] = []
+        done: list[Shard[P]] = []
         rest = iter(files)
         for shard_files in rest:
             first = measure(shard_files, shard_plan)
@@ -259,7 +217,15 @@ def executor_for(
     parts from :data:`PARALLEL_MIN_EVENTS` events when two CPUs (``workers``) are there.
 
     A log already in memory cannot be sharded: ``shards > 1`` is then a UsageError.
+    With ``[engine] name = "dask"`` the stage runs on a Dask cluster instead
+    (:class:`frictionminer.scale.dask_cluster.DaskCases`; ``shards`` is then its number
+    of case-hash parts).
     """
+    if settings.engine.name == "dask":
+        from frictionminer.scale.dask_cluster import DaskCases, distributed
+
+        distributed()  # Dask is there, or one line saying how to install it
+        return DaskCases(source, settings, parts=shards, workdir=workdir)
     if isinstance(source, EventLog):
         if shards is not None and shards != 1:
             raise UsageError(

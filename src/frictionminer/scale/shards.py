@@ -57,8 +57,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import os
 import re
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,9 +85,11 @@ __all__ = [
     "plan",
     "read_shard",
     "sample_log",
+    "slice_files",
     "source",
     "split",
     "workdir",
+    "write_slice",
 ]
 
 SHARD_THRESHOLD = 20_000_000
@@ -248,6 +252,43 @@ def split(shard_plan: ShardPlan, folder: str | Path) -> list[list[Path]]:
                 target, compression="uncompressed", statistics=False
             )
     return [sorted((folder / f"{_SHARD}={k}").glob("*.parquet")) for k in range(shard_plan.shards)]
+
+
+def write_slice(
+    shard_plan: ShardPlan, folder: str | Path, index: int, offset: int, length: int
+) -> list[int]:
+    """Rows ``offset`` to ``offset + length`` of the source split by shard into ``folder``:
+    one file per shard that gets rows (``__fm_shard=K/{index}.parquet``, written under a
+    temporary name and renamed, so a rerun of the same slice replaces it whole); the
+    shards written to.
+
+    The split of :func:`split` cut into slices of the source that run anywhere the folder
+    is visible (a cluster's workers); a shard's files read in ``index`` order hold its rows
+    in input order, as :func:`split`'s do.  Each row keeps its global row index.
+    """
+    folder = Path(folder)
+    scan = _scan(shard_plan).frame.slice(offset, length)
+    frame = scan.with_columns(_shard_key(shard_plan).alias(_SHARD)).collect()
+    written: list[int] = []
+    for key, part in frame.partition_by(_SHARD, as_dict=True, include_key=False).items():
+        shard = int(key[0])
+        target = folder / f"{_SHARD}={shard}" / f"{index:06d}.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+        part.write_parquet(partial, compression="uncompressed", statistics=False)
+        os.replace(partial, target)
+        written.append(shard)
+    return sorted(written)
+
+
+def slice_files(folder: str | Path, written: list[list[int]], count: int) -> list[list[Path]]:
+    """The files of each of ``count`` shards, in slice order, from what each slice of
+    :func:`write_slice` wrote (``written[index]``)."""
+    files: list[list[Path]] = [[] for _ in range(count)]
+    for index, shard_numbers in enumerate(written):
+        for shard in shard_numbers:
+            files[shard].append(Path(folder) / f"{_SHARD}={shard}" / f"{index:06d}.parquet")
+    return files
 
 
 @contextlib.contextmanager

@@ -36,6 +36,7 @@ from frictionminer.settings.model import (
     CaseTableSettings,
     ColumnSettings,
     EffortSettings,
+    EngineSettings,
     IngestSettings,
     JourneySettings,
     MeasureSettings,
@@ -48,6 +49,7 @@ from frictionminer.settings.model import (
     WeightSettings,
     build_table,
     settings_from_dict,
+    with_engine,
 )
 from frictionminer.settings.rules import SEVERITIES, RuleSettings, Severity
 
@@ -63,6 +65,7 @@ __all__ = [
     "CaseTableSettings",
     "ColumnSettings",
     "EffortSettings",
+    "EngineSettings",
     "IngestSettings",
     "JourneySettings",
     "MeasureSettings",
@@ -80,4 +83,5 @@ __all__ = [
     "load_settings",
     "read_settings",
     "settings_from_dict",
+    "with_engine",
 ]

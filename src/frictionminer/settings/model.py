@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from frictionminer.errors import ConfigError
+from frictionminer.errors import ConfigError, UsageError
 from frictionminer.settings.audit import AuditSettings, parse_audit_settings
 from frictionminer.settings.defaults import packaged, packaged_factory
 from frictionminer.settings.patterns import LOOKAROUND_HINT, RolePattern, item_problem
@@ -150,6 +150,23 @@ class RoleSettings:
     min_case_share: float = packaged("roles", "min_case_share")
     """A role matched in fewer than this share of the cases is unseen: what depends on
     it is not computed (:mod:`frictionminer.engine.coverage`)."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Where the per-case stage runs: this process, or a Dask cluster."""
+
+    name: str = packaged("engine", "name")
+    """``"local"`` or ``"dask"``."""
+    scheduler: str | None = None
+    """Address of a running Dask scheduler (None: a cluster on this machine)."""
+    parts: int | None = None
+    """Case-hash parts on the cluster (None: two per worker, at least one per 5M events)."""
+    workdir: str | None = None
+    """Folder for the parts' files, the same for every worker (None: the temp folder)."""
+
+
+ENGINES = ("local", "dask")
 
 
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
@@ -334,6 +351,7 @@ TABLES: dict[str, type[Any]] = {
     "weights": WeightSettings,
     "proportion": ProportionSettings,
     "systemic": SystemicSettings,
+    "engine": EngineSettings,
     "journey": JourneySettings,
 }
 """Top-level config tables and the dataclass that validates each."""
@@ -462,6 +480,13 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
             f"{source}: key 'systemic.share' must be above 0 and at most 1",
             hint="a share of the cases, e.g. 0.33; 1 turns log-level findings off",
         )
+    engine = tables["engine"]
+    if engine.name not in ENGINES:
+        raise ConfigError(
+            f'{source}: key \'engine.name\' must be "local" or "dask", not {engine.name!r}'
+        )
+    if engine.parts is not None and engine.parts < 1:
+        raise ConfigError(f"{source}: key 'engine.parts' must be at least 1")
     journey = tables["journey"]
     for key in ("gap", "repeat_within"):
         try:
@@ -540,6 +565,8 @@ class Settings:
     weights: WeightSettings
     proportion: ProportionSettings
     systemic: SystemicSettings
+    engine: EngineSettings
+    """Where the per-case stage runs (``[engine]``)."""
     journey: JourneySettings
     """The ``[journey]`` table: the customer column, the gap and the repeat window."""
     rules: dict[str, RuleSettings]
@@ -565,6 +592,7 @@ class Settings:
         weights: WeightSettings | TableInput | None = None,
         proportion: ProportionSettings | TableInput | None = None,
         systemic: SystemicSettings | TableInput | None = None,
+        engine: EngineSettings | TableInput | None = None,
         journey: JourneySettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
@@ -587,6 +615,7 @@ class Settings:
             "weights": weights,
             "proportion": proportion,
             "systemic": systemic,
+            "engine": engine,
             "journey": journey,
             "rules": rules,
             "sources": sources,
@@ -611,3 +640,24 @@ def settings_from_dict(
     ``path`` keys are resolved.
     """
     return Settings(**_checked(data, source=source, base=base), source=source)
+
+
+def with_engine(settings: Settings, engine: str | None, scheduler: str | None) -> Settings:
+    """``settings`` with ``--engine``/``--scheduler`` (or the library's keywords of the same
+    names) over its ``[engine]`` table; None keeps the table's value.
+
+    A scheduler alone means the Dask engine; with ``engine="local"`` it is a UsageError.
+    """
+    if engine is None and scheduler is None:
+        return settings
+    name = str(engine) if engine is not None else "dask"
+    if name not in ENGINES:
+        raise UsageError(f"engine {name!r}: choose local or dask")
+    if scheduler is not None and name == "local":
+        raise UsageError("--scheduler needs --engine dask (it names a Dask scheduler)")
+    table = dataclasses.replace(
+        settings.engine,
+        name=name,
+        scheduler=scheduler if scheduler is not None else settings.engine.scheduler,
+    )
+    return dataclasses.replace(settings, engine=table)
