@@ -66,8 +66,13 @@ bench-ingest: $(STAMP) ## XES/CSV readers vs pm4py/rustxes/pandas at ~1M events 
 bench-score: $(STAMP) ## scoring vs pandas and pm4py at 1M and 10M events (~15 min; temp dir)
 	$(BIN)/python bench/bench_score.py --events 1000000 10000000 --repeat 3
 
-bench-scale: $(STAMP) ## score at 1M, 10M and 100M events: time, memory, plot (long; temp dir)
+# bench-scale ends with the Dask rows (docs/scale-out.md): the local engine and a 2-worker
+# cluster at BENCH_SCALE_DASK events; BENCH_SCALE_DASK= leaves them out.
+BENCH_SCALE_DASK ?= 10000000 100000000
+
+bench-scale: $(STAMP) ## score at 1M, 10M and 100M events, then local vs Dask at 10M and 100M (long; temp dir)
 	$(BIN)/python bench/bench_scale.py
+	$(if $(strip $(BENCH_SCALE_DASK)),$(BIN)/python bench/bench_dask.py --events $(BENCH_SCALE_DASK))
 
 # `make bench-dask`: the Dask engine (2-worker cluster on localhost, its split by files and
 # Dask's shuffle) against the local one, time and peak memory per process (~8 min at the

@@ -806,6 +806,10 @@ VALID |= {
     ("journey", "customer"): st.sampled_from(["resource", "product"]),  # with --journey only
     ("journey", "gap"): _DURATION,
     ("journey", "repeat_within"): _DURATION,
+    # "dask" is valid too, but would start a cluster per example (tests/test_dask.py)
+    ("engine", "name"): st.just("local"),
+    ("engine", "parts"): st.integers(1, 64),
+    ("engine", "workdir"): st.just(tempfile.gettempdir()),
 }
 for _key, _columns in {
     "case": ["case_id"],
@@ -823,9 +827,13 @@ VALID[("columns", "activity")] = st.just("activity") | st.lists(
     min_size=1,
     max_size=3,
 ).map(lambda cols: ["activity", *cols])
-NOT_GENERATED = {p for p in SCHEMA if p[0] in ARRAY_TABLES} | {("columns", "lifecycle")}
+NOT_GENERATED = {p for p in SCHEMA if p[0] in ARRAY_TABLES} | {
+    ("columns", "lifecycle"),
+    ("engine", "scheduler"),
+}
 """Keys without a valid value on shoelace.csv, covered by any_config only: [[sources]] and
-[[case_tables]] name other files, and the log has no lifecycle column."""
+[[case_tables]] name other files, the log has no lifecycle column, and a scheduler address
+needs a running Dask cluster (tests/test_dask.py)."""
 
 
 def valid_value(path: tuple[str, ...]) -> st.SearchStrategy[Any]:

@@ -217,6 +217,23 @@ def test_gz_outputs_are_gzip(name: str, tmp_path: Path) -> None:
     assert back.exit_code == 0 and '"events": 41' in back.stdout
 
 
+def _wait_for_handler(pid: int, sig: signal.Signals, limit: float = 60.0) -> None:
+    """Until process ``pid`` catches ``sig`` (Linux: SigCgt in /proc/PID/status), so that
+    the signal tests what the command does with it, not how fast Python starts."""
+    status = Path(f"/proc/{pid}/status")
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            return  # not Linux, or the process is gone: the assertions will tell
+        if int(fields["SigCgt"].strip(), 16) >> (int(sig) - 1) & 1:
+            return
+        time.sleep(0.02)
+
+
 @pytest.mark.parametrize(
     ("sig", "code"), [(signal.SIGTERM, errors.EXIT_TERMINATED), (signal.SIGINT, 130)]
 )
@@ -238,6 +255,7 @@ def test_signals_stop_the_run_and_leave_nothing(
         text=True,
         env={**os.environ, "TMPDIR": str(scratch)},
     )
+    _wait_for_handler(proc.pid, signal.SIGTERM)  # main() set its handlers: not importing
     time.sleep(1.5)  # inside the XES reading (rustxes), where signals used to be swallowed
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
