@@ -15,10 +15,13 @@ from frictionminer.io import load
 from frictionminer.io.base import RawLog
 from frictionminer.io.convert import write_log
 from frictionminer.io.normalize import normalize
+from frictionminer.settings import Settings
 from frictionminer.settings.load import load_settings
 
 # Awkward but printable text: delimiters, quotes, markup, umlauts; no control characters
-# (XML 1.0 cannot carry them) and no leading/trailing blanks (CSV readers may trim).
+# (XML 1.0 cannot carry them), no leading/trailing blanks (CSV readers may trim) and no
+# default placeholder ("?", "N/A": [ingest] null_values reads them as missing on purpose).
+_PLACEHOLDERS = {n.strip().casefold() for n in Settings().ingest.null_values}
 TEXT = (
     st.text(
         alphabet=st.characters(
@@ -28,7 +31,7 @@ TEXT = (
         max_size=12,
     )
     .map(str.strip)
-    .filter(bool)
+    .filter(lambda s: bool(s) and s.casefold() not in _PLACEHOLDERS)
 )
 
 MOMENTS = st.datetimes(
