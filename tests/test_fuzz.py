@@ -771,6 +771,8 @@ VALID: dict[tuple[str, ...], st.SearchStrategy[Any]] = {
     ("ingest", "null_values"): st.lists(st.text(max_size=5)),
     ("ingest", "null_columns"): st.lists(st.sampled_from(["case", "resource", "group", "channel"])),
     ("ingest", "max_compression_ratio"): st.floats(1, 1e6),
+    ("ingest", "max_columns"): st.integers(20, 10**6),  # shoelace.csv has 9 columns
+    ("ingest", "max_value_bytes"): st.integers(100, 10**7),
     ("roles", "match"): st.sampled_from(["activity", "resource", "channel"]),
     ("roles", "min_case_share"): st.floats(0, 1),
     ("measures", "lifecycle"): st.sampled_from(["auto", "all", "complete"]),

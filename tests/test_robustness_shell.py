@@ -862,3 +862,22 @@ def test_a_file_without_a_line_break_is_one_line(tmp_path: Path) -> None:
     assert res.returncode == errors.EXIT_USAGE
     assert "line 1 (the header) is longer than 8 MiB" in res.stderr
     assert len(res.stderr.splitlines()) == 1
+
+
+def test_a_value_longer_than_the_limit_is_one_line(tmp_path: Path) -> None:
+    log = tmp_path / "long.csv"
+    log.write_text(
+        f"case,activity,timestamp\nc1,Start,2020-01-01 10:00\nc1,{'x' * 300_000},2020-01-02 10:00\n"
+    )
+    res = fm("score", str(log))
+    assert res.returncode == errors.EXIT_USAGE
+    assert res.stderr.startswith(
+        f"error: {log}: data row 2, column 'activity' (activity): a value of 300,000 bytes, "
+        "more than the limit of 200,000 ([ingest] max_value_bytes)"
+    )
+    cfg = tmp_path / "fm.toml"
+    cfg.write_text("[ingest]\nmax_value_bytes = 400000\n")
+    assert fm("score", str(log), "--config", str(cfg), "-q").returncode == 0
+    cfg.write_text("[ingest]\nmax_value_bytes = 0\n")
+    res = fm("score", str(log), "--config", str(cfg))
+    assert "key 'ingest.max_value_bytes' must be at least 1" in res.stderr

@@ -211,6 +211,21 @@ def _as_text(frame: pl.DataFrame, col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String)
 
 
+def _check_value_length(frame: pl.DataFrame, col: str, role: str, source: str, limit: int) -> None:
+    """Refuse a value of an id or label column longer than ``limit`` bytes: such values
+    are printed, matched and written into every output (``[ingest] max_value_bytes``)."""
+    lengths = frame.get_column(col).str.len_bytes()  # from the offsets: no pass over text
+    longest = lengths.max()
+    if longest is None or int(longest) <= limit:  # type: ignore[arg-type]
+        return
+    row = int(lengths.arg_max() or 0) + 1
+    raise SchemaError(
+        f"{source}: data row {row:,}, column '{col}' ({role}): a value of {int(longest):,} "  # type: ignore[arg-type]
+        f"bytes, more than the limit of {limit:,} ([ingest] max_value_bytes)",
+        hint="an id or a name is short: is it the right column? Else raise the limit",
+    )
+
+
 def normalize(
     raw: RawLog,
     columns: ColumnSettings,
@@ -241,6 +256,8 @@ def normalize(
                     f"{raw.source}: column '{col}' ({role}) holds {dtype} values, not text",
                     hint=f"name a column of plain values as [columns] {role} in the config",
                 )
+            if role != "timestamp" and dtype == pl.String:
+                _check_value_length(frame, col, role, raw.source, ingest.max_value_bytes)
     act = mapping["activity"]
     act_cols = act if isinstance(act, list) else [act]
     nulls = ingest.null_values

@@ -72,6 +72,8 @@ class IngestSettings:
     """A gzip input that decompresses to more than this many times its size is refused."""
     max_columns: int = packaged("ingest", "max_columns")
     """A log with more columns than this is refused before its rows are read."""
+    max_value_bytes: int = packaged("ingest", "max_value_bytes")
+    """A case id, activity, resource, team or channel longer than this (bytes) is refused."""
 
 
 @dataclass(frozen=True)
@@ -453,6 +455,12 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
                     if lookaround
                     else "escape special characters such as ( ) [ ] . with \\",
                 )
+    for key in ("max_columns", "max_value_bytes"):
+        if getattr(ingest, key) < 1:
+            raise ConfigError(
+                f"{source}: key 'ingest.{key}' must be at least 1",
+                hint="a limit; the default is in docs/configuration.md",
+            )
     if not 0.0 <= roles.min_case_share <= 1.0:
         raise ConfigError(
             f"{source}: key 'roles.min_case_share' must be between 0 and 1",
