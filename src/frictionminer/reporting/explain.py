@@ -385,28 +385,37 @@ def render_terminal(story: Story, console: Console, lang: C.Lang = "en") -> None
     for name, value in story.measures.items():
         term = contrib_of.get(name)
         pts = story.contributions.get(term, 0.0) if term else None
-        shown = (
-            hours(value)
-            if name.endswith("_hours")
-            else (f"{value:g}" if isinstance(value, float) else str(value))
-        )
-        m.add_row(name, shown, "" if pts is None else f"{pts:.1f}")
+        m.add_row(name, measure_text(name, value), "" if pts is None else f"{pts:.1f}")
     m.add_row(w["disproportion"], "", f"{story.contributions.get('disproportion', 0.0):.1f}")
     m.add_row(f"[bold]{w['score']}[/bold]", "", f"[bold]{story.score:.1f}[/bold]")
     console.print(m)
-    if story.flags:
-        console.print(f"[bold]{w['flags']}[/bold]")
-        for f in story.flags:
-            console.print(
-                Text.assemble(
-                    (f"  {f['rule']} ", "bold"),
-                    (f"[{f['severity']}] ", "yellow"),
-                    f["message"],
-                    (w["remedy"].format(remedy=f["remedy"]), "dim"),
-                )
-            )
-    else:
+    print_flags(console, story.flags, w)
+
+
+def measure_text(name: str, value: Any) -> str:
+    """A measure as the explain tables show it: hours as durations, floats short."""
+    if value is None:
+        return "—"
+    if name.endswith("_hours"):
+        return hours(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def print_flags(console: Console, flags: list[dict[str, Any]], w: dict[str, str]) -> None:
+    """The flags of a case or a journey, each with its severity and remedy."""
+    if not flags:
         console.print(f"[bold]{w['flags']}[/bold]: {w['none']}")
+        return
+    console.print(f"[bold]{w['flags']}[/bold]")
+    for f in flags:
+        console.print(
+            Text.assemble(
+                (f"  {f['rule']} ", "bold"),
+                (f"[{f['severity']}] ", "yellow"),
+                f["message"],
+                (w["remedy"].format(remedy=f["remedy"]), "dim"),
+            )
+        )
 
 
 def render_json(story: Story, lang: C.Lang = "en") -> str:

@@ -24,7 +24,14 @@ from frictionminer.engine.journeys import JOURNEY, JOURNEY_MEASURES, Journeys
 from frictionminer.engine.result import Result
 from frictionminer.errors import UsageError
 from frictionminer.reporting import catalogue as C
-from frictionminer.reporting.explain import Meaning, WaitingOn, display_clock, step_meanings
+from frictionminer.reporting.explain import (
+    Meaning,
+    WaitingOn,
+    display_clock,
+    measure_text,
+    print_flags,
+    step_meanings,
+)
 from frictionminer.reporting.units import hours
 
 _MIN_SILENCE_HOURS = 1.0
@@ -275,28 +282,9 @@ def render_terminal(story: CustomerStory, console: Console, lang: C.Lang = "en")
         for name, value in view.measures.items():
             if name in ("start", "end"):
                 continue
-            shown = (
-                "—"
-                if value is None
-                else hours(value)
-                if name.endswith("_hours")
-                else (f"{value:g}" if isinstance(value, float) else str(value))
-            )
-            m.add_row(name, shown)
+            m.add_row(name, measure_text(name, value))
         console.print(m)
-        if view.flags:
-            console.print(f"[bold]{w['flags']}[/bold]")
-            for f in view.flags:
-                console.print(
-                    Text.assemble(
-                        (f"  {f['rule']} ", "bold"),
-                        (f"[{f['severity']}] ", "yellow"),
-                        f["message"],
-                        (w["remedy"].format(remedy=f["remedy"]), "dim"),
-                    )
-                )
-        else:
-            console.print(f"[bold]{w['flags']}[/bold]: {w['none']}")
+        print_flags(console, view.flags, w)
 
 
 def render_json(story: CustomerStory, lang: C.Lang = "en") -> str:
