@@ -21,7 +21,7 @@ from frictionminer.simulation.quality import RULE_IDS, flag_quality, journey_qua
 runner = CliRunner()
 KEYS = list(JOURNEY_SCENARIOS)
 TARGETS = {
-    "contact-centre": ("FM010",),
+    "contact-centre": ("FM010", "FM011"),
     "energy-journey": ("FM010", "FM011"),
     "shoelace-journey": ("FM010", "FM011"),
 }
@@ -58,7 +58,7 @@ def test_clean_stories_carry_no_journey_label(key: str) -> None:
     told = j.filter(pl.col("friction"))
     # the stories raise a flag in most journeys (a first case left unresolved may not)
     assert (told["FM010"] | told["FM011"]).mean() >= 0.8  # type: ignore[operator]
-    stranded = j.filter(pl.col("story").is_in(["stranded", "run-around"]))
+    stranded = j.filter(pl.col("story").is_in(["stranded", "run-around", "router-runaround"]))
     assert stranded.is_empty() or stranded["FM011"].all()
 
 
@@ -163,7 +163,7 @@ def test_unknown_scenario_suggests_a_journey_scenario() -> None:
 
 # ---------------------------------------------------------------- a log counted by hand
 
-TINY = ["simulate", "contact-centre", "--cases", "3", "--seed", "1", "--rate", "0"]
+TINY = ["simulate", "contact-centre", "--cases", "3", "--seed", "34", "--rate", "0"]
 
 
 def _utc(text: str) -> datetime:
@@ -171,16 +171,16 @@ def _utc(text: str) -> datetime:
 
 
 def test_tiny_log_repeat_contacts_counted_by_hand(tmp_path: Path) -> None:
-    """Three customers, five tickets, every event below (51 events in all):
+    """Three customers, five tickets (the first event and the resolution of each below):
 
-    - K-00001: T-00002 resolved 2024-05-29 08:06; T-00003 opened 2024-10-13 (137 days
-      later, beyond the 30-day gap): two journeys, no repeat contact.
-    - K-00002: T-00001, one ticket, resolved 2024-03-28: no repeat contact.
-    - K-00003: T-00004 "Ticket resolved" 2024-12-24 08:28:35; T-00005 "Customer reports
-      the same problem again" 2024-12-29 07:41:29, 4 days 23 hours later (within 7 days):
+    - K-00001: T-00001 "Ticket resolved" 2024-06-27 12:24:07; T-00002 "Customer reports
+      the same problem again" 2024-06-28 16:25:02, 1 day 4 hours later (within 7 days):
       one repeat contact.
+    - K-00002: T-00003 resolved 2024-07-26; T-00005 opened 2024-11-09 (106 days later,
+      beyond the 30-day gap): two journeys, no repeat contact.
+    - K-00003: T-00004, one ticket: no repeat contact.
 
-    Five resolutions, one came back: 1 repeat contact, rate 0.2.
+    Four journeys; five resolutions, one came back: 1 repeat contact, rate 0.2.
     """
     log, config = tmp_path / "tiny.csv", tmp_path / "tiny.toml"
     res = runner.invoke(app, [*TINY, "-o", str(log), "--write-config", str(config)])
@@ -192,24 +192,24 @@ def test_tiny_log_repeat_contacts_counted_by_hand(tmp_path: Path) -> None:
         .sort("case_id")
     )
     assert firsts.rows() == [
-        ("T-00001", "K-00002", "Customer opens ticket", _utc("2024-03-23 12:56:11")),
-        ("T-00002", "K-00001", "Customer opens ticket", _utc("2024-05-25 15:27:56")),
-        ("T-00003", "K-00001", "Customer opens ticket", _utc("2024-10-13 18:04:22")),
-        ("T-00004", "K-00003", "Customer opens ticket", _utc("2024-12-20 09:03:06")),
+        ("T-00001", "K-00001", "Customer opens ticket", _utc("2024-06-23 15:43:05")),
         (
-            "T-00005",
-            "K-00003",
+            "T-00002",
+            "K-00001",
             "Customer reports the same problem again",
-            _utc("2024-12-29 07:41:29"),
+            _utc("2024-06-28 16:25:02"),
         ),
+        ("T-00003", "K-00002", "Customer opens ticket", _utc("2024-07-22 18:35:59")),
+        ("T-00004", "K-00003", "Customer opens ticket", _utc("2024-09-29 21:35:26")),
+        ("T-00005", "K-00002", "Customer opens ticket", _utc("2024-11-09 07:04:40")),
     ]
     resolved = events.filter(pl.col("activity") == "Ticket resolved").select("case_id", "timestamp")
     assert resolved.rows() == [
-        ("T-00001", _utc("2024-03-28 14:38:28")),
-        ("T-00002", _utc("2024-05-29 08:06:01")),
-        ("T-00003", _utc("2024-10-16 11:42:41")),
-        ("T-00004", _utc("2024-12-24 08:28:35")),
-        ("T-00005", _utc("2025-01-01 14:49:39")),
+        ("T-00001", _utc("2024-06-27 12:24:07")),
+        ("T-00002", _utc("2024-07-03 13:48:09")),
+        ("T-00003", _utc("2024-07-26 08:53:16")),
+        ("T-00004", _utc("2024-10-02 10:37:07")),
+        ("T-00005", _utc("2024-11-13 13:47:26")),
     ]
     res = runner.invoke(
         app, ["score", str(log), "--config", str(config), "--journey", "-f", "json", "-q"]
@@ -222,6 +222,6 @@ def test_tiny_log_repeat_contacts_counted_by_hand(tmp_path: Path) -> None:
     assert block["repeat_contact_rate"] == 0.2
     assert block["flags"]["FM010"]["journeys"] == 1
     flagged = [w["journey_id"] for w in block["worst"] if w["flags"]]
-    assert flagged == ["K-00003#1"]
+    assert flagged == ["K-00001#1"]
     labels = events.group_by("case_id").agg(pl.col("case:journey_injected").first()).sort("case_id")
-    assert labels.fill_null("")["case:journey_injected"].to_list() == ["", "", "", "FM010", "FM010"]
+    assert labels.fill_null("")["case:journey_injected"].to_list() == ["FM010", "FM010", "", "", ""]

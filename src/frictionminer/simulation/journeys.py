@@ -161,6 +161,61 @@ TICKET = Spec(
 TICKET_AGAIN = _variant(
     TICKET, "cc-ticket-again", "T", report="Customer reports the same problem again"
 )
+TICKET_TO_VENDOR = _variant(
+    TICKET,
+    "cc-ticket-to-vendor",
+    "T",
+    decide="Router defect confirmed",
+    handover="Hand over to field service",
+    resolve="Ticket resolved: customer referred to router vendor",
+)
+_VENDOR, _FIELD = "RouterWorks (router vendor)", "FieldTech (installation partner)"
+ROUTER_VENDOR = _variant(
+    replace(
+        TICKET,
+        intake=Team("RMA Desk", _VENDOR, _staff("RW", "Bo", "Cai")),
+        specialist=Team("RMA Technicians", _VENDOR, _staff("RT", "Dag")),
+        specialist_share=0.5,
+        fulfilment=Team("RMA Shipping", _VENDOR, _staff("RS", "Eli")),
+        bounce=Team("RMA Quality", _VENDOR, _staff("RQ", "Fay")),
+    ),
+    "cc-router-vendor",
+    "RMA",
+    report="Customer requests router replacement from vendor",
+    ack="RMA number sent",
+    triage="Check router serial number",
+    assess="Check router warranty",
+    decide="Replacement approved",
+    handover="Hand over to RMA shipping",
+    resolve="Replacement router shipped: installation by partner",
+    unresolved_end="Vendor declines replacement",
+    close="RMA closed",
+    chase="Customer asks vendor about replacement",
+    reply="RMA desk answers customer",
+)
+INSTALLER = _variant(
+    replace(
+        TICKET,
+        intake=Team("Partner Dispatch", _FIELD, _staff("FT", "Gus", "Hil")),
+        specialist=Team("Partner Planning", _FIELD, _staff("FP", "Ines")),
+        specialist_share=0.4,
+        fulfilment=Team("Partner Technicians", _FIELD, _staff("FX", "Jon", "Kia")),
+        bounce=Team("Partner Stock", _FIELD, _staff("FK", "Lio")),
+    ),
+    "cc-installer",
+    "FT",
+    report="Customer books router installation with partner",
+    ack="Installation booking confirmed",
+    triage="Check installation address",
+    assess="Plan technician visit",
+    decide="Visit scheduled",
+    handover="Hand over to technician",
+    resolve="Router installed",
+    unresolved_end="Installation cancelled",
+    close="Installation order closed",
+    chase="Customer asks partner about visit",
+    reply="Partner dispatch answers customer",
+)
 
 # -- energy switch across parties ---------------------------------------------------------
 NEW_SUPPLIER = replace(
@@ -320,9 +375,10 @@ CONTACT_CENTRE = JourneyScenario(
     title="Contact centre with repeat contacts after premature resolution",
     summary="A telecom contact centre: most customers open one ticket; some come back "
     "weeks or months later with an unrelated matter; some tickets are 'resolved' and the "
-    "customer opens a new one within days (once or twice): the FM010 story.",
+    "customer opens a new one within days (once or twice): the FM010 story; a few are sent "
+    "on to the router vendor and its installation partner (FM010 and FM011).",
     stories=(
-        Story("one-ticket", 0.55, (_leg(TICKET),), False, "one ticket"),
+        Story("one-ticket", 0.5, (_leg(TICKET),), False, "one ticket"),
         Story(
             "later-matter",
             0.25,
@@ -343,6 +399,17 @@ CONTACT_CENTRE = JourneyScenario(
             (_leg(TICKET), _leg(TICKET_AGAIN, 0.5, 5.0), _leg(TICKET_AGAIN, 0.5, 5.0)),
             True,
             "resolved twice, back within days each time",
+        ),
+        Story(
+            "router-runaround",
+            0.05,
+            (
+                _leg(TICKET_TO_VENDOR),
+                _leg(ROUTER_VENDOR, 1.0, 4.0),
+                _leg(INSTALLER, 2.0, 6.0),
+            ),
+            True,
+            "referred to the router vendor, then to its installation partner",
         ),
     ),
 )
