@@ -9,11 +9,15 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from frictionminer.cli import app
 from frictionminer.io import load
+from frictionminer.settings import Settings
 from frictionminer.settings.load import load_settings
+from frictionminer.settings.model import settings_from_dict
 from frictionminer.simulation import resolve_rates, scenario_config, simulate
 from frictionminer.simulation.journeys import JOURNEY_SCENARIOS, simulate_journeys
 from frictionminer.simulation.quality import RULE_IDS, flag_quality, journey_quality
@@ -225,3 +229,38 @@ def test_tiny_log_repeat_contacts_counted_by_hand(tmp_path: Path) -> None:
     assert flagged == ["K-00001#1"]
     labels = events.group_by("case_id").agg(pl.col("case:journey_injected").first()).sort("case_id")
     assert labels.fill_null("")["case:journey_injected"].to_list() == ["FM010", "FM010", "", "", ""]
+
+
+# ------------------------------------------------------------------------ properties
+
+
+@given(
+    key=st.sampled_from(KEYS),
+    customers=st.integers(1, 40),
+    seed=st.integers(0, 2**32 - 1),
+    rate=st.sampled_from([0.0, 0.05, 0.3]),
+)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_engine_journeys_equal_the_truth(key: str, customers: int, seed: int, rate: float) -> None:
+    """Any seed and size: the engine forms the true journeys, counts their repeat contacts
+    and parties, and raises FM010/FM011 exactly on the labelled ones."""
+    from frictionminer.engine.journeys import build_journeys
+    from frictionminer.engine.pipeline import analyze
+
+    sim = simulate_journeys(JOURNEY_SCENARIOS[key], customers, seed, resolve_rates(rate))
+    config: Settings = settings_from_dict(tomllib.loads(scenario_config(key)), source="sim.toml")
+    result = analyze(load(sim.events, config), config)
+    got = build_journeys(result.events, result.cases, config, coverage=result.coverage)
+    table = got.table.select(
+        pl.col("journey_id").alias("journey"), "cases", "repeat_contacts", "parties"
+    ).sort("journey")
+    want = sim.journeys.select(
+        "journey", pl.col("cases").cast(pl.Int64), "repeat_contacts", "parties"
+    )
+    assert (
+        table.cast({"cases": pl.Int64, "parties": pl.Int64}).rows()
+        == want.cast({"parties": pl.Int64}).rows()
+    )
+    for rid in ("FM010", "FM011"):
+        flagged = set(got.flags.filter(pl.col("rule") == rid)["journey_id"])
+        assert flagged == set(sim.journeys.filter(pl.col(rid))["journey"]), rid
