@@ -46,7 +46,7 @@ def render(
 
 def speed(events: int) -> list[tuple[str, int, float]]:
     out = []
-    for scenario in SCENARIOS:
+    for scenario in [*SCENARIOS, *JOURNEY_SCENARIOS]:
         probe = simulate(scenario, 2000, 0)
         cases = max(1, round(events / (probe.height / 2000)))
         start = time.perf_counter()
