@@ -264,3 +264,50 @@ def test_engine_journeys_equal_the_truth(key: str, customers: int, seed: int, ra
     for rid in ("FM010", "FM011"):
         flagged = set(got.flags.filter(pl.col("rule") == rid)["journey_id"])
         assert flagged == set(sim.journeys.filter(pl.col(rid))["journey"]), rid
+
+
+def test_explain_customer_and_report_tell_the_stranded_energy_switch(tmp_path: Path) -> None:
+    log, config, html = tmp_path / "e.parquet", tmp_path / "e.toml", tmp_path / "e.html"
+    res = runner.invoke(
+        app,
+        [
+            "simulate",
+            "energy-journey",
+            "-n",
+            "150",
+            "-s",
+            "1",
+            "-o",
+            str(log),
+            "--write-config",
+            str(config),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    events = pl.read_parquet(log)
+    stranded = events.filter(
+        (pl.col("case:journey_story") == "stranded")
+        & (pl.col("case:patterns") == "unresolved")  # only the forced unresolved switch
+    )
+    customer = stranded["customer_id"].sort()[0]
+    res = runner.invoke(
+        app, ["explain", str(log), "--config", str(config), "--customer", customer, "-f", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    (journey,) = json.loads(res.stdout)["journeys"]
+    hops = [(h["from_party"], h["to_party"]) for h in journey["handoffs"]]
+    assert hops == [
+        ("New supplier", "Grid operator"),
+        ("Grid operator", "Fallback supplier"),
+        ("Fallback supplier", "New supplier"),
+    ]
+    # each next case starts at least 2 days after the last one's last event
+    assert min(h["wait_hours"] for h in journey["handoffs"]) >= 48.0
+    assert "FM011" in {f["rule"] for f in journey["flags"]}
+    res = runner.invoke(
+        app, ["report", str(log), "--config", str(config), "--journey", "-o", str(html), "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    page = html.read_text(encoding="utf-8")
+    assert "Worst journeys" in page
+    assert "New supplier → Grid operator → Fallback supplier" in page
