@@ -106,25 +106,17 @@ def test_seeded_runs_are_byte_identical(key: str, tmp_path: Path) -> None:
     assert paths[0].read_bytes() != paths[2].read_bytes()
 
 
+def _simulate(key: str, customers: int, log: Path, config: Path) -> None:
+    """``frictionminer simulate KEY -n CUSTOMERS -s 1 -o LOG --write-config CONFIG``."""
+    args = ["simulate", key, "-n", str(customers), "-s", "1", "-o", str(log)]
+    res = runner.invoke(app, [*args, "--write-config", str(config)])
+    assert res.exit_code == 0, res.output
+
+
 @pytest.mark.parametrize("suffix", ["csv", "parquet", "xes"])
 def test_every_format_reads_back_with_the_customer_column(suffix: str, tmp_path: Path) -> None:
     log, config = tmp_path / f"s.{suffix}", tmp_path / "s.toml"
-    res = runner.invoke(
-        app,
-        [
-            "simulate",
-            "shoelace-journey",
-            "-n",
-            "120",
-            "-s",
-            "1",
-            "-o",
-            str(log),
-            "--write-config",
-            str(config),
-        ],
-    )
-    assert res.exit_code == 0, res.output
+    _simulate("shoelace-journey", 120, log, config)
     settings = load_settings(config)
     events = load(str(log), settings).events
     assert events["customer_id"].null_count() == 0
@@ -268,22 +260,7 @@ def test_engine_journeys_equal_the_truth(key: str, customers: int, seed: int, ra
 
 def test_explain_customer_and_report_tell_the_stranded_energy_switch(tmp_path: Path) -> None:
     log, config, html = tmp_path / "e.parquet", tmp_path / "e.toml", tmp_path / "e.html"
-    res = runner.invoke(
-        app,
-        [
-            "simulate",
-            "energy-journey",
-            "-n",
-            "150",
-            "-s",
-            "1",
-            "-o",
-            str(log),
-            "--write-config",
-            str(config),
-        ],
-    )
-    assert res.exit_code == 0, res.output
+    _simulate("energy-journey", 150, log, config)
     events = pl.read_parquet(log)
     stranded = events.filter(
         (pl.col("case:journey_story") == "stranded")
