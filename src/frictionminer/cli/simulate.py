@@ -52,6 +52,9 @@ def _describe() -> str:
         lines += [f"    stories: {stories}", ""]
     lines.append(f"Friction patterns (default rate {DEFAULT_RATE:g} each; --rate NAME=R):")
     lines.append("  " + ", ".join(PATTERNS))
+    lines.append(
+        "  (journey scenarios draw neither transfer nor reopened: they tell those across cases)"
+    )
     lines.append("")
     lines.append("See docs/simulation.md for what each pattern does and which flags it labels.")
     return "\n".join(lines) + "\n"
