@@ -169,10 +169,10 @@ def _utc(text: str) -> datetime:
 def test_tiny_log_repeat_contacts_counted_by_hand(tmp_path: Path) -> None:
     """Three customers, five tickets (the first event and the resolution of each below):
 
-    - K-00001: T-00001 "Ticket resolved" 2024-06-27 12:24:07; T-00002 "Customer reports
-      the same problem again" 2024-06-28 16:25:02, 1 day 4 hours later (within 7 days):
+    - K-00001: T-00001 "Ticket resolved" 2024-06-25 15:15:14; T-00002 "Customer reports
+      the same problem again" 2024-06-29 09:06:20, 3 days 18 hours later (within 7 days):
       one repeat contact.
-    - K-00002: T-00003 resolved 2024-07-26; T-00005 opened 2024-11-09 (106 days later,
+    - K-00002: T-00003 resolved 2024-07-25; T-00005 opened 2024-12-08 (136 days later,
       beyond the 30-day gap): two journeys, no repeat contact.
     - K-00003: T-00004, one ticket: no repeat contact.
 
@@ -193,19 +193,19 @@ def test_tiny_log_repeat_contacts_counted_by_hand(tmp_path: Path) -> None:
             "T-00002",
             "K-00001",
             "Customer reports the same problem again",
-            _utc("2024-06-28 16:25:02"),
+            _utc("2024-06-29 09:06:20"),
         ),
         ("T-00003", "K-00002", "Customer opens ticket", _utc("2024-07-22 18:35:59")),
         ("T-00004", "K-00003", "Customer opens ticket", _utc("2024-09-29 21:35:26")),
-        ("T-00005", "K-00002", "Customer opens ticket", _utc("2024-11-09 07:04:40")),
+        ("T-00005", "K-00002", "Customer opens ticket", _utc("2024-12-08 09:41:49")),
     ]
     resolved = events.filter(pl.col("activity") == "Ticket resolved").select("case_id", "timestamp")
     assert resolved.rows() == [
-        ("T-00001", _utc("2024-06-27 12:24:07")),
-        ("T-00002", _utc("2024-07-03 13:48:09")),
-        ("T-00003", _utc("2024-07-26 08:53:16")),
-        ("T-00004", _utc("2024-10-02 10:37:07")),
-        ("T-00005", _utc("2024-11-13 13:47:26")),
+        ("T-00001", _utc("2024-06-25 15:15:14")),
+        ("T-00002", _utc("2024-07-03 12:13:09")),
+        ("T-00003", _utc("2024-07-25 14:37:11")),
+        ("T-00004", _utc("2024-10-04 08:52:54")),
+        ("T-00005", _utc("2024-12-11 12:29:07")),
     ]
     res = runner.invoke(
         app, ["score", str(log), "--config", str(config), "--journey", "-f", "json", "-q"]

@@ -372,8 +372,9 @@ DISTRIBUTOR = _variant(
 MANUFACTURER = replace(WARRANTY, key="shoelace-manufacturer", prefix="MF")
 
 
-def _leg(spec: Spec, low: float = 0.0, high: float = 0.0, **kw: object) -> Leg:
-    return Leg(spec, delay_days=(low, high), **kw)  # type: ignore[arg-type]
+def _leg(spec: Spec, low: float = 0.0, high: float = 0.0, *, unresolved: bool = False) -> Leg:
+    """A leg starting ``low``-``high`` days after the previous leg's last event."""
+    return Leg(spec, delay_days=(low, high), unresolved=unresolved)
 
 
 CONTACT_CENTRE = JourneyScenario(
@@ -546,11 +547,12 @@ def simulate_journeys(
             continue
         first = last = begin0[members]
         for leg_no, leg in enumerate(story.legs):
-            anchor = first if leg.after == "start" else last
-            low, high = leg.delay_days
-            start = anchor + np.round(rng.uniform(low, high, n) * DAY).astype(np.int64)
             if leg_no == 0:
                 start = begin0[members]
+            else:
+                anchor = first if leg.after == "start" else last
+                low, high = leg.delay_days
+                start = anchor + np.round(rng.uniform(low, high, n) * DAY).astype(np.int64)
             built = build(leg.spec, n, rng, _rates(rates, leg), start=start)
             b = built.builder
             index = pl.Series("case_id", np.arange(offset, offset + n, dtype=np.int64))
