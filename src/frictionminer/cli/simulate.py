@@ -41,8 +41,20 @@ def _describe() -> str:
         cats = ", ".join(f"{c.name} ({c.value_low:g}-{c.value_high:g})" for c in spec.categories)
         lines += [f"  {spec.key} — {spec.title}", f"    {spec.summary}"]
         lines += [f"    categories (value): {cats}", ""]
+    from frictionminer.simulation.journeys import JOURNEY_SCENARIOS
+
+    lines.append("Journey scenarios (--cases is the number of customers, each with one or more")
+    lines.append("cases; events carry customer_id; score with --journey, see docs/simulation.md):")
+    lines.append("")
+    for js in JOURNEY_SCENARIOS.values():
+        lines += [f"  {js.key} — {js.title}", f"    {js.summary}"]
+        stories = "; ".join(f"{s.name} ({s.weight:.0%}): {s.text}" for s in js.stories)
+        lines += [f"    stories: {stories}", ""]
     lines.append(f"Friction patterns (default rate {DEFAULT_RATE:g} each; --rate NAME=R):")
     lines.append("  " + ", ".join(PATTERNS))
+    lines.append(
+        "  (journey scenarios draw neither transfer nor reopened: they tell those across cases)"
+    )
     lines.append("")
     lines.append("See docs/simulation.md for what each pattern does and which flags it labels.")
     return "\n".join(lines) + "\n"
@@ -53,11 +65,17 @@ def simulate(
     scenario: Annotated[
         str | None,
         typer.Argument(
-            help="Scenario: warranty, energy-switch, complaint, sales, it-incident, loan.",
+            help="Scenario: warranty, energy-switch, complaint, sales, it-incident, loan; "
+            "journey scenarios: contact-centre, energy-journey, shoelace-journey.",
             show_default=False,
         ),
     ] = None,
-    cases: Annotated[int, typer.Option("--cases", "-n", min=1, help="Number of cases.")] = 1000,
+    cases: Annotated[
+        int,
+        typer.Option(
+            "--cases", "-n", min=1, help="Number of cases (of customers, for a journey scenario)."
+        ),
+    ] = 1000,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Random seed (0 or more).")] = 0,
     output: Annotated[
         Path | None,
@@ -114,9 +132,17 @@ def simulate(
             from frictionminer.io.convert import output_format
 
             injected = events.filter(events["case:injected"] != "")["case_id"].n_unique()
+            n_cases = events["case_id"].n_unique()
+            whose = ""
+            if "customer_id" in events.columns:
+                labelled = events.filter(events["case:journey_injected"] != "")
+                whose = (
+                    f" of {cases:,} customers ({events['case:journey'].n_unique():,} journeys, "
+                    f"{labelled['case:journey'].n_unique():,} with journey friction)"
+                )
             sys.stderr.write(
                 f"wrote {output} ({output_format(output)}): {events.height:,} events, "
-                f"{cases:,} cases, {injected:,} with injected friction\n"
+                f"{n_cases:,} cases{whose}, {injected:,} with injected friction\n"
             )
     if write_config is not None:
         write_text(write_config, scenario_config(scenario))

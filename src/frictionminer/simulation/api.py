@@ -58,11 +58,16 @@ def check_scenario(scenario: str) -> None:
 
 
 def _spec(scenario: str) -> object:
+    from frictionminer.simulation.journeys import JOURNEY_SCENARIOS
+
+    if scenario in JOURNEY_SCENARIOS:
+        return JOURNEY_SCENARIOS[scenario]
     if scenario not in SCENARIOS:
         import difflib
 
-        near = difflib.get_close_matches(scenario, list(SCENARIOS), n=1)
-        hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(SCENARIOS)}"
+        known = [*SCENARIOS, *JOURNEY_SCENARIOS]
+        near = difflib.get_close_matches(scenario, known, n=1)
+        hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(known)}"
         raise UsageError(f"unknown scenario {scenario!r}", hint=hint)
     return SCENARIOS[scenario]
 
@@ -104,13 +109,17 @@ def simulate_with_truth(
 
     import numpy as np
 
+    from frictionminer.simulation.journeys import JourneyScenario, simulate_journeys
     from frictionminer.simulation.labels import flag_truth, label_column, truth_table
     from frictionminer.simulation.process import Spec, build
 
     spec = _spec(scenario)
-    assert isinstance(spec, Spec)
     if cases < 1:
         raise UsageError(f"--cases must be at least 1, got {cases}")
+    if isinstance(spec, JourneyScenario):
+        sim = simulate_journeys(spec, cases, seed, resolve_rates(rates))
+        return Simulation(events=sim.events, truth=sim.truth)
+    assert isinstance(spec, Spec)
     # The scenario's name joins the seed so that scenarios do not share their draws.
     rng = np.random.Generator(np.random.PCG64([seed, zlib.crc32(scenario.encode())]))
     built = build(spec, cases, rng, resolve_rates(rates))
@@ -169,8 +178,12 @@ def simulate(
     ``organisation``, ``channel`` and the case attributes ``case:category``, ``case:value``,
     ``case:channel``, ``case:patterns`` (injected pattern names) and ``case:injected``
     (``;``-separated flag ids the injected friction should trigger, empty for clean
-    cases).  ``rates``: one share for every pattern, or a mapping by pattern name
-    (:data:`PATTERNS`; ``"*"`` for the rest); default :data:`DEFAULT_RATE` each.
+    cases).  A journey scenario (``contact-centre``, ``energy-journey``,
+    ``shoelace-journey``; :mod:`frictionminer.simulation.journeys`) simulates ``cases``
+    *customers*, each with one or more cases, and adds ``customer_id``, ``case:journey``,
+    ``case:journey_story`` and ``case:journey_injected``.  ``rates``: one share for every
+    pattern, or a mapping by pattern name (:data:`PATTERNS`; ``"*"`` for the rest);
+    default :data:`DEFAULT_RATE` each.
     """
     return simulate_with_truth(scenario, cases, seed, rates).events
 
@@ -179,13 +192,20 @@ def scenario_config(scenario: str) -> str:
     """The TOML config that maps the scenario's columns and activity names to roles."""
     import numpy as np
 
+    from frictionminer.simulation.journeys import JourneyScenario, journey_config, role_table
     from frictionminer.simulation.process import Spec, build
 
     spec = _spec(scenario)
-    assert isinstance(spec, Spec)
-    # Build a tiny log with every pattern to collect the whole activity vocabulary.
-    built = build(spec, 200, np.random.Generator(np.random.PCG64(0)), dict.fromkeys(PATTERNS, 0.5))
-    roles = built.builder.role_table()
+    extra: list[str] = []
+    if isinstance(spec, JourneyScenario):
+        roles = role_table(spec)
+        extra = journey_config()
+    else:
+        assert isinstance(spec, Spec)
+        # Build a tiny log with every pattern to collect the whole activity vocabulary.
+        rng = np.random.Generator(np.random.PCG64(0))
+        built = build(spec, 200, rng, dict.fromkeys(PATTERNS, 0.5))
+        roles = built.builder.role_table()
     lines = [
         f"# frictionminer config for the simulated '{spec.key}' scenario: {spec.title}.",
         "# Written by `frictionminer simulate --write-config`; see docs/simulation.md.",
@@ -205,7 +225,7 @@ def scenario_config(scenario: str) -> str:
         lines.append(f"{role} = [")
         lines.extend(f"    '^{_regex_escape(name)}$'," for name in names)
         lines.append("]")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *extra]) + "\n"
 
 
 def _regex_escape(name: str) -> str:

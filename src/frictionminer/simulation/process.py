@@ -153,8 +153,19 @@ def _choice(rng: np.random.Generator, weights: list[float], n: int) -> IntArray:
     return out
 
 
-def build(spec: Spec, n: int, rng: np.random.Generator, rates: dict[str, float]) -> Built:
-    """Simulate ``n`` cases of ``spec`` with the patterns drawn at ``rates``."""
+def build(
+    spec: Spec,
+    n: int,
+    rng: np.random.Generator,
+    rates: dict[str, float],
+    start: IntArray | None = None,
+) -> Built:
+    """Simulate ``n`` cases of ``spec`` with the patterns drawn at ``rates``.
+
+    ``start``: each case's start (simulated seconds; the customer's first step moves to
+    waking hours); default a random day of the year.  The journey scenarios
+    (:mod:`frictionminer.simulation.journeys`) start a customer's next case after the last.
+    """
     cats = spec.categories
     category = _choice(rng, [c.weight for c in cats], n)
     low = np.array([c.value_low for c in cats])[category]
@@ -167,8 +178,9 @@ def build(spec: Spec, n: int, rng: np.random.Generator, rates: dict[str, float])
     pat["disproportion"] &= cheap
     pat["reopened"] &= ~pat["unresolved"]
 
-    days = rng.integers(0, 365, n)
-    start = days * DAY + rng.integers(7 * HOUR, 22 * HOUR, n)
+    if start is None:
+        days = rng.integers(0, 365, n)
+        start = days * DAY + rng.integers(7 * HOUR, 22 * HOUR, n)
     b = Builder(n, rng, start.astype(np.int64), notice_activity=spec.names["notice"])
     b.notify = ~pat["silent-wait"]
 
