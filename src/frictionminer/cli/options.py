@@ -7,6 +7,7 @@ Heavy imports (polars, pm4py) happen inside the commands so that ``--help`` is i
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
 import inspect
@@ -303,6 +304,26 @@ OcelCustomerOpt = Annotated[
     ),
 ]
 
+_DB = "Databases"
+TableOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--table",
+        help="LOG is a database: read this table or view (schema.table for another schema); "
+        "\\[database] table.",
+        rich_help_panel=_DB,
+    ),
+]
+QueryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--query",
+        help="LOG is a database: read the rows of this SELECT, one row per event; "
+        "\\[database] query.",
+        rich_help_panel=_DB,
+    ),
+]
+
 _LOG_OPTIONS: dict[str, Any] = {
     "config": (ConfigOpt, None),
     "case_col": (CaseCol, None),
@@ -320,6 +341,8 @@ _LOG_OPTIONS: dict[str, Any] = {
     "case_table": (CaseTableOpt, None),
     "ocel_case": (OcelCaseOpt, None),
     "ocel_customer": (OcelCustomerOpt, None),
+    "table": (TableOpt, None),
+    "query": (QueryOpt, None),
 }
 
 
@@ -428,6 +451,8 @@ def settings_from_options(
     case_table: list[str] | None = None,
     ocel_case: str | None = None,
     ocel_customer: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
 ) -> Settings:
     from frictionminer.settings.load import load_settings
 
@@ -436,7 +461,7 @@ def settings_from_options(
         activity = activity_col[0] if len(activity_col) == 1 else list(activity_col)
     if delimiter == "\\t":
         delimiter = "\t"
-    return load_settings(
+    settings = load_settings(
         config,
         overrides={
             "columns": {
@@ -459,6 +484,22 @@ def settings_from_options(
         extra_sources=[_parse_table_spec(s, "--source") for s in source or []],
         extra_case_tables=[_parse_table_spec(s, "--case-table") for s in case_table or []],
     )
+    return _with_database(settings, table, query)
+
+
+def _with_database(settings: Settings, table: str | None, query: str | None) -> Settings:
+    """``--table``/``--query`` over the config's ``[database]`` table (one replaces the other)."""
+    if table is None and query is None:
+        return settings
+    if table is not None and query is not None:
+        from frictionminer.errors import UsageError
+
+        raise UsageError(
+            "--table and --query exclude each other",
+            hint="give the table, or a query that selects from it",
+        )
+    database = dataclasses.replace(settings.database, table=table, query=query)
+    return dataclasses.replace(settings, database=database)
 
 
 def warn_unseen(result: Any, quiet: bool = False) -> None:

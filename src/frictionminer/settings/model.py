@@ -171,6 +171,19 @@ class EngineSettings:
 ENGINES = ("local", "dask")
 
 
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """A log read from a database: which table or query gives its events."""
+
+    table: str | None = None
+    """Table or view with one row per event (``schema.table`` names the schema); quoted as
+    an identifier."""
+    query: str | None = None
+    """A SELECT returning one row per event (instead of ``table``)."""
+    batch_rows: int = packaged("database", "batch_rows")
+    """Rows per Parquet part while the result streams in."""
+
+
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
 WAIT_ROLE_NAMES = ("queue", "external_wait")
 """Roles that only say why the customer waits on the company (docs/friction-model.md,
@@ -354,6 +367,7 @@ TABLES: dict[str, type[Any]] = {
     "proportion": ProportionSettings,
     "systemic": SystemicSettings,
     "engine": EngineSettings,
+    "database": DatabaseSettings,
     "journey": JourneySettings,
 }
 """Top-level config tables and the dataclass that validates each."""
@@ -495,6 +509,18 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
         )
     if engine.parts is not None and engine.parts < 1:
         raise ConfigError(f"{source}: key 'engine.parts' must be at least 1")
+    database = tables["database"]
+    if database.batch_rows < 1:
+        raise ConfigError(f"{source}: key 'database.batch_rows' must be at least 1")
+    if database.table is not None and database.query is not None:
+        raise ConfigError(
+            f"{source}: keys 'database.table' and 'database.query' exclude each other",
+            hint="give the table, or a query that selects from it",
+        )
+    for key in ("table", "query"):
+        text = getattr(database, key)
+        if text is not None and not text.strip():
+            raise ConfigError(f"{source}: key 'database.{key}' must not be empty")
     journey = tables["journey"]
     for key in ("gap", "repeat_within"):
         try:
@@ -575,6 +601,8 @@ class Settings:
     systemic: SystemicSettings
     engine: EngineSettings
     """Where the per-case stage runs (``[engine]``)."""
+    database: DatabaseSettings
+    """The ``[database]`` table: the table or query a database log is read from."""
     journey: JourneySettings
     """The ``[journey]`` table: the customer column, the gap and the repeat window."""
     rules: dict[str, RuleSettings]
@@ -601,6 +629,7 @@ class Settings:
         proportion: ProportionSettings | TableInput | None = None,
         systemic: SystemicSettings | TableInput | None = None,
         engine: EngineSettings | TableInput | None = None,
+        database: DatabaseSettings | TableInput | None = None,
         journey: JourneySettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
@@ -624,6 +653,7 @@ class Settings:
             "proportion": proportion,
             "systemic": systemic,
             "engine": engine,
+            "database": database,
             "journey": journey,
             "rules": rules,
             "sources": sources,

@@ -1,0 +1,407 @@
+"""Databases as logs: PostgreSQL (ADBC), SQLite (ADBC) and DuckDB files, in Arrow batches.
+
+``LOG`` is a URI (``postgresql://user@host:5432/db``, ``sqlite:///events.db``,
+``duckdb:///events.duckdb``) or a ``.duckdb``/``.db``/``.sqlite`` file, read with
+``[database] table`` (``--table``, quoted as an identifier) or ``query`` (``--query``).
+The result streams from the driver in Arrow record batches into Parquet parts of
+``batch_rows`` rows in a temporary folder, so the transfer holds one part at a time; the
+log is then read from the parts, and the folder is removed whatever happens (an error,
+Ctrl-C, SIGTERM).  Drivers are the ``database`` extra, imported only here and only when a
+database is read.  Credentials come from the environment (``PGPASSWORD``, ``PGUSER``,
+``PGPASSFILE``, ``~/.pgpass``: libpq reads them itself); a password in the URI is masked
+in every message and in the log's name (:func:`mask`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import polars as pl
+
+from frictionminer.errors import InputError, UsageError
+from frictionminer.io.base import RawLog
+from frictionminer.settings import DatabaseSettings
+
+KINDS = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "sqlite": "sqlite",
+    "duckdb": "duckdb",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "mssql": "mssql",
+    "sqlserver": "mssql",
+}
+"""URI schemes and the kind of database each names."""
+FILE_KINDS = {".duckdb": "duckdb", ".db": "sqlite", ".sqlite": "sqlite", ".sqlite3": "sqlite"}
+"""File suffixes read as database files (``.sqlite`` only when it is not an OCEL log)."""
+EXTRA = "pip install 'frictionminer[database]'"
+_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "duckdb": "DuckDB"}
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def uri_kind(text: str) -> str | None:
+    """The kind of database a URI names (``postgresql``, ``sqlite``, …), or None."""
+    found = _SCHEME.match(text)
+    if found is None:
+        return None
+    scheme = found.group(1).lower().split("+")[0]  # postgresql+psycopg:// as SQLAlchemy writes
+    return KINDS.get(scheme)
+
+
+def file_kind(path: str | Path) -> str | None:
+    """``sqlite`` or ``duckdb`` for a database file's suffix, else None."""
+    return FILE_KINDS.get(Path(str(path)).suffix.lower())
+
+
+def mask(uri: str) -> str:
+    """``uri`` with any password replaced by ``***`` (in the user part and in
+    ``?password=`` parameters): what messages and reports show.
+
+    >>> mask("postgresql://ana:s3cret@db:5432/crm?sslmode=require&password=x")
+    'postgresql://ana:***@db:5432/crm?sslmode=require&password=***'
+    """
+    found = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)(.*)$", uri, re.S)
+    if found is None:
+        return uri
+    head, netloc, rest = found.groups()
+    user, at, host = netloc.rpartition("@")
+    if at and ":" in user:
+        netloc = user.split(":", 1)[0] + ":***@" + host
+    rest = re.sub(r"(?i)([?&](?:password|pwd)=)[^&#]*", r"\1***", rest)
+    return head + netloc + rest
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a quoted SQL identifier; ``schema.table`` is quoted part by part.
+
+    >>> quote_identifier('events')
+    '"events"'
+    >>> quote_identifier('crm.ev"ents')
+    '"crm"."ev""ents"'
+    """
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a database log is: its kind, what the driver is given, what users are shown."""
+
+    kind: str
+    location: str
+    """The URI for PostgreSQL, the file's path for SQLite and DuckDB."""
+    shown: str
+    """The URI with its password masked (or the file's path)."""
+
+
+def target(text: str) -> Target:
+    """The database ``text`` names (a URI or a database file); InputError when it is none
+    that can be read."""
+    kind = uri_kind(text)
+    if kind is None:
+        found = file_kind(text)
+        if found is None:
+            raise InputError(f"{text}: not a database URI or file")
+        return Target(found, text, text)
+    shown = mask(text)
+    if kind in ("mysql", "mssql"):
+        raise InputError(
+            f"{shown}: {kind} databases are not read yet",
+            hint="read from PostgreSQL, SQLite or DuckDB, or export the table to CSV or Parquet",
+        )
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (a bad port raises here)
+    except ValueError as exc:
+        raise InputError(
+            f"{shown}: not a valid database URI ({exc})",
+            hint="e.g. postgresql://user@host:5432/db, sqlite:///events.db",
+        ) from None
+    if kind == "postgresql":
+        return Target(kind, text, shown)
+    # sqlite:///relative.db and sqlite:////absolute/path.db, as SQLAlchemy writes them.
+    rest = text[len(parts.scheme) + 3 :]
+    if parts.netloc or not rest.startswith("/") or len(rest) < 2:
+        raise InputError(
+            f"{shown}: a {_NAMES[kind]} URI names a file: {parts.scheme}:///relative/path or "
+            f"{parts.scheme}:////absolute/path",
+            hint="or give the file's path itself",
+        )
+    return Target(kind, rest[1:].split("?", 1)[0], shown)
+
+
+def source_name(shown: str, settings: DatabaseSettings) -> str:
+    """The log's name in messages and reports: the masked URI and the table, written as
+    the command line names them (``URI --table events``), or ``URI (query)``."""
+    if settings.table:
+        return f"{shown} --table {_shell_word(settings.table)}"
+    return f"{shown} (query)"
+
+
+def _shell_word(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def read_database(text: str, settings: DatabaseSettings) -> RawLog:
+    """The rows of ``settings.table`` or ``settings.query`` in the database ``text``."""
+    where = target(text)
+    if settings.table is None and settings.query is None:
+        tables = _list_tables(where)
+        raise UsageError(
+            f"{where.shown}: a database log needs --table NAME or --query 'SELECT ...'",
+            hint=_tables_hint(tables),
+        )
+    sql = settings.query if settings.query is not None else f"SELECT * FROM {_table(settings)}"
+    shown = source_name(where.shown, settings)
+    with _parts_folder() as folder:
+        rows, parts = _stream(where, sql, settings, folder)
+        if rows == 0:
+            what = (
+                f"table {settings.table} is empty" if settings.table else "the query gave no rows"
+            )
+            raise InputError(f"{shown}: {what}", hint="a log needs at least one event")
+        files = sorted(folder.glob("part-*.parquet"))
+        frame = pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
+    details: dict[str, Any] = {"database": _NAMES[where.kind], "rows": rows, "parts": parts}
+    if settings.table:
+        details["table"] = settings.table
+    return RawLog(frame=frame.lazy(), source=shown, format="database", details=details)
+
+
+def _table(settings: DatabaseSettings) -> str:
+    assert settings.table is not None
+    return quote_identifier(settings.table.strip())
+
+
+@contextlib.contextmanager
+def _parts_folder() -> Iterator[Path]:
+    """A temporary folder for the Parquet parts, removed on every way out (an error,
+    KeyboardInterrupt, or SIGTERM, which the CLI raises as an exception)."""
+    folder = Path(tempfile.mkdtemp(prefix="frictionminer-db-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class _Parts:
+    """Arrow batches gathered into Parquet parts of about ``batch_rows`` rows."""
+
+    def __init__(self, folder: Path, batch_rows: int) -> None:
+        self.folder, self.batch_rows = folder, batch_rows
+        self.pending: list[pl.DataFrame] = []
+        self.pending_rows = self.rows = self.parts = 0
+
+    def add(self, batch: object) -> None:
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        if frame.height == 0:
+            if self.parts == 0 and not self.pending:
+                self.pending.append(frame)  # keep the columns of an empty result
+            return
+        self.pending.append(frame)
+        self.pending_rows += frame.height
+        if self.pending_rows >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        frame = pl.concat(self.pending, how="diagonal_relaxed")
+        frame.write_parquet(self.folder / f"part-{self.parts:06d}.parquet")
+        self.rows += frame.height
+        self.parts += 1
+        self.pending, self.pending_rows = [], 0
+
+
+def _stream(where: Target, sql: str, settings: DatabaseSettings, folder: Path) -> tuple[int, int]:
+    """Run ``sql`` and write its result into ``folder``: (rows, parts)."""
+    parts = _Parts(folder, settings.batch_rows)
+    shown = where.shown
+    if where.kind == "duckdb":
+        duckdb = _driver(where)
+        _must_exist(where)
+        try:
+            with duckdb.connect(where.location, read_only=True) as conn:
+                relation = conn.sql(sql)
+                if relation is None:
+                    raise InputError(f"{shown}: the --query returned no table", hint=_SELECT)
+                for batch in _duckdb_batches(relation, settings.batch_rows):
+                    parts.add(batch)
+        except duckdb.Error as exc:
+            raise _query_error(where, settings, exc) from None
+        parts.flush()
+        return parts.rows, parts.parts
+    if where.kind == "sqlite":
+        dbapi = _driver(where)
+        _must_exist(where)
+        location = "file:" + str(Path(where.location).resolve()) + "?mode=ro"
+        options = {"adbc.sqlite.query.batch_rows": str(min(settings.batch_rows, 1 << 20))}
+    else:
+        dbapi = _driver(where)
+        location, options = where.location, {}
+    try:
+        conn = dbapi.connect(location)
+    except dbapi.Error as exc:
+        raise _connect_error(where, exc) from None
+    try:
+        with conn.cursor() as cursor:
+            if options:
+                cursor.adbc_statement.set_options(**options)
+            try:
+                cursor.execute(sql)
+                for batch in cursor.fetch_record_batch():
+                    parts.add(batch)
+            except dbapi.Error as exc:
+                raise _query_error(where, settings, exc) from None
+    finally:
+        conn.close()
+    parts.flush()
+    return parts.rows, parts.parts
+
+
+def _duckdb_batches(relation: Any, rows: int) -> Any:
+    """DuckDB's own Arrow reader over a relation (``to_arrow_reader`` from DuckDB 1.4 on,
+    ``fetch_arrow_reader`` before)."""
+    reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+    return reader(rows)
+
+
+def _driver(where: Target) -> Any:
+    """The driver module for ``where`` (ADBC's DB-API, or DuckDB), or one line naming the
+    extra that installs it."""
+    try:
+        if where.kind == "duckdb":
+            import duckdb
+
+            return duckdb
+        import pyarrow  # noqa: F401  (ADBC's DB-API hands its batches over as pyarrow)
+
+        if where.kind == "sqlite":
+            import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+            return sqlite_dbapi
+        import adbc_driver_postgresql.dbapi as postgresql_dbapi
+
+        return postgresql_dbapi
+    except ImportError as exc:
+        raise UsageError(
+            f"{where.shown}: reading {_NAMES[where.kind]} needs {exc.name or 'a driver'}, "
+            "which is not installed",
+            hint=EXTRA,
+        ) from None
+
+
+def _must_exist(where: Target) -> None:
+    """A database file must be there (SQLite and DuckDB would create an empty one)."""
+    path = Path(where.location)
+    if not path.is_file():
+        raise InputError(f"{where.shown}: no such file", hint="check the path")
+
+
+def _words(exc: BaseException) -> str:
+    """The database's own words on one line, without the drivers' prefixes."""
+    text = str(exc)
+    for marker in ("FATAL:", "ERROR:"):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+            break
+    line = next((one for one in text.splitlines() if one.strip()), text).strip()
+    if "failed:" in line:  # libpq: connection to server at "host", port N failed: WHY
+        line = line.rsplit("failed:", 1)[1]
+    line = re.sub(
+        r"^(?:[A-Z_]+: )?(?:\[\w+\] )?(?:Failed to (?:prepare query|connect): )?", "", line.strip()
+    )
+    line = re.sub(r"^[A-Za-z ]*Error: ", "", line)
+    return " ".join(line.split()).rstrip(" .|")
+
+
+def _connect_error(where: Target, exc: BaseException) -> InputError:
+    """One line for a connection that failed: refused, unknown host, credentials."""
+    said = _words(exc)
+    lower = said.lower()
+    if "password authentication failed" in lower or "no password supplied" in lower:
+        return InputError(
+            f"{where.shown}: the server refused the credentials ({said})",
+            hint="set PGUSER and PGPASSWORD, or a password file (PGPASSFILE, ~/.pgpass)",
+        )
+    if "does not exist" in lower and "database" in lower:
+        return InputError(f"{where.shown}: {said}", hint="check the database name in the URI")
+    if "invalid" in lower and ("uri" in lower or "connection option" in lower):
+        return InputError(
+            f"{where.shown}: not a valid database URI ({said})",
+            hint="e.g. postgresql://user@host:5432/db",
+        )
+    return InputError(
+        f"{where.shown}: cannot connect ({said})",
+        hint="is the server running and reachable at that host and port?",
+    )
+
+
+def _query_error(where: Target, settings: DatabaseSettings, exc: BaseException) -> InputError:
+    """One line for a query the database refused: a missing table, a syntax error."""
+    said = _words(exc)
+    lower = said.lower()
+    missing = (
+        getattr(exc, "sqlstate", None) == "42P01"
+        or "no such table" in lower
+        or ("does not exist" in lower and ("relation" in lower or "table" in lower))
+    )
+    if settings.table is not None and missing:
+        return InputError(
+            f"{where.shown}: no table {settings.table}", hint=_tables_hint(_list_tables(where))
+        )
+    what = "--table" if settings.table is not None else "--query"
+    return InputError(
+        f"{where.shown}: the database refused the {what} ({said})",
+        hint=_SELECT,
+    )
+
+
+_SELECT = "check the SQL: it must be one SELECT returning one row per event"
+_LIST = {
+    "postgresql": "SELECT table_schema, table_name FROM information_schema.tables "
+    "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+    "ORDER BY table_schema = 'public' DESC, table_schema, table_name",
+    "duckdb": "SELECT table_schema, table_name FROM information_schema.tables "
+    "ORDER BY table_schema = 'main' DESC, table_schema, table_name",
+    "sqlite": "SELECT 'main', name FROM sqlite_master WHERE type IN ('table', 'view') "
+    "ORDER BY name",
+}
+
+
+def _list_tables(where: Target) -> list[str]:
+    """The database's tables and views (``schema.table`` outside the default schema);
+    empty when they cannot be listed."""
+    default = {"postgresql": "public"}.get(where.kind, "main")
+    rows: list[tuple[str, str]] = []
+    with contextlib.suppress(Exception):
+        driver = _driver(where)
+        if where.kind == "duckdb":
+            with driver.connect(where.location, read_only=True) as conn:
+                rows = conn.execute(_LIST["duckdb"]).fetchall()
+        else:
+            location = where.location
+            if where.kind == "sqlite":
+                location = "file:" + str(Path(location).resolve()) + "?mode=ro"
+            with driver.connect(location) as conn, conn.cursor() as cursor:
+                cursor.execute(_LIST[where.kind])
+                rows = cursor.fetchall()
+    return [name if schema == default else f"{schema}.{name}" for schema, name in rows]
+
+
+def _tables_hint(tables: list[str]) -> str:
+    if not tables:
+        return "the database has no tables this user can see"
+    shown = ", ".join(tables[:10]) + (f" and {len(tables) - 10} more" if len(tables) > 10 else "")
+    return f"tables: {shown}"
