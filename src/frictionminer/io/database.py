@@ -166,12 +166,11 @@ def read_database(text: str, settings: DatabaseSettings) -> RawLog:
     with _parts_folder() as folder:
         rows, parts = _stream(where, sql, settings, folder)
         if rows == 0:
-            what = (
-                f"table {settings.table} is empty" if settings.table else "the query gave no rows"
-            )
+            what = f"table {settings.table} is empty" if settings.table else "no rows"
             raise InputError(f"{shown}: {what}", hint="a log needs at least one event")
         files = sorted(folder.glob("part-*.parquet"))
-        frame = pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
+        scans = [pl.scan_parquet(f) for f in files]
+        frame = pl.concat(scans, how="diagonal_relaxed").collect()
     details: dict[str, Any] = {"database": _NAMES[where.kind], "rows": rows, "parts": parts}
     if settings.table:
         details["table"] = settings.table
@@ -209,10 +208,11 @@ class _Parts:
             if self.parts == 0 and not self.pending:
                 self.pending.append(frame)  # keep the columns of an empty result
             return
-        self.pending.append(frame)
-        self.pending_rows += frame.height
-        if self.pending_rows >= self.batch_rows:
-            self.flush()
+        for piece in frame.iter_slices(self.batch_rows):  # a driver's batch may be larger
+            self.pending.append(piece)
+            self.pending_rows += piece.height
+            if self.pending_rows >= self.batch_rows:
+                self.flush()
 
     def flush(self) -> None:
         if not self.pending:

@@ -1,0 +1,391 @@
+"""LOG as a database: PostgreSQL (a real server), SQLite and DuckDB files.
+
+The PostgreSQL tests use the server named by ``FRICTIONMINER_TEST_PG`` (a URI, its password
+in ``PGPASSWORD``), else start a throwaway one (tests/pg_server.py) when Debian's
+``postgresql`` is installed; without either they skip, except in CI (``CI`` set), where a
+missing server fails them.  Each loads a real log from ../shared/logs and asserts that the
+scores read from the database equal those read from the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import pg_server
+from conftest import SHARED_LOGS, shared_log
+from frictionminer.cli import app
+from frictionminer.io import detect_format, read_raw
+from frictionminer.io.database import mask, quote_identifier
+from frictionminer.settings import Settings
+
+pytest.importorskip("adbc_driver_postgresql")
+runner = CliRunner()
+HELPDESK = "helpdesk/helpdesk.csv.gz"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    res = runner.invoke(app, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+def _one_error(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+class Pg:
+    def __init__(self, uri: str, password: str) -> None:
+        self.uri, self.password = uri, password
+
+    def with_password(self, password: str | None = None) -> str:
+        user, _, rest = self.uri.partition("://")[2].partition("@")
+        return f"postgresql://{user}:{password or self.password}@{rest}"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Pg]:
+    given = os.environ.get("FRICTIONMINER_TEST_PG")
+    if given:
+        yield Pg(given, os.environ.get("PGPASSWORD", ""))
+        return
+    try:
+        server = pg_server.start()
+    except RuntimeError as exc:
+        if os.environ.get("CI"):
+            raise RuntimeError(f"CI needs PostgreSQL for tests/test_database.py: {exc}") from exc
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    try:
+        yield Pg(server.uri, server.password)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def helpdesk_raw() -> pl.DataFrame:
+    """The helpdesk log's columns as the CSV reader gives them (text, and typed numbers)."""
+    return read_raw(shared_log(HELPDESK), Settings()).frame.collect()
+
+
+@pytest.fixture(scope="session")
+def loaded(pg_cluster: Pg, helpdesk_raw: pl.DataFrame) -> Pg:
+    """The server with the helpdesk log in ``events`` and in ``crm."Events Log"``."""
+    uri = pg_cluster.with_password()
+    helpdesk_raw.write_database("events", uri, engine="adbc", if_table_exists="replace")
+    import adbc_driver_postgresql.dbapi as dbapi
+
+    with dbapi.connect(uri) as conn, conn.cursor() as cur:
+        cur.execute("CREATE SCHEMA IF NOT EXISTS crm")
+        cur.execute('DROP TABLE IF EXISTS crm."Events Log"')
+        cur.execute('CREATE TABLE crm."Events Log" AS SELECT * FROM events')
+        cur.execute("DROP TABLE IF EXISTS nothing")
+        cur.execute("CREATE TABLE nothing (case_id text, activity text, ts timestamptz)")
+        conn.commit()
+    return pg_cluster
+
+
+@pytest.fixture
+def pg(loaded: Pg, monkeypatch: pytest.MonkeyPatch) -> Pg:
+    """The loaded server, its password in PGPASSWORD (as a user would set it)."""
+    monkeypatch.setenv("PGPASSWORD", loaded.password)
+    monkeypatch.delenv("PGPASSFILE", raising=False)
+    return loaded
+
+
+def _scores(*log: str) -> dict[str, object]:
+    """``score --format json`` with the log's name replaced by LOG."""
+    code, out, err = run("score", *log, "--format", "json", "-q")
+    assert code == 0, err
+    source = json.loads(out)["summary"]["source"]
+    return dict(json.loads(out.replace(json.dumps(source)[1:-1], "LOG")))
+
+
+@pytest.fixture(scope="session")
+def file_scores() -> dict[str, object]:
+    return _scores(str(shared_log(HELPDESK)))
+
+
+def test_postgres_table_gives_the_files_scores(pg: Pg, file_scores: dict[str, object]) -> None:
+    code, out, _ = run("score", pg.uri, "--table", "events", "--format", "json", "-q")
+    assert code == 0
+    summary = json.loads(out)["summary"]
+    assert summary["source"] == f"{pg.uri} --table events"
+    assert summary["events"] == 21_348 and summary["cases"] == 4_580  # the README's counts
+    assert _scores(pg.uri, "--table", "events") == file_scores
+
+
+def test_postgres_query_and_schema_table_give_the_files_scores(
+    pg: Pg, file_scores: dict[str, object]
+) -> None:
+    assert _scores(pg.uri, "--query", "SELECT * FROM events") == file_scores
+    assert _scores(pg.uri, "--table", "crm.Events Log") == file_scores
+
+
+def test_postgres_cases_json_equals_the_files(pg: Pg, tmp_path: Path) -> None:
+    """The issue's acceptance line: ``score URI --table events -o cases.json``."""
+    db_out, file_out = tmp_path / "cases.json", tmp_path / "file.json"
+    assert run("score", pg.uri, "--table", "events", "-o", str(db_out), "-q")[0] == 0
+    assert run("score", str(shared_log(HELPDESK)), "-o", str(file_out), "-q")[0] == 0
+    db, fl = json.loads(db_out.read_text()), json.loads(file_out.read_text())
+    assert db["cases"] == fl["cases"] and len(db["cases"]) == 4_580
+
+
+def test_a_query_selects_rows(pg: Pg) -> None:
+    """A WHERE in --query reads only those events (the first 100 cases' events)."""
+    query = (
+        'SELECT * FROM events WHERE "Case ID" IN '
+        '(SELECT DISTINCT "Case ID" FROM events ORDER BY 1 LIMIT 100)'
+    )
+    code, out, err = run("info", pg.uri, "--query", query, "-f", "json")
+    assert code == 0, err
+    info = json.loads(out)
+    assert info["cases"] == 100
+    expected = (
+        pl.read_csv(shared_log(HELPDESK), columns=["Case ID"])
+        .filter(pl.col("Case ID").is_in(pl.col("Case ID").unique().sort().head(100).implode()))
+        .height
+    )
+    assert info["events"] == expected
+
+
+@pytest.mark.parametrize("command", ["info", "report", "explain", "convert", "classify"])
+def test_every_reading_command_reads_a_database(pg: Pg, command: str, tmp_path: Path) -> None:
+    args = {
+        "info": [],
+        "report": ["-o", str(tmp_path / "r.html")],
+        "explain": ["Case 1"],
+        "convert": ["-o", str(tmp_path / "c.parquet")],
+        "classify": [],
+    }[command]
+    code, _, err = run(command, pg.uri, *args, "--table", "events")
+    assert code == 0, err
+    if command == "convert":
+        assert pl.read_parquet(tmp_path / "c.parquet").height == 21_348
+    if command == "report":
+        assert "--table events" in (tmp_path / "r.html").read_text()
+
+
+def test_audit_reads_a_database(pg: Pg, tmp_path: Path) -> None:
+    code, out, err = run("audit", pg.uri, "--table", "events", "--format", "json")
+    assert code in (0, 1), err  # 1: a gate failed, which is the audit's verdict, not an error
+    assert json.loads(out)
+
+
+def test_the_table_is_quoted_never_pasted(pg: Pg) -> None:
+    code, _, err = run("score", pg.uri, "--table", 'events"; DROP TABLE events; --')
+    assert code == 2
+    assert "no table" in _one_error(err)
+    assert run("info", pg.uri, "--table", "events", "-f", "json")[0] == 0  # still there
+
+
+def test_password_in_the_uri_is_never_shown(pg: Pg, tmp_path: Path) -> None:
+    secret_uri = pg.with_password()
+    out_file = tmp_path / "cases.json"
+    code, out, err = run("score", secret_uri, "--table", "events", "-o", str(out_file))
+    assert code == 0, err.replace(pg.password, "***")
+    code2, out2, err2 = run("score", secret_uri, "--table", "events", "--format", "json")
+    report = tmp_path / "r.html"
+    code3, out3, err3 = run("report", secret_uri, "--table", "events", "-o", str(report))
+    assert code2 == 0 and code3 == 0
+    masked = secret_uri.replace(pg.password, "***")
+    assert json.loads(out2)["summary"]["source"] == f"{masked} --table events"
+    for text in (out, err, out2, err2, out3, err3, out_file.read_text(), report.read_text()):
+        assert pg.password not in text
+
+
+def test_wrong_password_is_one_line_without_it(pg: Pg) -> None:
+    code, out, err = run("score", pg.with_password("not-the-password"), "--table", "events")
+    assert code == 2
+    line = _one_error(err)
+    assert "refused the credentials" in line and "PGPASSWORD" in line
+    assert "not-the-password" not in out + err and ":***@" in line
+
+
+def test_credentials_from_a_password_file(
+    pg: Pg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq reads PGPASSFILE (a .pgpass file): no password in the URI or environment."""
+    rest = pg.uri.split("@", 1)[1]
+    host_port, database = rest.split("/", 1)
+    host, port = host_port.split(":")
+    user = pg.uri.split("://", 1)[1].split("@")[0]
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"{host}:{port}:{database}:{user}:{pg.password}\n")
+    pgpass.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    monkeypatch.delenv("PGPASSWORD")
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    code, out, err = run("info", pg.uri, "--table", "events", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["events"] == 21_348
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    code, out, err = run("info", pg.uri, "--table", "events")
+    assert code == 2 and "refused the credentials" in _one_error(err)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_connection_errors_are_one_line(pg: Pg) -> None:
+    refused = f"postgresql://someone@127.0.0.1:{_free_port()}/friction"
+    code, _, err = run("score", refused, "--table", "events")
+    assert code == 2
+    assert "cannot connect (Connection refused)" in _one_error(err)
+    code, _, err = run("score", "postgresql://u@127.0.0.1:99999/db", "--table", "events")
+    assert code == 2 and "not a valid database URI" in _one_error(err)
+    nodb = pg.uri.rsplit("/", 1)[0] + "/no_such_db"
+    code, _, err = run("score", nodb, "--table", "events")
+    assert code == 2 and 'database "no_such_db" does not exist' in _one_error(err)
+
+
+def test_query_errors_are_one_line(pg: Pg) -> None:
+    code, _, err = run("score", pg.uri, "--table", "missing")
+    line = _one_error(err)
+    assert code == 2 and "no table missing" in line
+    assert line.endswith("events, nothing, crm.Events Log)")  # the default schema's first
+    code, _, err = run("score", pg.uri, "--query", "SELEC * FROM events")
+    assert code == 2 and 'syntax error at or near "SELEC"' in _one_error(err)
+    code, _, err = run("score", pg.uri, "--query", "SELECT * FROM events WHERE false")
+    assert code == 2 and "(query): no rows" in _one_error(err)
+    code, _, err = run("score", pg.uri, "--table", "nothing")
+    assert code == 2 and "table nothing is empty" in _one_error(err)
+    code, _, err = run("score", pg.uri)
+    assert code == 2 and "needs --table NAME or --query" in _one_error(err)
+    code, _, err = run("score", pg.uri, "--table", "events", "--query", "SELECT 1")
+    assert code == 2 and "exclude each other" in _one_error(err)
+
+
+def test_batches_become_parts_removed_afterwards(
+    pg: Pg, helpdesk_raw: pl.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    settings = Settings(database={"table": "events", "batch_rows": 1000})
+    raw = read_raw(pg.uri, settings)
+    assert raw.details["parts"] == 22 and raw.details["rows"] == 21_348
+    assert raw.frame.collect().equals(helpdesk_raw)  # every row, in the table's order
+    assert list(scratch.iterdir()) == []
+
+
+def test_parts_are_removed_on_interrupt(
+    pg: Pg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (and SIGTERM, which the CLI raises as an exception) while parts are written."""
+    from frictionminer.io import database
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    real_flush = database._Parts.flush
+    seen: list[int] = []
+
+    def flush_then_stop(self: database._Parts) -> None:
+        real_flush(self)
+        seen.append(len(list(scratch.glob("*/part-*.parquet"))))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(database._Parts, "flush", flush_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        read_raw(pg.uri, Settings(database={"table": "events", "batch_rows": 1000}))
+    assert seen == [1]  # a part was on disk when the interrupt came
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_missing_driver_names_the_extra(pg: Pg, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "adbc_driver_postgresql.dbapi", None)
+    code, _, err = run("score", pg.uri, "--table", "events")
+    line = _one_error(err)
+    assert code == 2
+    assert "needs adbc_driver_postgresql" in line and "frictionminer[database]" in line
+
+
+# --- files: SQLite and DuckDB ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def db_files(helpdesk_raw: pl.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("dbfiles")
+    helpdesk_raw.write_database("events", f"sqlite:///{folder / 'h.db'}", engine="adbc")
+    duckdb = pytest.importorskip("duckdb")
+    with duckdb.connect(str(folder / "h.duckdb")) as conn:
+        conn.register("raw", helpdesk_raw.to_arrow())
+        conn.execute("CREATE TABLE events AS SELECT * FROM raw")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "log",
+    ["{d}/h.db", "sqlite:///{rel}/h.db", "{d}/h.duckdb", "duckdb:///{d}/h.duckdb"],
+)
+def test_database_files_give_the_files_scores(
+    db_files: Path,
+    log: str,
+    file_scores: dict[str, object],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(db_files.parent)
+    text = log.format(d=db_files, rel=db_files.name)
+    assert detect_format(text) == "database"
+    assert _scores(text, "--table", "events") == file_scores
+    assert _scores(text, "--query", "SELECT * FROM events") == file_scores
+
+
+@pytest.mark.parametrize("name", ["h.db", "h.duckdb"])
+def test_database_file_errors(db_files: Path, name: str) -> None:
+    log = str(db_files / name)
+    code, _, err = run("score", log, "--table", "nosuch")
+    assert code == 2 and _one_error(err).endswith("no table nosuch (hint: tables: events)")
+    code, _, err = run("score", log, "--query", "SELEC 1")
+    assert code == 2 and "the database refused the --query" in _one_error(err)
+    code, _, err = run("score", log)
+    assert code == 2 and "needs --table NAME or --query" in _one_error(err)
+
+
+def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
+    for log in (f"sqlite:///{tmp_path}/none.db", f"duckdb:///{tmp_path}/none.duckdb"):
+        code, _, err = run("score", log, "--table", "events")
+        assert code == 2 and "no such file" in _one_error(err)
+    assert list(tmp_path.iterdir()) == []
+    code, _, err = run("score", "mysql://u:pw@host/db", "--table", "events")
+    assert code == 2 and "mysql://u:***@host/db" in _one_error(err) and "pw" not in err
+
+
+def test_a_sqlite_ocel_log_is_still_ocel(tmp_path: Path) -> None:
+    ocel = SHARED_LOGS / "pm4py-tests/input_data/ocel"
+    found = sorted(ocel.glob("*.sqlite")) if ocel.is_dir() else []
+    if not found:
+        pytest.skip("no OCEL SQLite log in ../shared/logs")
+    assert detect_format(found[0]) == "ocel"
+    copy = tmp_path / "plain.sqlite"
+    shutil.copy(found[0], copy)
+    assert detect_format(copy) == "ocel"
+
+
+def test_mask_and_quote() -> None:
+    assert mask("postgresql://ana:s3cret@db:5432/crm") == "postgresql://ana:***@db:5432/crm"
+    assert mask("postgresql://ana:p@ss@db/crm") == "postgresql://ana:***@db/crm"
+    assert mask("postgresql://db/crm?user=a&password=s3cret") == (
+        "postgresql://db/crm?user=a&password=***"
+    )
+    assert mask("postgresql://ana@db/crm") == "postgresql://ana@db/crm"
+    assert mask("sqlite:///events.db") == "sqlite:///events.db"
+    assert quote_identifier("events") == '"events"'
+    assert quote_identifier('crm.ev"ents') == '"crm"."ev""ents"'
