@@ -367,7 +367,7 @@ def test_optional_extras_are_imported_lazily_and_tested() -> None:
     every command work without them), only by the modules that need them, and are in the
     dev group so that the tests run them."""
     extras = _optional()
-    assert set(extras) == {"dask", "database"}
+    assert set(extras) == {"dask", "database", "duckdb"}
     optional = set().union(*extras.values())
     for name in modules():
         eager = {_distribution(root) for root in _module_level_imports(name)}

@@ -359,6 +359,12 @@ def test_database_file_errors(db_files: Path, name: str) -> None:
     assert code == 2 and "needs --table NAME or --query" in _one_error(err)
 
 
+def test_a_missing_duckdb_names_its_extra(db_files: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "duckdb", None)
+    code, _, err = run("score", str(db_files / "h.duckdb"), "--table", "events")
+    assert code == 2 and "pip install 'frictionminer[duckdb]'" in _one_error(err)
+
+
 def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
     for log in (f"sqlite:///{tmp_path}/none.db", f"duckdb:///{tmp_path}/none.duckdb"):
         code, _, err = run("score", log, "--table", "events")

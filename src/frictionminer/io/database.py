@@ -6,10 +6,11 @@
 The result streams from the driver in Arrow record batches into Parquet parts of
 ``batch_rows`` rows in a temporary folder, so the transfer holds one part at a time; the
 log is then read from the parts, and the folder is removed whatever happens (an error,
-Ctrl-C, SIGTERM).  Drivers are the ``database`` extra, imported only here and only when a
-database is read.  Credentials come from the environment (``PGPASSWORD``, ``PGUSER``,
-``PGPASSFILE``, ``~/.pgpass``: libpq reads them itself); a password in the URI is masked
-in every message and in the log's name (:func:`mask`).
+Ctrl-C, SIGTERM).  Drivers are the ``database`` extra (``duckdb`` for DuckDB files),
+imported only here and only when a database is read.  Credentials come from the
+environment (``PGPASSWORD``, ``PGUSER``, ``PGPASSFILE``, ``~/.pgpass``: libpq reads them
+itself); a password in the URI is masked in every message and in the log's name
+(:func:`mask`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ KINDS = {
 """URI schemes and the kind of database each names."""
 FILE_KINDS = {".duckdb": "duckdb", ".db": "sqlite", ".sqlite": "sqlite", ".sqlite3": "sqlite"}
 """File suffixes read as database files (``.sqlite`` only when it is not an OCEL log)."""
-EXTRA = "pip install 'frictionminer[database]'"
+EXTRAS = {
+    "postgresql": "pip install 'frictionminer[database]'",
+    "sqlite": "pip install 'frictionminer[database]'",
+    "duckdb": "pip install 'frictionminer[duckdb]'",
+}
+"""The extra that installs each kind's driver."""
 _NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "duckdb": "DuckDB"}
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
@@ -281,12 +287,12 @@ def _driver(where: Target) -> Any:
     """The driver module for ``where`` (ADBC's DB-API, or DuckDB), or one line naming the
     extra that installs it."""
     try:
+        import pyarrow  # noqa: F401  (the drivers hand their batches over as pyarrow)
+
         if where.kind == "duckdb":
             import duckdb
 
             return duckdb
-        import pyarrow  # noqa: F401  (ADBC's DB-API hands its batches over as pyarrow)
-
         if where.kind == "sqlite":
             import adbc_driver_sqlite.dbapi as sqlite_dbapi
 
@@ -298,7 +304,7 @@ def _driver(where: Target) -> Any:
         raise UsageError(
             f"{where.shown}: reading {_NAMES[where.kind]} needs {exc.name or 'a driver'}, "
             "which is not installed",
-            hint=EXTRA,
+            hint=EXTRAS[where.kind],
         ) from None
 
 
