@@ -370,6 +370,11 @@ def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
         code, _, err = run("score", log, "--table", "events")
         assert code == 2 and "no such file" in _one_error(err)
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "x.db").write_text("case,activity\n")
+    (tmp_path / "x.duckdb").write_bytes(b"\x00" * 64)
+    for name, kind in (("x.db", "SQLite"), ("x.duckdb", "DuckDB")):
+        code, _, err = run("score", str(tmp_path / name), "--table", "events")
+        assert code == 2 and f"{name}: not a {kind} database file" in _one_error(err)
     code, _, err = run("score", "mysql://u:pw@host/db", "--table", "events")
     assert code == 2 and "mysql://u:***@host/db" in _one_error(err) and "pw" not in err
 

@@ -161,6 +161,8 @@ def _shell_word(text: str) -> str:
 def read_database(text: str, settings: DatabaseSettings) -> RawLog:
     """The rows of ``settings.table`` or ``settings.query`` in the database ``text``."""
     where = target(text)
+    if where.kind != "postgresql":
+        _must_exist(where)
     if settings.table is None and settings.query is None:
         tables = _list_tables(where)
         raise UsageError(
@@ -236,7 +238,6 @@ def _stream(where: Target, sql: str, settings: DatabaseSettings, folder: Path) -
     shown = where.shown
     if where.kind == "duckdb":
         duckdb = _driver(where)
-        _must_exist(where)
         try:
             with duckdb.connect(where.location, read_only=True) as conn:
                 relation = conn.sql(sql)
@@ -250,7 +251,6 @@ def _stream(where: Target, sql: str, settings: DatabaseSettings, folder: Path) -
         return parts.rows, parts.parts
     if where.kind == "sqlite":
         dbapi = _driver(where)
-        _must_exist(where)
         location = "file:" + str(Path(where.location).resolve()) + "?mode=ro"
         options = {"adbc.sqlite.query.batch_rows": str(min(settings.batch_rows, 1 << 20))}
     else:
@@ -308,11 +308,29 @@ def _driver(where: Target) -> Any:
         ) from None
 
 
+_MAGIC = {"sqlite": (0, b"SQLite format 3\x00"), "duckdb": (8, b"DUCK")}
+"""Where each file format says what it is: (offset, bytes)."""
+
+
 def _must_exist(where: Target) -> None:
-    """A database file must be there (SQLite and DuckDB would create an empty one)."""
+    """A database file must be there (SQLite and DuckDB would create an empty one), and be
+    one (its first bytes)."""
     path = Path(where.location)
     if not path.is_file():
         raise InputError(f"{where.shown}: no such file", hint="check the path")
+    offset, magic = _MAGIC[where.kind]
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(offset + len(magic))
+    except OSError as exc:
+        from frictionminer.io.base import read_error
+
+        raise read_error(where.shown, exc) from None
+    if head[offset:] != magic:
+        raise InputError(
+            f"{where.shown}: not a {_NAMES[where.kind]} database file",
+            hint=f"frictionminer reads {', '.join(_NAMES.values())} databases",
+        )
 
 
 def _words(exc: BaseException) -> str:
