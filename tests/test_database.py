@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
+import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from typer.testing import CliRunner
 import pg_server
 from conftest import SHARED_LOGS, shared_log
 from frictionminer.cli import app
+from frictionminer.errors import EXIT_TERMINATED
 from frictionminer.io import detect_format, read_raw
 from frictionminer.io.database import mask, quote_identifier
 from frictionminer.settings import Settings
@@ -87,6 +91,12 @@ def loaded(pg_cluster: Pg, helpdesk_raw: pl.DataFrame) -> Pg:
     helpdesk_raw.write_database("events", uri, engine="adbc", if_table_exists="replace")
     import adbc_driver_postgresql.dbapi as dbapi
 
+    naive = helpdesk_raw.with_columns(
+        pl.col("Complete Timestamp").str.to_datetime("%Y/%m/%d %H:%M:%S%.f")
+    )
+    naive.write_database("events_ts", uri, engine="adbc", if_table_exists="replace")
+    aware = naive.with_columns(pl.col("Complete Timestamp").dt.replace_time_zone("UTC"))
+    aware.write_database("events_tstz", uri, engine="adbc", if_table_exists="replace")
     with dbapi.connect(uri) as conn, conn.cursor() as cur:
         cur.execute("CREATE SCHEMA IF NOT EXISTS crm")
         cur.execute('DROP TABLE IF EXISTS crm."Events Log"')
@@ -132,6 +142,14 @@ def test_postgres_query_and_schema_table_give_the_files_scores(
 ) -> None:
     assert _scores(pg.uri, "--query", "SELECT * FROM events") == file_scores
     assert _scores(pg.uri, "--table", "crm.Events Log") == file_scores
+
+
+@pytest.mark.parametrize("table", ["events_ts", "events_tstz"])
+def test_typed_timestamps_give_the_files_scores(
+    pg: Pg, table: str, file_scores: dict[str, object]
+) -> None:
+    """The timestamps as `timestamp` (read in [ingest] timezone, UTC) and `timestamptz`."""
+    assert _scores(pg.uri, "--table", table) == file_scores
 
 
 def test_postgres_cases_json_equals_the_files(pg: Pg, tmp_path: Path) -> None:
@@ -259,7 +277,7 @@ def test_query_errors_are_one_line(pg: Pg) -> None:
     code, _, err = run("score", pg.uri, "--table", "missing")
     line = _one_error(err)
     assert code == 2 and "no table missing" in line
-    assert line.endswith("events, nothing, crm.Events Log)")  # the default schema's first
+    assert line.endswith("nothing, crm.Events Log)")  # the default schema's first
     code, _, err = run("score", pg.uri, "--query", "SELEC * FROM events")
     assert code == 2 and 'syntax error at or near "SELEC"' in _one_error(err)
     code, _, err = run("score", pg.uri, "--query", "SELECT * FROM events WHERE false")
@@ -307,6 +325,60 @@ def test_parts_are_removed_on_interrupt(
         read_raw(pg.uri, Settings(database={"table": "events", "batch_rows": 1000}))
     assert seen == [1]  # a part was on disk when the interrupt came
     assert list(scratch.iterdir()) == []
+
+
+@pytest.fixture(scope="session")
+def big_table(loaded: Pg) -> str:
+    """The helpdesk log 100 times over (2,134,800 rows): a transfer that takes a while."""
+    import adbc_driver_postgresql.dbapi as dbapi
+
+    with dbapi.connect(loaded.with_password()) as conn, conn.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS big")
+        cur.execute("CREATE TABLE big AS SELECT e.* FROM events e, generate_series(1, 100)")
+        conn.commit()
+    return "big"
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, EXIT_TERMINATED), (signal.SIGINT, 130)])
+def test_a_signal_during_the_transfer_leaves_nothing(
+    pg: Pg, big_table: str, sig: signal.Signals, code: int, tmp_path: Path
+) -> None:
+    work, scratch = tmp_path / "work", tmp_path / "tmp"
+    work.mkdir()
+    scratch.mkdir()
+    config = tmp_path / "small.toml"
+    config.write_text("[database]\nbatch_rows = 20000\n")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "frictionminer",
+            "score",
+            pg.uri,
+            "--table",
+            big_table,
+            "--config",
+            str(config),
+            "-f",
+            "json",
+            "-o",
+            "out.json",
+        ],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    deadline = time.monotonic() + 120
+    while not list(scratch.glob("*/part-*.parquet")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "no Parquet part appeared"
+        time.sleep(0.01)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert err.strip() in ("terminated (SIGTERM)", "interrupted"), err
+    assert list(work.iterdir()) == [] and list(scratch.iterdir()) == []
 
 
 def test_a_missing_driver_names_the_extra(pg: Pg, monkeypatch: pytest.MonkeyPatch) -> None:
