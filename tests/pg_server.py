@@ -90,7 +90,9 @@ def start() -> Server:
     found = bindir()
     if found is None:
         raise RuntimeError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
-    folder = Path(tempfile.mkdtemp(prefix="fm-pg-"))
+    # As root, in /tmp: the postgres user must reach the folder (TMPDIR may be root's own).
+    base = "/tmp" if os.geteuid() == 0 and os.path.isdir("/tmp") else None
+    folder = Path(tempfile.mkdtemp(prefix="fm-pg-", dir=base))
     password = "s3cret-" + os.urandom(6).hex()
     server = Server(folder, _free_port(), password, found)
     try:

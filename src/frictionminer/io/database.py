@@ -179,7 +179,13 @@ def read_database(text: str, settings: DatabaseSettings) -> RawLog:
         files = sorted(folder.glob("part-*.parquet"))
         scans = [pl.scan_parquet(f) for f in files]
         frame = pl.concat(scans, how="diagonal_relaxed").collect()
-    details: dict[str, Any] = {"database": _NAMES[where.kind], "rows": rows, "parts": parts}
+    reader = "DuckDB" if where.kind == "duckdb" else f"ADBC {_NAMES[where.kind]}"
+    details: dict[str, Any] = {
+        "database": _NAMES[where.kind],
+        "reader": reader,
+        "rows": rows,
+        "parts": parts,
+    }
     if settings.table:
         details["table"] = settings.table
     return RawLog(frame=frame.lazy(), source=shown, format="database", details=details)
