@@ -161,6 +161,15 @@ def test_postgres_cases_json_equals_the_files(pg: Pg, tmp_path: Path) -> None:
     assert db["cases"] == fl["cases"] and len(db["cases"]) == 4_580
 
 
+def test_the_library_reads_a_database(pg: Pg) -> None:
+    import frictionminer as fm
+
+    settings = fm.load_settings(database={"table": "events"})
+    result = fm.analyze(pg.uri, settings)
+    assert result.log.source == f"{pg.uri} --table events"
+    assert result.cases.height == 4_580 and result.log.events.height == 21_348
+
+
 def test_a_query_selects_rows(pg: Pg) -> None:
     """A WHERE in --query reads only those events (the first 100 cases' events)."""
     query = (
