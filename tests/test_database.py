@@ -101,6 +101,15 @@ def loaded(pg_cluster: Pg, helpdesk_raw: pl.DataFrame) -> Pg:
         cur.execute("CREATE SCHEMA IF NOT EXISTS crm")
         cur.execute('DROP TABLE IF EXISTS crm."Events Log"')
         cur.execute('CREATE TABLE crm."Events Log" AS SELECT * FROM events')
+        cur.execute("DROP TABLE IF EXISTS typed")
+        cur.execute(
+            "CREATE TABLE typed AS SELECT "
+            "('00000000-0000-4000-8000-' || lpad((g % 3)::text, 12, '0'))::uuid AS ticket, "
+            "'step ' || g AS activity, "
+            "timestamptz '2024-01-01 00:00+00' + g * interval '1 hour' AS ts, "
+            "1.5::numeric(10, 2) AS amount, interval '3 days' AS sla, "
+            "'{\"a\": 1}'::jsonb AS payload FROM generate_series(1, 12) g"
+        )
         cur.execute("DROP TABLE IF EXISTS nothing")
         cur.execute("CREATE TABLE nothing (case_id text, activity text, ts timestamptz)")
         conn.commit()
@@ -211,6 +220,27 @@ def test_audit_reads_a_database(pg: Pg, tmp_path: Path) -> None:
     assert json.loads(out)
 
 
+def test_postgres_types_polars_lacks(pg: Pg) -> None:
+    """uuid as its text, numeric and jsonb as text; interval (no polars type) left out,
+    named in a data-quality finding."""
+    opts = ["--table", "typed", "--timestamp-col", "ts", "--case-col", "ticket"]
+    code, out, err = run("info", pg.uri, *opts, "-f", "json")
+    assert code == 0, err
+    found = {f["code"]: f for f in json.loads(out)["findings"]}
+    unread = found["database-columns-unread"]
+    assert unread["count"] == 1 and "sla (month_day_nano_interval)" in unread["message"]
+    raw = read_raw(pg.uri, Settings(database={"table": "typed"})).frame.collect()
+    assert "sla" not in raw.columns
+    assert raw["ticket"].unique().sort().to_list() == [
+        f"00000000-0000-4000-8000-{n:012d}" for n in range(3)
+    ]
+    assert raw["amount"].unique().to_list() == ["1.50"]
+    assert raw["payload"].unique().to_list() == ['{"a": 1}']
+    code, out, err = run("score", pg.uri, *opts, "-f", "json")
+    assert code == 0, err
+    assert {c["case_id"] for c in json.loads(out)["cases"]} == set(raw["ticket"].to_list())
+
+
 def test_the_table_is_quoted_never_pasted(pg: Pg) -> None:
     code, _, err = run("score", pg.uri, "--table", 'events"; DROP TABLE events; --')
     assert code == 2
@@ -286,7 +316,8 @@ def test_query_errors_are_one_line(pg: Pg) -> None:
     code, _, err = run("score", pg.uri, "--table", "missing")
     line = _one_error(err)
     assert code == 2 and "no table missing" in line
-    assert line.endswith("nothing, crm.Events Log)")  # the default schema's first
+    listed = line.split("(hint: tables: ", 1)[1]
+    assert "events, " in listed and "nothing, " in listed  # the default schema's first
     code, _, err = run("score", pg.uri, "--query", "SELEC * FROM events")
     assert code == 2 and 'syntax error at or near "SELEC"' in _one_error(err)
     code, _, err = run("score", pg.uri, "--query", "SELECT * FROM events WHERE false")

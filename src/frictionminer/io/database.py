@@ -26,9 +26,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import polars as pl
+import polars.exceptions as plexc
 
 from frictionminer.errors import InputError, UsageError
-from frictionminer.io.base import RawLog
+from frictionminer.io.base import Finding, RawLog
 from frictionminer.settings import DatabaseSettings
 
 KINDS = {
@@ -172,7 +173,8 @@ def read_database(text: str, settings: DatabaseSettings) -> RawLog:
     sql = settings.query if settings.query is not None else f"SELECT * FROM {_table(settings)}"
     shown = source_name(where.shown, settings)
     with _parts_folder() as folder:
-        rows, parts = _stream(where, sql, settings, folder)
+        written = _stream(where, sql, settings, folder)
+        rows, parts = written.rows, written.parts
         if rows == 0:
             what = f"table {settings.table} is empty" if settings.table else "no rows"
             raise InputError(f"{shown}: {what}", hint="a log needs at least one event")
@@ -188,7 +190,21 @@ def read_database(text: str, settings: DatabaseSettings) -> RawLog:
     }
     if settings.table:
         details["table"] = settings.table
-    return RawLog(frame=frame.lazy(), source=shown, format="database", details=details)
+    findings = []
+    if written.unread:
+        listed = ", ".join(f"{name} ({kind})" for name, kind in written.unread.items())
+        findings.append(
+            Finding(
+                "database-columns-unread",
+                f"{len(written.unread)} column(s) of a type polars cannot read were left out: "
+                f"{listed}; cast them in --query (e.g. {next(iter(written.unread))}::text) "
+                "if they matter",
+                len(written.unread),
+            )
+        )
+    return RawLog(
+        frame=frame.lazy(), source=shown, format="database", details=details, findings=findings
+    )
 
 
 def _table(settings: DatabaseSettings) -> str:
@@ -207,6 +223,16 @@ def _parts_folder() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _uuid_text(name: str) -> pl.Expr:
+    """A UUID's 16 bytes as its canonical text, ``8-4-4-4-12`` hex digits."""
+    hexed = pl.col(name).bin.encode("hex")
+    pieces = [hexed.str.slice(start, size) for start, size in ((0, 8), (8, 4), (12, 4), (16, 4))]
+    return pl.concat_str([*pieces, hexed.str.slice(20, 12)], separator="-").alias(name)
+
+
+_UNIMPORTABLE = (plexc.PolarsError, plexc.PanicException, TypeError, ValueError)
+
+
 class _Parts:
     """Arrow batches gathered into Parquet parts of about ``batch_rows`` rows."""
 
@@ -214,10 +240,43 @@ class _Parts:
         self.folder, self.batch_rows = folder, batch_rows
         self.pending: list[pl.DataFrame] = []
         self.pending_rows = self.rows = self.parts = 0
+        self.unread: dict[str, str] = {}
+        """Columns of a type polars cannot take (PostgreSQL's interval): name → Arrow type."""
+
+    def _frame(self, batch: Any) -> pl.DataFrame:
+        """``batch`` as a polars frame: extension types (PostgreSQL's numeric, json, inet)
+        as their storage (text or bytes), UUIDs as text, without the columns polars cannot
+        import (they are named in a finding)."""
+        import pyarrow as pa
+
+        uuids = [
+            f.name
+            for f in batch.schema
+            if isinstance(f.type, pa.BaseExtensionType) and f.type.extension_name == "arrow.uuid"
+        ]
+        if any(isinstance(f.type, pa.BaseExtensionType) for f in batch.schema):
+            columns = [
+                c.storage if isinstance(c.type, pa.BaseExtensionType) else c for c in batch.columns
+            ]
+            batch = pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+        if not self.unread:
+            try:
+                frame = pl.from_arrow(batch)
+            except _UNIMPORTABLE:
+                for i, name in enumerate(batch.schema.names):
+                    try:
+                        pl.from_arrow(batch.select([i]))
+                    except _UNIMPORTABLE:
+                        self.unread[name] = str(batch.schema.field(i).type)
+        if self.unread:
+            frame = pl.from_arrow(
+                batch.select([n for n in batch.schema.names if n not in self.unread])
+            )
+        assert isinstance(frame, pl.DataFrame)
+        return frame.with_columns(_uuid_text(name) for name in uuids if name in frame.columns)
 
     def add(self, batch: object) -> None:
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
+        frame = self._frame(batch)
         if frame.height == 0:
             if self.parts == 0 and not self.pending:
                 self.pending.append(frame)  # keep the columns of an empty result
@@ -238,8 +297,8 @@ class _Parts:
         self.pending, self.pending_rows = [], 0
 
 
-def _stream(where: Target, sql: str, settings: DatabaseSettings, folder: Path) -> tuple[int, int]:
-    """Run ``sql`` and write its result into ``folder``: (rows, parts)."""
+def _stream(where: Target, sql: str, settings: DatabaseSettings, folder: Path) -> _Parts:
+    """Run ``sql`` and write its result into ``folder``."""
     parts = _Parts(folder, settings.batch_rows)
     shown = where.shown
     if where.kind == "duckdb":
@@ -254,7 +313,7 @@ def _stream(where: Target, sql: str, settings: DatabaseSettings, folder: Path) -
         except duckdb.Error as exc:
             raise _query_error(where, settings, exc) from None
         parts.flush()
-        return parts.rows, parts.parts
+        return parts
     if where.kind == "sqlite":
         dbapi = _driver(where)
         location = "file:" + str(Path(where.location).resolve()) + "?mode=ro"
@@ -279,7 +338,7 @@ def _stream(where: Target, sql: str, settings: DatabaseSettings, folder: Path) -
     finally:
         conn.close()
     parts.flush()
-    return parts.rows, parts.parts
+    return parts
 
 
 def _duckdb_batches(relation: Any, rows: int) -> Any:
