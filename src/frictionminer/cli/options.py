@@ -123,7 +123,9 @@ LogArg = Annotated[
     str,
     typer.Argument(
         help="Event log: .xes/.xes.gz, .csv/.csv.gz, .parquet, a directory or a glob; "
-        "an object-centric log (.jsonocel, .xmlocel, .sqlite) with --ocel-case.",
+        "an object-centric log (.jsonocel, .xmlocel, .sqlite) with --ocel-case; a database "
+        "(postgresql://…, sqlite:///….db, duckdb:///….duckdb, a .duckdb/.db file) with "
+        "--table or --query.",
         show_default=False,
     ),
 ]
