@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -33,7 +33,8 @@ from frictionminer.io import detect_format, read_raw
 from frictionminer.io.database import mask, quote_identifier
 from frictionminer.settings import Settings
 
-pytest.importorskip("adbc_driver_postgresql")
+if not os.environ.get("CI"):  # in CI the drivers (the dev group) must be there
+    pytest.importorskip("adbc_driver_postgresql")
 runner = CliRunner()
 HELPDESK = "helpdesk/helpdesk.csv.gz"
 
@@ -60,18 +61,33 @@ class Pg:
         return f"postgresql://{user}:{password or self.password}@{rest}"
 
 
+def _start_or_skip(start: Callable[[], pg_server.Server]) -> pg_server.Server:
+    """A started server; without one, a skip, except in CI (``CI`` set), where it fails."""
+    try:
+        return start()
+    except RuntimeError as exc:
+        if os.environ.get("CI"):
+            raise RuntimeError(f"CI needs PostgreSQL for tests/test_database.py: {exc}") from exc
+        pytest.skip(f"no PostgreSQL server: {exc}")
+
+
+def test_no_server_skips_here_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pg_server, "bindir", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="PostgreSQL is not installed"):
+        _start_or_skip(pg_server.start)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(RuntimeError, match="CI needs PostgreSQL"):
+        _start_or_skip(pg_server.start)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[Pg]:
     given = os.environ.get("FRICTIONMINER_TEST_PG")
     if given:
         yield Pg(given, os.environ.get("PGPASSWORD", ""))
         return
-    try:
-        server = pg_server.start()
-    except RuntimeError as exc:
-        if os.environ.get("CI"):
-            raise RuntimeError(f"CI needs PostgreSQL for tests/test_database.py: {exc}") from exc
-        pytest.skip(f"no PostgreSQL server: {exc}")
+    server = _start_or_skip(pg_server.start)
     try:
         yield Pg(server.uri, server.password)
     finally:
