@@ -23,14 +23,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import pg_server
 from conftest import SHARED_LOGS, shared_log
 from frictionminer.cli import app
-from frictionminer.errors import EXIT_TERMINATED
+from frictionminer.errors import EXIT_TERMINATED, InputError
 from frictionminer.io import detect_format, read_raw
-from frictionminer.io.database import mask, quote_identifier
+from frictionminer.io.database import mask, quote_identifier, target
 from frictionminer.settings import Settings
 
 if not os.environ.get("CI"):  # in CI the drivers (the dev group) must be there
@@ -518,6 +520,22 @@ def test_a_sqlite_ocel_log_is_still_ocel(tmp_path: Path) -> None:
     assert detect_format(copy) == "ocel"
 
 
+@given(
+    user=st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True),
+    password=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1),
+    tail=st.sampled_from(["db.example.com:5432/crm", "[::1]:5432/crm?sslmode=require", "h/"]),
+)
+def test_mask_hides_any_password(user: str, password: str, tail: str) -> None:
+    uri = f"postgresql://{user}:{password}@{tail}"
+    assert mask(uri) == f"postgresql://{user}:***@{tail}"
+    try:
+        where = target(uri)
+    except InputError as exc:  # urlsplit refuses some raw characters: the message is masked
+        assert exc.message.startswith(f"postgresql://{user}:***@{tail}: not a valid")
+    else:
+        assert where.shown == mask(uri) and where.scrub(password) == "***"
+
+
 def test_mask_and_quote() -> None:
     assert mask("postgresql://ana:s3cret@db:5432/crm") == "postgresql://ana:***@db:5432/crm"
     assert mask("postgresql://ana:p@ss@db/crm") == "postgresql://ana:***@db/crm"
@@ -525,6 +543,13 @@ def test_mask_and_quote() -> None:
         "postgresql://db/crm?user=a&password=***"
     )
     assert mask("postgresql://ana@db/crm") == "postgresql://ana@db/crm"
+    assert mask("postgresql://ana:pa/ss@db/crm") == "postgresql://ana:***@db/crm"
+    assert mask("postgresql://ana:pa%40ss@db:5432/crm?sslmode=require") == (
+        "postgresql://ana:***@db:5432/crm?sslmode=require"
+    )
+    assert (
+        mask("postgresql://db/crm?options=a@b&pwd=x") == "postgresql://db/crm?options=a@b&pwd=***"
+    )
     assert mask("sqlite:///events.db") == "sqlite:///events.db"
     assert quote_identifier("events") == '"events"'
     assert quote_identifier('crm.ev"ents') == '"crm"."ev""ents"'

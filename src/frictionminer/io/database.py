@@ -69,6 +69,9 @@ def file_kind(path: str | Path) -> str | None:
     return FILE_KINDS.get(Path(str(path)).suffix.lower())
 
 
+_USERINFO = re.compile(r"([^:/@?#]*):.*@((?:\[[^\]]*\]|[\w.%-]*)(?::\d*)?(?:[/?#,]|$))", re.S)
+
+
 def mask(uri: str) -> str:
     """``uri`` with any password replaced by ``***`` (in the user part and in
     ``?password=`` parameters): what messages and reports show.
@@ -76,15 +79,16 @@ def mask(uri: str) -> str:
     >>> mask("postgresql://ana:s3cret@db:5432/crm?sslmode=require&password=x")
     'postgresql://ana:***@db:5432/crm?sslmode=require&password=***'
     """
-    found = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)(.*)$", uri, re.S)
+    found = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)(.*)$", uri, re.S)
     if found is None:
         return uri
-    head, netloc, rest = found.groups()
-    user, at, host = netloc.rpartition("@")
-    if at and ":" in user:
-        netloc = user.split(":", 1)[0] + ":***@" + host
-    rest = re.sub(r"(?i)([?&](?:password|pwd)=)[^&#]*", r"\1***", rest)
-    return head + netloc + rest
+    head, rest = found.groups()
+    # user:password@host[:port] then / ? # , or the end; the password runs to the last '@'
+    # that such a host follows, so a password holding '@', '/', '?' or ':' is masked whole.
+    userinfo = _USERINFO.match(rest)
+    if userinfo is not None:
+        rest = userinfo.group(1) + ":***@" + rest[userinfo.start(2) :]
+    return re.sub(r"(?i)([?&](?:password|pwd)=)[^&#]*", r"\1***", head + rest)
 
 
 def quote_identifier(name: str) -> str:
@@ -107,6 +111,14 @@ class Target:
     """The URI for PostgreSQL, the file's path for SQLite and DuckDB."""
     shown: str
     """The URI with its password masked (or the file's path)."""
+    secrets: tuple[str, ...] = ()
+    """The URI's passwords, scrubbed from whatever the driver says (:meth:`scrub`)."""
+
+    def scrub(self, text: str) -> str:
+        """``text`` without the URI's passwords (should a driver ever repeat one)."""
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
 
 
 def target(text: str) -> Target:
@@ -124,8 +136,8 @@ def target(text: str) -> Target:
             f"{shown}: {kind} databases are not read yet",
             hint="read from PostgreSQL, SQLite or DuckDB, or export the table to CSV or Parquet",
         )
-    try:
-        parts = urlsplit(text)
+    try:  # the masked URI: what urlsplit says about it cannot hold the password
+        parts = urlsplit(shown)
         parts.port  # noqa: B018  (a bad port raises here)
     except ValueError as exc:
         raise InputError(
@@ -133,9 +145,9 @@ def target(text: str) -> Target:
             hint="e.g. postgresql://user@host:5432/db, sqlite:///events.db",
         ) from None
     if kind == "postgresql":
-        return Target(kind, text, shown)
+        return Target(kind, text, shown, _secrets(text))
     # sqlite:///relative.db and sqlite:////absolute/path.db, as SQLAlchemy writes them.
-    rest = text[len(parts.scheme) + 3 :]
+    rest = shown[len(parts.scheme) + 3 :]
     if parts.netloc or not rest.startswith("/") or len(rest) < 2:
         raise InputError(
             f"{shown}: a {_NAMES[kind]} URI names a file: {parts.scheme}:///relative/path or "
@@ -143,6 +155,17 @@ def target(text: str) -> Target:
             hint="or give the file's path itself",
         )
     return Target(kind, rest[1:].split("?", 1)[0], shown)
+
+
+def _secrets(uri: str) -> tuple[str, ...]:
+    """The passwords a URI holds: in its user part and in ``password=``/``pwd=``."""
+    found: list[str] = []
+    userinfo = _USERINFO.match(uri.split("://", 1)[-1])
+    if userinfo is not None:
+        start = len(userinfo.group(1)) + 1
+        found.append(uri.split("://", 1)[-1][start : userinfo.start(2) - 1])
+    found += re.findall(r"(?i)[?&](?:password|pwd)=([^&#]*)", uri)
+    return tuple(sorted({f for f in found if f}, key=len, reverse=True))
 
 
 def source_name(shown: str, settings: DatabaseSettings) -> str:
@@ -417,7 +440,7 @@ def _words(exc: BaseException) -> str:
 
 def _connect_error(where: Target, exc: BaseException) -> InputError:
     """One line for a connection that failed: refused, unknown host, credentials."""
-    said = _words(exc)
+    said = where.scrub(_words(exc))
     lower = said.lower()
     if "password authentication failed" in lower or "no password supplied" in lower:
         return InputError(
@@ -439,7 +462,7 @@ def _connect_error(where: Target, exc: BaseException) -> InputError:
 
 def _query_error(where: Target, settings: DatabaseSettings, exc: BaseException) -> InputError:
     """One line for a query the database refused: a missing table, a syntax error."""
-    said = _words(exc)
+    said = where.scrub(_words(exc))
     lower = said.lower()
     missing = (
         getattr(exc, "sqlstate", None) == "42P01"
