@@ -266,6 +266,18 @@ def test_the_table_is_quoted_never_pasted(pg: Pg) -> None:
     assert run("info", pg.uri, "--table", "events", "-f", "json")[0] == 0  # still there
 
 
+def test_queries_run_read_only(pg: Pg) -> None:
+    """A --query cannot change the database: a read-only transaction, one statement."""
+    for query, said in (
+        ("DELETE FROM events RETURNING *", "cannot execute DELETE in a read-only transaction"),
+        ("SELECT 1; DROP TABLE events", "cannot insert multiple commands"),
+    ):
+        code, _, err = run("score", pg.uri, "--query", query)
+        assert code == 2 and said in _one_error(err)
+    code, out, _ = run("info", pg.uri, "--table", "events", "-f", "json")
+    assert code == 0 and json.loads(out)["events"] == 21_348
+
+
 def test_password_in_the_uri_is_never_shown(pg: Pg, tmp_path: Path) -> None:
     secret_uri = pg.with_password()
     out_file = tmp_path / "cases.json"
@@ -487,6 +499,18 @@ def test_database_file_errors(db_files: Path, name: str) -> None:
     assert code == 2 and "the database refused the --query" in _one_error(err)
     code, _, err = run("score", log)
     assert code == 2 and "needs --table NAME or --query" in _one_error(err)
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("h.db", "attempt to write a readonly database"), ("h.duckdb", "read-only mode")],
+)
+def test_database_files_are_opened_read_only(db_files: Path, name: str, said: str) -> None:
+    log = str(db_files / name)
+    code, _, err = run("score", log, "--query", "DELETE FROM events RETURNING *")
+    assert code == 2 and said in _one_error(err)
+    code, out, _ = run("info", log, "--table", "events", "-f", "json")
+    assert code == 0 and json.loads(out)["events"] == 21_348
 
 
 def test_a_missing_duckdb_names_its_extra(db_files: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -353,13 +353,15 @@ def _stream(where: Target, sql: str, settings: DatabaseSettings, folder: Path) -
             if options:
                 cursor.adbc_statement.set_options(**options)
             try:
+                if where.kind == "postgresql":  # the transaction ADBC opened: read only
+                    cursor.execute("SET TRANSACTION READ ONLY")
                 cursor.execute(sql)
                 for batch in cursor.fetch_record_batch():
                     parts.add(batch)
             except dbapi.Error as exc:
                 raise _query_error(where, settings, exc) from None
     finally:
-        conn.close()
+        conn.close()  # never committed: rolled back
     parts.flush()
     return parts
 
@@ -421,6 +423,12 @@ def _must_exist(where: Target) -> None:
         )
 
 
+_DRIVER_PREFIX = re.compile(
+    r"^(?:[A-Z_]+: )?(?:\[\w+\] )?(?:Failed to (?:prepare query|connect|step query): )?"
+)
+"""What ADBC puts before the database's words: ``IO: [libpq] Failed to connect: ``."""
+
+
 def _words(exc: BaseException) -> str:
     """The database's own words on one line, without the drivers' prefixes."""
     text = str(exc)
@@ -431,9 +439,7 @@ def _words(exc: BaseException) -> str:
     line = next((one for one in text.splitlines() if one.strip()), text).strip()
     if "failed:" in line:  # libpq: connection to server at "host", port N failed: WHY
         line = line.rsplit("failed:", 1)[1]
-    line = re.sub(
-        r"^(?:[A-Z_]+: )?(?:\[\w+\] )?(?:Failed to (?:prepare query|connect): )?", "", line.strip()
-    )
+    line = _DRIVER_PREFIX.sub("", line.strip())
     line = re.sub(r"^[A-Za-z ]*Error: ", "", line)
     return " ".join(line.split()).rstrip(" .|")
 
