@@ -519,6 +519,13 @@ def test_a_missing_duckdb_names_its_extra(db_files: Path, monkeypatch: pytest.Mo
     assert code == 2 and "pip install 'frictionminer[duckdb]'" in _one_error(err)
 
 
+def test_table_and_query_need_a_database() -> None:
+    for option in ("--table", "--query"):
+        code, _, err = run("score", str(shared_log(HELPDESK)), option, "events")
+        line = _one_error(err)
+        assert code == 2 and f"{option} reads from a database, and this is not one" in line
+
+
 def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
     for log in (f"sqlite:///{tmp_path}/none.db", f"duckdb:///{tmp_path}/none.duckdb"):
         code, _, err = run("score", log, "--table", "events")

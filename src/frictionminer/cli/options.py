@@ -400,6 +400,8 @@ def with_log_options(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         opts = {name: kwargs.pop(name, default) for name, (_, default) in _LOG_OPTIONS.items()}
         settings = kwargs["settings"] = settings_from_options(**opts)
+        if opts["table"] is not None or opts["query"] is not None:
+            _require_database(kwargs.get("log"), "--table" if opts["table"] else "--query")
         _protect_inputs(kwargs.get("log"), settings)
         return fn(*args, **kwargs)
 
@@ -414,6 +416,19 @@ def with_log_options(fn: F) -> F:
     annotations.update({name: ann for name, (ann, _) in _LOG_OPTIONS.items()})
     wrapper.__annotations__ = annotations
     return wrapper  # type: ignore[return-value]
+
+
+def _require_database(log: object, option: str) -> None:
+    """``--table``/``--query`` with a LOG that is no database is a mistake: say so."""
+    from frictionminer.errors import UsageError
+    from frictionminer.io.database import file_kind, uri_kind
+
+    if isinstance(log, str) and uri_kind(log) is None and file_kind(log) is None:
+        raise UsageError(
+            f"{log}: {option} reads from a database, and this is not one",
+            hint="a database is a URI (postgresql://…, sqlite:///….db, duckdb:///….duckdb) "
+            "or a .duckdb, .db or .sqlite file",
+        )
 
 
 def _protect_inputs(log: object, settings: Settings) -> None:
