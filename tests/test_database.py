@@ -197,6 +197,24 @@ def test_the_library_reads_a_database(pg: Pg) -> None:
     assert result.cases.height == 4_580 and result.log.events.height == 21_348
 
 
+def test_a_sharded_read_gives_the_same_scores(
+    pg: Pg, file_scores: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--shards 3: the parts are the Parquet source the shards are cut from (as a large
+    table's would be); kept while the command runs (explain re-reads a case from them),
+    removed when it ends."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert _scores(pg.uri, "--table", "events", "--shards", "3") == file_scores
+    assert list(scratch.iterdir()) == []
+    code, out, err = run("explain", pg.uri, "Case 1", "--table", "events", "--shards", "3")
+    assert code == 0, err
+    code, one, err = run("explain", pg.uri, "Case 1", "--table", "events")
+    assert code == 0 and out == one
+    assert list(scratch.iterdir()) == []
+
+
 def test_a_query_selects_rows(pg: Pg) -> None:
     """A WHERE in --query reads only those events (the first 100 cases' events)."""
     query = (

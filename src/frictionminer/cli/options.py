@@ -55,7 +55,10 @@ def handle_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            result = fn(*args, **kwargs)
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                _release_databases()
             check_signals()
             _flush_stdout()  # a full or closed stdout fails here, not at the interpreter's exit
             return result
@@ -81,6 +84,14 @@ def handle_errors(fn: F) -> F:
             )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _release_databases() -> None:
+    """Remove the Parquet parts a database log was staged in (kept for the command)."""
+    if "frictionminer.io.database" in sys.modules:  # imported only when a database is read
+        from frictionminer.io.database import release
+
+        release()
 
 
 def _fail(line: str, code: int) -> NoReturn:

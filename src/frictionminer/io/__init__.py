@@ -24,7 +24,7 @@ from frictionminer.settings import CaseTableSettings, Settings, SourceSettings
 if TYPE_CHECKING:
     from frictionminer.io.partitions import Manifest
 
-__all__ = ["EventLog", "Finding", "RawLog", "detect_format", "load", "read_raw"]
+__all__ = ["EventLog", "Finding", "RawLog", "detect_format", "load", "read_raw", "source_format"]
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 _XES_SUFFIXES = (".xes", ".xes.gz")
@@ -102,6 +102,18 @@ def detect_format(path: str | Path) -> str:
     raise InputError(f"{text}: unsupported file type", hint=f"frictionminer reads {SUPPORTED}")
 
 
+def source_format(path: str | Path, settings: Settings) -> str:
+    """:func:`detect_format`, where an OCEL SQLite file is a database when ``[database]``
+    names a table or query (``--table``, ``--query``)."""
+    from frictionminer.io.database import file_kind
+
+    fmt = detect_format(path)
+    db = settings.database
+    if fmt == "ocel" and (db.table is not None or db.query is not None) and file_kind(path):
+        return "database"
+    return fmt
+
+
 def read_raw(
     path: str | Path, settings: Settings, partitions: Sequence[str] | None = None
 ) -> RawLog:
@@ -111,12 +123,7 @@ def read_raw(
     ``partitions`` named, when given), without Hive columns: the partition key is a
     storage detail, not an attribute of the events.
     """
-    from frictionminer.io.database import file_kind
-
-    fmt = detect_format(path)
-    db = settings.database
-    if fmt == "ocel" and (db.table is not None or db.query is not None) and file_kind(path):
-        fmt = "database"  # an OCEL SQLite file is a database too, when a table is named
+    fmt = source_format(path, settings)
     raw = _read_raw(path, settings, fmt, partitions)
     width = len(raw.frame.collect_schema())
     if width > settings.ingest.max_columns:

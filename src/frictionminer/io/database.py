@@ -15,6 +15,7 @@ itself); a password in the URI is masked in every message and in the log's name
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import re
 import shutil
@@ -29,7 +30,7 @@ import polars as pl
 import polars.exceptions as plexc
 
 from frictionminer.errors import InputError, UsageError
-from frictionminer.io.base import Finding, RawLog
+from frictionminer.io.base import Finding, RawLog, shown_as
 from frictionminer.settings import DatabaseSettings
 
 KINDS = {
@@ -182,68 +183,120 @@ def _shell_word(text: str) -> str:
     return shlex.quote(text)
 
 
-def read_database(text: str, settings: DatabaseSettings) -> RawLog:
-    """The rows of ``settings.table`` or ``settings.query`` in the database ``text``."""
+@dataclass(frozen=True)
+class Staged:
+    """A database result written as Parquet parts: a folder the Parquet reader takes."""
+
+    folder: Path
+    shown: str
+    """The log's name (:func:`source_name`): what messages name instead of the folder."""
+    details: dict[str, Any]
+    findings: tuple[Finding, ...]
+
+
+@contextlib.contextmanager
+def staged(
+    text: str, settings: DatabaseSettings, workdir: str | Path | None = None
+) -> Iterator[Staged]:
+    """The rows of ``settings.table`` or ``settings.query`` in the database ``text``, as
+    Parquet parts in a temporary folder (in ``workdir`` when given) that lives as long as
+    the context: removed on every way out (an error, Ctrl-C, SIGTERM, which the CLI raises
+    as an exception).  While it lives, messages about the folder name the database."""
     where = target(text)
     if where.kind != "postgresql":
         _must_exist(where)
     if settings.table is None and settings.query is None:
-        tables = _list_tables(where)
         raise UsageError(
             f"{where.shown}: a database log needs --table NAME or --query 'SELECT ...'",
-            hint=_tables_hint(tables),
+            hint=_tables_hint(_list_tables(where)),
         )
     sql = settings.query if settings.query is not None else f"SELECT * FROM {_table(settings)}"
     shown = source_name(where.shown, settings)
-    with _parts_folder() as folder:
-        written = _stream(where, sql, settings, folder)
-        rows, parts = written.rows, written.parts
-        if rows == 0:
-            what = f"table {settings.table} is empty" if settings.table else "no rows"
-            raise InputError(f"{shown}: {what}", hint="a log needs at least one event")
-        files = sorted(folder.glob("part-*.parquet"))
-        scans = [pl.scan_parquet(f) for f in files]
-        frame = pl.concat(scans, how="diagonal_relaxed").collect()
+    folder = Path(tempfile.mkdtemp(prefix="frictionminer-db-", dir=workdir))
+    try:
+        with shown_as(folder, shown):
+            written = _stream(where, sql, settings, folder)
+            if written.rows == 0:
+                what = f"table {settings.table} is empty" if settings.table else "no rows"
+                raise InputError(f"{shown}: {what}", hint="a log needs at least one event")
+            yield Staged(folder, shown, _details(where, settings, written), _findings(written))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def read_database(text: str, settings: DatabaseSettings) -> RawLog:
+    """The rows of ``settings.table`` or ``settings.query`` in the database ``text``, in
+    memory (streamed through :func:`staged` parts, removed before this returns)."""
+    from frictionminer.io.tabular import read_parquet
+
+    with staged(text, settings) as parts:
+        frame = read_parquet(parts.folder).frame.collect()
+    return RawLog(
+        frame=frame.lazy(),
+        source=parts.shown,
+        format="database",
+        details=parts.details,
+        findings=list(parts.findings),
+    )
+
+
+_KEPT: dict[Path, contextlib.ExitStack] = {}
+"""Staged folders kept beyond one read (:func:`keep`), each until :func:`release`."""
+
+
+def keep(text: str, settings: DatabaseSettings, workdir: str | Path | None = None) -> Staged:
+    """:func:`staged`, kept until :func:`release` (the CLI releases all when a command
+    ends, else the interpreter's exit does): a sharded analysis reads the parts as its
+    Parquet source, and re-reads cases from them later (``explain``)."""
+    stack = contextlib.ExitStack()
+    parts = stack.enter_context(staged(text, settings, workdir))
+    _KEPT[parts.folder] = stack
+    return parts
+
+
+def release(parts: Staged | None = None) -> None:
+    """Remove the folder of ``parts``, or of every kept one."""
+    chosen = [parts.folder] if parts is not None else list(_KEPT)
+    for folder in chosen:
+        stack = _KEPT.pop(folder, None)
+        if stack is not None:
+            stack.close()
+
+
+atexit.register(release)
+
+
+def _details(where: Target, settings: DatabaseSettings, written: _Parts) -> dict[str, Any]:
     reader = "DuckDB" if where.kind == "duckdb" else f"ADBC {_NAMES[where.kind]}"
     details: dict[str, Any] = {
         "database": _NAMES[where.kind],
         "reader": reader,
-        "rows": rows,
-        "parts": parts,
+        "rows": written.rows,
+        "parts": written.parts,
     }
     if settings.table:
         details["table"] = settings.table
-    findings = []
-    if written.unread:
-        listed = ", ".join(f"{name} ({kind})" for name, kind in written.unread.items())
-        findings.append(
-            Finding(
-                "database-columns-unread",
-                f"{len(written.unread)} column(s) of a type polars cannot read were left out: "
-                f"{listed}; cast them in --query (e.g. {next(iter(written.unread))}::text) "
-                "if they matter",
-                len(written.unread),
-            )
-        )
-    return RawLog(
-        frame=frame.lazy(), source=shown, format="database", details=details, findings=findings
+    return details
+
+
+def _findings(written: _Parts) -> tuple[Finding, ...]:
+    if not written.unread:
+        return ()
+    listed = ", ".join(f"{name} ({kind})" for name, kind in written.unread.items())
+    return (
+        Finding(
+            "database-columns-unread",
+            f"{len(written.unread)} column(s) of a type polars cannot read were left out: "
+            f"{listed}; cast them in --query (e.g. {next(iter(written.unread))}::text) "
+            "if they matter",
+            len(written.unread),
+        ),
     )
 
 
 def _table(settings: DatabaseSettings) -> str:
     assert settings.table is not None
     return quote_identifier(settings.table.strip())
-
-
-@contextlib.contextmanager
-def _parts_folder() -> Iterator[Path]:
-    """A temporary folder for the Parquet parts, removed on every way out (an error,
-    KeyboardInterrupt, or SIGTERM, which the CLI raises as an exception)."""
-    folder = Path(tempfile.mkdtemp(prefix="frictionminer-db-"))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _uuid_text(name: str) -> pl.Expr:
