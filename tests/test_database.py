@@ -215,6 +215,30 @@ def test_a_sharded_read_gives_the_same_scores(
     assert list(scratch.iterdir()) == []
 
 
+def test_the_config_names_the_table(pg: Pg, file_scores: dict[str, object], tmp_path: Path) -> None:
+    """[database] table in the config; --query on the command line replaces it."""
+    config = tmp_path / "db.toml"
+    config.write_text('[database]\ntable = "events"\nbatch_rows = 5000\n')
+    scores = _scores(pg.uri, "--config", str(config))
+    summary = dict(scores.pop("summary"))  # type: ignore[call-overload]
+    assert summary.pop("config") == str(config)
+    expected = dict(file_scores)
+    expected_summary = dict(expected.pop("summary"))  # type: ignore[call-overload]
+    expected_summary.pop("config")
+    assert (scores, summary) == (expected, expected_summary)
+    code, out, err = run(
+        "info",
+        pg.uri,
+        "--config",
+        str(config),
+        "--query",
+        "SELECT * FROM events LIMIT 100",
+        "-f",
+        "json",
+    )
+    assert code == 0 and json.loads(out)["events"] == 100, err
+
+
 def test_a_query_selects_rows(pg: Pg) -> None:
     """A WHERE in --query reads only those events (the first 100 cases' events)."""
     query = (
