@@ -7,8 +7,8 @@ The result streams from the driver in Arrow record batches into Parquet parts of
 ``batch_rows`` rows in a temporary folder (:func:`staged`), so the transfer holds one
 part at a time; the log is then read from the parts as a Parquet log is (in memory by
 :func:`read_database`, or cut into shards when large: :func:`keep`), and the folder is
-removed whatever happens (an error, Ctrl-C, SIGTERM).  Drivers are the ``database`` extra (``duckdb`` for DuckDB files),
-imported only here and only when a database is read.  Credentials come from the
+removed whatever happens (an error, Ctrl-C, SIGTERM).  Drivers are the ``database``
+extra (``duckdb`` for DuckDB files), imported only here and only when a database is read.  Credentials come from the
 environment (``PGPASSWORD``, ``PGUSER``, ``PGPASSFILE``, ``~/.pgpass``: libpq reads them
 itself); a password in the URI is masked in every message and in the log's name
 (:func:`mask`).
