@@ -8,10 +8,10 @@ The result streams from the driver in Arrow record batches into Parquet parts of
 part at a time; the log is then read from the parts as a Parquet log is (in memory by
 :func:`read_database`, or cut into shards when large: :func:`keep`), and the folder is
 removed whatever happens (an error, Ctrl-C, SIGTERM).  Drivers are the ``database``
-extra (``duckdb`` for DuckDB files), imported only here and only when a database is read.  Credentials come from the
-environment (``PGPASSWORD``, ``PGUSER``, ``PGPASSFILE``, ``~/.pgpass``: libpq reads them
-itself); a password in the URI is masked in every message and in the log's name
-(:func:`mask`).
+extra (``duckdb`` for DuckDB files), imported only here and only when a database is read.
+Credentials come from the environment (``PGPASSWORD``, ``PGUSER``, ``PGPASSFILE``,
+``~/.pgpass``: libpq reads them itself); a password in the URI is masked in every message
+and in the log's name (:func:`mask`).
 """
 
 from __future__ import annotations
