@@ -133,7 +133,7 @@ def start() -> Server:
         )
         subprocess.run(
             [
-                "psql",
+                str(found / "psql"),
                 "-h",
                 "127.0.0.1",
                 "-p",
