@@ -239,6 +239,23 @@ def test_the_config_names_the_table(pg: Pg, file_scores: dict[str, object], tmp_
     assert code == 0 and json.loads(out)["events"] == 100, err
 
 
+def test_the_library_leaves_no_parts_on_an_error(
+    pg: Pg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import frictionminer as fm
+    from frictionminer.errors import SchemaError
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    settings = fm.load_settings(database={"table": "events"}, columns={"case": "nosuch"})
+    with pytest.raises(SchemaError, match=r"--table events: .*nosuch"):
+        fm.analyze(pg.uri, settings)
+    assert list(scratch.iterdir()) == []
+    assert fm.analyze(pg.uri, fm.load_settings(database={"table": "events"})).cases.height
+    assert list(scratch.iterdir()) == []
+
+
 def test_a_query_selects_rows(pg: Pg) -> None:
     """A WHERE in --query reads only those events (the first 100 cases' events)."""
     query = (

@@ -236,20 +236,23 @@ def executor_for(
         from frictionminer.io import load, source_format
 
         path = os.fspath(source)
-        staged = None
+        staged, shard_plan = None, None
         if source_format(path, settings) == "database":  # its rows as Parquet parts
             from frictionminer.io.database import keep
 
             staged = keep(path, settings.database, workdir)
             path = str(staged.folder)
-        shard_plan = plan_shards(path, settings, shards=shards)
-        if shard_plan is not None:  # the parts stay until the command ends (explain rereads)
-            return Sharded(shard_plan, settings, workdir=workdir, workers=workers)
-        log = load(path, settings)
-        if staged is not None:
-            from frictionminer.io.database import release
+        try:
+            shard_plan = plan_shards(path, settings, shards=shards)
+            if shard_plan is not None:  # the parts stay until the command ends (rereads)
+                return Sharded(shard_plan, settings, workdir=workdir, workers=workers)
+            log = load(path, settings)
+        finally:
+            if staged is not None and shard_plan is None:  # in memory now: parts not needed
+                from frictionminer.io.database import release
 
-            release(staged)
+                release(staged)
+        if staged is not None:
             findings = [*staged.findings, *log.findings]
             log = replace(log, format="database", details=staged.details, findings=findings)
     parts = _workers(workers, MAX_WORKERS)
