@@ -142,6 +142,15 @@ def pg(loaded: Pg, monkeypatch: pytest.MonkeyPatch) -> Pg:
     return loaded
 
 
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary folder of this test (where the Parquet parts go), empty at the start."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
 def _scores(*log: str) -> dict[str, object]:
     """``score --format json`` with the log's name replaced by LOG."""
     code, out, err = run("score", *log, "--format", "json", "-q")
@@ -198,14 +207,11 @@ def test_the_library_reads_a_database(pg: Pg) -> None:
 
 
 def test_a_sharded_read_gives_the_same_scores(
-    pg: Pg, file_scores: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pg: Pg, file_scores: dict[str, object], scratch: Path
 ) -> None:
     """--shards 3: the parts are the Parquet source the shards are cut from (as a large
     table's would be); kept while the command runs (explain re-reads a case from them),
     removed when it ends."""
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     assert _scores(pg.uri, "--table", "events", "--shards", "3") == file_scores
     assert list(scratch.iterdir()) == []
     code, out, err = run("explain", pg.uri, "Case 1", "--table", "events", "--shards", "3")
@@ -239,15 +245,10 @@ def test_the_config_names_the_table(pg: Pg, file_scores: dict[str, object], tmp_
     assert code == 0 and json.loads(out)["events"] == 100, err
 
 
-def test_the_library_leaves_no_parts_on_an_error(
-    pg: Pg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_library_leaves_no_parts_on_an_error(pg: Pg, scratch: Path) -> None:
     import frictionminer as fm
     from frictionminer.errors import SchemaError
 
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     settings = fm.load_settings(database={"table": "events"}, columns={"case": "nosuch"})
     with pytest.raises(SchemaError, match=r"--table events: .*nosuch"):
         fm.analyze(pg.uri, settings)
@@ -420,11 +421,8 @@ def test_query_errors_are_one_line(pg: Pg) -> None:
 
 
 def test_batches_become_parts_removed_afterwards(
-    pg: Pg, helpdesk_raw: pl.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pg: Pg, helpdesk_raw: pl.DataFrame, scratch: Path
 ) -> None:
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     settings = Settings(database={"table": "events", "batch_rows": 1000})
     raw = read_raw(pg.uri, settings)
     assert raw.details["parts"] == 22 and raw.details["rows"] == 21_348
@@ -433,14 +431,11 @@ def test_batches_become_parts_removed_afterwards(
 
 
 def test_parts_are_removed_on_interrupt(
-    pg: Pg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pg: Pg, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C (and SIGTERM, which the CLI raises as an exception) while parts are written."""
     from frictionminer.io import database
 
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     real_flush = database._Parts.flush
     seen: list[int] = []
 
