@@ -238,8 +238,12 @@ def _source_settings(settings: Settings, src: SourceSettings) -> Settings:
         for k in ("timezone", "timestamp_format", "delimiter", "encoding", "null_values")
         if getattr(src, k) is not None
     }
+    database = dataclasses.replace(settings.database, table=src.table, query=src.query)
     return dataclasses.replace(
-        settings, columns=src.columns, ingest=dataclasses.replace(settings.ingest, **overrides)
+        settings,
+        columns=src.columns,
+        ingest=dataclasses.replace(settings.ingest, **overrides),
+        database=database,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -94,6 +95,10 @@ class SourceSettings:
     delimiter: str | None = None
     encoding: str | None = None
     null_values: list[str] | None = None
+    table: str | None = None
+    """When ``path`` is a database: the table of this source's events (``[database]``)."""
+    query: str | None = None
+    """When ``path`` is a database: a SELECT giving this source's events."""
 
 
 @dataclass(frozen=True)
@@ -386,8 +391,19 @@ def _table(name: str, value: Any, *, source: str) -> Any:
     return build_table(cls, value, source=source, prefix=f"{name}.")
 
 
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_uri(path: str) -> bool:
+    """``scheme://…``: a database or a URL, never resolved against a folder."""
+    return bool(_URI.match(path))
+
+
 def _resolve(path: str, base: Path | None) -> str:
-    """``path`` relative to the config file's folder (absolute paths stay as they are)."""
+    """``path`` relative to the config file's folder (absolute paths and URIs such as
+    ``postgresql://…`` stay as they are)."""
+    if is_uri(path):
+        return path
     p = Path(path).expanduser()
     return str(p) if base is None or p.is_absolute() else str(base / p)
 
@@ -423,6 +439,10 @@ def _table_array(
             columns = build_table(ColumnSettings, cols, source=source, prefix=f"{prefix}columns.")
             item = build_table(SourceSettings, entry, source=source, prefix=prefix)
             item = dataclasses.replace(item, columns=columns)
+            if item.table is not None and item.query is not None:
+                raise ConfigError(
+                    f"{source}: keys '{prefix}table' and '{prefix}query' exclude each other"
+                )
         else:
             if "key" not in entry:
                 raise ConfigError(
