@@ -284,7 +284,8 @@ SourceOpt = Annotated[
         "--source",
         help="Another event table of the same log, joined on the case id: "
         "'PATH;case=COL;activity=COL;timestamp=COL[;group=COL;channel=COL;"
-        "activity_prefix=TEXT]'. Repeatable; also [[sources]] in the config.",
+        "activity_prefix=TEXT]'; PATH may be a database with ';table=NAME'. Repeatable; "
+        "also [[sources]] in the config.",
         rich_help_panel=_MORE,
     ),
 ]
