@@ -367,13 +367,13 @@ def test_optional_extras_are_imported_lazily_and_tested() -> None:
     every command work without them), only by the modules that need them, and are in the
     dev group so that the tests run them."""
     extras = _optional()
-    assert set(extras) == {"dask"}
+    assert set(extras) == {"dask", "database", "duckdb"}
     optional = set().union(*extras.values())
     for name in modules():
         eager = {_distribution(root) for root in _module_level_imports(name)}
         assert not eager & optional, f"{name} imports {eager & optional} at module level"
     users = {module for dist in optional for module in third_party_imports().get(dist, set())}
-    assert users == {"frictionminer.scale.dask_cluster"}
+    assert users == {"frictionminer.scale.dask_cluster", "frictionminer.io.database"}
     assert optional <= _declared("dev")
 
 

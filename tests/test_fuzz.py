@@ -812,6 +812,9 @@ VALID |= {
     ("engine", "name"): st.just("local"),
     ("engine", "parts"): st.integers(1, 64),
     ("engine", "workdir"): st.just(tempfile.gettempdir()),
+    # read only when LOG is a database (tests/test_database.py); a CSV log ignores them
+    ("database", "table"): st.sampled_from(["events", "crm.events"]),
+    ("database", "batch_rows"): st.integers(1, 10**6),
 }
 for _key, _columns in {
     "case": ["case_id"],
@@ -832,10 +835,12 @@ VALID[("columns", "activity")] = st.just("activity") | st.lists(
 NOT_GENERATED = {p for p in SCHEMA if p[0] in ARRAY_TABLES} | {
     ("columns", "lifecycle"),
     ("engine", "scheduler"),
+    ("database", "query"),
 }
 """Keys without a valid value on shoelace.csv, covered by any_config only: [[sources]] and
-[[case_tables]] name other files, the log has no lifecycle column, and a scheduler address
-needs a running Dask cluster (tests/test_dask.py)."""
+[[case_tables]] name other files, the log has no lifecycle column, a scheduler address
+needs a running Dask cluster (tests/test_dask.py), and [database] query excludes
+[database] table (both are tested on databases in tests/test_database.py)."""
 
 
 def valid_value(path: tuple[str, ...]) -> st.SearchStrategy[Any]:

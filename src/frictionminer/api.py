@@ -65,7 +65,8 @@ def load_settings(path: PathArg | None = None, **overrides: Any) -> Settings:
     directory, else its ``pyproject.toml``, else the defaults.  ``overrides`` are tables
     by name, as the command-line options set them (``None`` values are ignored):
     ``columns=``, ``ingest=``, ``roles=``, ``measures=``, ``effort=``, ``weights=``,
-    ``proportion=``, ``rules=``, ``audit=`` (mappings) and ``sources=``,
+    ``proportion=``, ``database=`` (``{"table": "events"}`` for a database URI as the log),
+    ``rules=``, ``audit=`` (mappings) and ``sources=``,
     ``case_tables=`` (lists of tables).  An unknown key inside a table is a ConfigError
     naming it; an unknown table is a TypeError.
 

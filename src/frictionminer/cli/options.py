@@ -7,6 +7,7 @@ Heavy imports (polars, pm4py) happen inside the commands so that ``--help`` is i
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
 import inspect
@@ -54,7 +55,10 @@ def handle_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            result = fn(*args, **kwargs)
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                _release_databases()
             check_signals()
             _flush_stdout()  # a full or closed stdout fails here, not at the interpreter's exit
             return result
@@ -80,6 +84,14 @@ def handle_errors(fn: F) -> F:
             )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _release_databases() -> None:
+    """Remove the Parquet parts a database log was staged in (kept for the command)."""
+    if "frictionminer.io.database" in sys.modules:  # imported only when a database is read
+        from frictionminer.io.database import release
+
+        release()
 
 
 def _fail(line: str, code: int) -> NoReturn:
@@ -122,7 +134,9 @@ LogArg = Annotated[
     str,
     typer.Argument(
         help="Event log: .xes/.xes.gz, .csv/.csv.gz, .parquet, a directory or a glob; "
-        "an object-centric log (.jsonocel, .xmlocel, .sqlite) with --ocel-case.",
+        "an object-centric log (.jsonocel, .xmlocel, .sqlite) with --ocel-case; a database "
+        "(postgresql://…, sqlite:///….db, duckdb:///….duckdb, a .duckdb/.db file) with "
+        "--table or --query.",
         show_default=False,
     ),
 ]
@@ -270,7 +284,8 @@ SourceOpt = Annotated[
         "--source",
         help="Another event table of the same log, joined on the case id: "
         "'PATH;case=COL;activity=COL;timestamp=COL[;group=COL;channel=COL;"
-        "activity_prefix=TEXT]'. Repeatable; also [[sources]] in the config.",
+        "activity_prefix=TEXT]'; PATH may be a database with ';table=NAME'. Repeatable; "
+        "also [[sources]] in the config.",
         rich_help_panel=_MORE,
     ),
 ]
@@ -303,6 +318,26 @@ OcelCustomerOpt = Annotated[
     ),
 ]
 
+_DB = "Databases"
+TableOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--table",
+        help="LOG is a database: read this table or view (schema.table for another schema); "
+        "\\[database] table.",
+        rich_help_panel=_DB,
+    ),
+]
+QueryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--query",
+        help="LOG is a database: read the rows of this SELECT, one row per event; "
+        "\\[database] query.",
+        rich_help_panel=_DB,
+    ),
+]
+
 _LOG_OPTIONS: dict[str, Any] = {
     "config": (ConfigOpt, None),
     "case_col": (CaseCol, None),
@@ -320,6 +355,8 @@ _LOG_OPTIONS: dict[str, Any] = {
     "case_table": (CaseTableOpt, None),
     "ocel_case": (OcelCaseOpt, None),
     "ocel_customer": (OcelCustomerOpt, None),
+    "table": (TableOpt, None),
+    "query": (QueryOpt, None),
 }
 
 
@@ -375,6 +412,8 @@ def with_log_options(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         opts = {name: kwargs.pop(name, default) for name, (_, default) in _LOG_OPTIONS.items()}
         settings = kwargs["settings"] = settings_from_options(**opts)
+        if opts["table"] is not None or opts["query"] is not None:
+            _require_database(kwargs.get("log"), "--table" if opts["table"] else "--query")
         _protect_inputs(kwargs.get("log"), settings)
         return fn(*args, **kwargs)
 
@@ -389,6 +428,19 @@ def with_log_options(fn: F) -> F:
     annotations.update({name: ann for name, (ann, _) in _LOG_OPTIONS.items()})
     wrapper.__annotations__ = annotations
     return wrapper  # type: ignore[return-value]
+
+
+def _require_database(log: object, option: str) -> None:
+    """``--table``/``--query`` with a LOG that is no database is a mistake: say so."""
+    from frictionminer.errors import UsageError
+    from frictionminer.io.database import file_kind, uri_kind
+
+    if isinstance(log, str) and uri_kind(log) is None and file_kind(log) is None:
+        raise UsageError(
+            f"{log}: {option} reads from a database, and this is not one",
+            hint="a database is a URI (postgresql://…, sqlite:///….db, duckdb:///….duckdb) "
+            "or a .duckdb, .db or .sqlite file",
+        )
 
 
 def _protect_inputs(log: object, settings: Settings) -> None:
@@ -428,6 +480,8 @@ def settings_from_options(
     case_table: list[str] | None = None,
     ocel_case: str | None = None,
     ocel_customer: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
 ) -> Settings:
     from frictionminer.settings.load import load_settings
 
@@ -436,7 +490,7 @@ def settings_from_options(
         activity = activity_col[0] if len(activity_col) == 1 else list(activity_col)
     if delimiter == "\\t":
         delimiter = "\t"
-    return load_settings(
+    settings = load_settings(
         config,
         overrides={
             "columns": {
@@ -459,6 +513,22 @@ def settings_from_options(
         extra_sources=[_parse_table_spec(s, "--source") for s in source or []],
         extra_case_tables=[_parse_table_spec(s, "--case-table") for s in case_table or []],
     )
+    return _with_database(settings, table, query)
+
+
+def _with_database(settings: Settings, table: str | None, query: str | None) -> Settings:
+    """``--table``/``--query`` over the config's ``[database]`` table (one replaces the other)."""
+    if table is None and query is None:
+        return settings
+    if table is not None and query is not None:
+        from frictionminer.errors import UsageError
+
+        raise UsageError(
+            "--table and --query exclude each other",
+            hint="give the table, or a query that selects from it",
+        )
+    database = dataclasses.replace(settings.database, table=table, query=query)
+    return dataclasses.replace(settings, database=database)
 
 
 def warn_unseen(result: Any, quiet: bool = False) -> None:

@@ -1,4 +1,4 @@
-"""Ingest: read a log file (XES, CSV, Parquet, OCEL) and normalise it to the canonical table.
+"""Ingest: read a log (XES, CSV, Parquet, OCEL, a database) and normalise it to the canonical table.
 
 ``load(path, settings)`` is the one entry point; the format follows from the path
 (suffix, directory or glob pattern).
@@ -24,14 +24,16 @@ from frictionminer.settings import CaseTableSettings, Settings, SourceSettings
 if TYPE_CHECKING:
     from frictionminer.io.partitions import Manifest
 
-__all__ = ["EventLog", "Finding", "RawLog", "detect_format", "load", "read_raw"]
+__all__ = ["EventLog", "Finding", "RawLog", "detect_format", "load", "read_raw", "source_format"]
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 _XES_SUFFIXES = (".xes", ".xes.gz")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 SUPPORTED = (
     "XES (.xes, .xes.gz), CSV (.csv, .csv.gz, .tsv), Parquet (file, directory or glob), "
-    "OCEL 1.0/2.0 (.jsonocel, .xmlocel, .sqlite, OCEL .json/.xml)"
+    "OCEL 1.0/2.0 (.jsonocel, .xmlocel, .sqlite, OCEL .json/.xml), a database "
+    "(postgresql://, sqlite:///, duckdb:/// URIs; .duckdb, .db, .sqlite files) with --table "
+    "or --query"
 )
 
 
@@ -40,12 +42,18 @@ def _is_glob(text: str) -> bool:
 
 
 def detect_format(path: str | Path) -> str:
-    """``"xes"``, ``"csv"``, ``"parquet"`` or ``"ocel"`` from the path (an OCEL log's
-    ``.json``/``.xml``/``.sqlite`` also by its content); InputError otherwise.
+    """``"xes"``, ``"csv"``, ``"parquet"``, ``"ocel"`` or ``"database"`` from the path (an
+    OCEL log's ``.json``/``.xml``/``.sqlite`` also by its content); InputError otherwise.
 
-    A URL (``s3://``, ``gs://``, ``file://``, …) is Parquet, passed to polars as it is."""
+    A database URI (``postgresql://``, ``sqlite:///``, ``duckdb:///``, …) or a ``.duckdb``
+    or ``.db`` file is a database (a ``.sqlite`` file too, unless it holds an OCEL log);
+    another URL (``s3://``, ``gs://``, ``file://``, …) is Parquet, passed to polars as it is."""
+    from frictionminer.io.database import file_kind, uri_kind
+
     text = str(path)
     lower = text.lower()
+    if uri_kind(text) is not None:
+        return "database"
     if is_url(text):
         if lower.endswith(_XES_SUFFIXES + _CSV_SUFFIXES):
             raise InputError(
@@ -81,13 +89,29 @@ def detect_format(path: str | Path) -> str:
     if lower.endswith(OCEL_SUFFIXES + MAYBE_SUFFIXES):
         if sniff(p) is not None:
             return "ocel"
+        if file_kind(p) is not None:
+            return "database"
         if lower.endswith(OCEL_SUFFIXES):
             raise InputError(
                 f"{text}: not an object-centric log (OCEL 1.0 or 2.0)",
                 hint="OCEL JSON starts with objectTypes/eventTypes (2.0) or "
                 "ocel:global-log (1.0); OCEL SQLite has event, object and event_object tables",
             )
+    if file_kind(p) is not None:
+        return "database"
     raise InputError(f"{text}: unsupported file type", hint=f"frictionminer reads {SUPPORTED}")
+
+
+def source_format(path: str | Path, settings: Settings) -> str:
+    """:func:`detect_format`, where an OCEL SQLite file is a database when ``[database]``
+    names a table or query (``--table``, ``--query``)."""
+    from frictionminer.io.database import file_kind
+
+    fmt = detect_format(path)
+    db = settings.database
+    if fmt == "ocel" and (db.table is not None or db.query is not None) and file_kind(path):
+        return "database"
+    return fmt
 
 
 def read_raw(
@@ -99,7 +123,7 @@ def read_raw(
     ``partitions`` named, when given), without Hive columns: the partition key is a
     storage detail, not an attribute of the events.
     """
-    fmt = detect_format(path)
+    fmt = source_format(path, settings)
     raw = _read_raw(path, settings, fmt, partitions)
     width = len(raw.frame.collect_schema())
     if width > settings.ingest.max_columns:
@@ -118,6 +142,10 @@ def _too_wide(shown: str, width: int, limit: int) -> tuple[str, str]:
 def _read_raw(
     path: str | Path, settings: Settings, fmt: str, partitions: Sequence[str] | None
 ) -> RawLog:
+    if fmt == "database":
+        from frictionminer.io.database import read_database
+
+        return read_database(str(path), settings.database)
     if Path(path).is_file():
         from frictionminer.io.xes_scan import check_compression
 
@@ -210,8 +238,12 @@ def _source_settings(settings: Settings, src: SourceSettings) -> Settings:
         for k in ("timezone", "timestamp_format", "delimiter", "encoding", "null_values")
         if getattr(src, k) is not None
     }
+    database = dataclasses.replace(settings.database, table=src.table, query=src.query)
     return dataclasses.replace(
-        settings, columns=src.columns, ingest=dataclasses.replace(settings.ingest, **overrides)
+        settings,
+        columns=src.columns,
+        ingest=dataclasses.replace(settings.ingest, **overrides),
+        database=database,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -73,6 +75,21 @@ def read_error(shown: str, exc: OSError) -> InputError:
     return InputError(f"{shown}: cannot read ({exc.strerror or exc})")
 
 
+_SHOWN: dict[str, str] = {}
+"""Names that stand for internal paths in messages (:func:`shown_as`)."""
+
+
 def display_path(path: str | Path) -> str:
-    """The path as the user gave it, for error messages."""
-    return str(path)
+    """The path as the user gave it, for error messages (or the name it stands for)."""
+    return _SHOWN.get(str(path), str(path))
+
+
+@contextlib.contextmanager
+def shown_as(path: str | Path, name: str) -> Iterator[None]:
+    """While inside, messages and log names give ``name`` for ``path``: a database's
+    temporary Parquet parts are named as the database (its URI, masked)."""
+    _SHOWN[str(path)] = name
+    try:
+        yield
+    finally:
+        _SHOWN.pop(str(path), None)

@@ -233,13 +233,28 @@ def executor_for(
             )
         log = source
     else:
-        path = os.fspath(source)
-        shard_plan = plan_shards(path, settings, shards=shards)
-        if shard_plan is not None:
-            return Sharded(shard_plan, settings, workdir=workdir, workers=workers)
-        from frictionminer.io import load
+        from frictionminer.io import load, source_format
 
-        log = load(path, settings)
+        path = os.fspath(source)
+        staged, shard_plan = None, None
+        if source_format(path, settings) == "database":  # its rows as Parquet parts
+            from frictionminer.io.database import keep
+
+            staged = keep(path, settings.database, workdir)
+            path = str(staged.folder)
+        try:
+            shard_plan = plan_shards(path, settings, shards=shards)
+            if shard_plan is not None:  # the parts stay until the command ends (rereads)
+                return Sharded(shard_plan, settings, workdir=workdir, workers=workers)
+            log = load(path, settings)
+        finally:
+            if staged is not None and shard_plan is None:  # in memory now: parts not needed
+                from frictionminer.io.database import release
+
+                release(staged)
+        if staged is not None:
+            findings = [*staged.findings, *log.findings]
+            log = replace(log, format="database", details=staged.details, findings=findings)
     parts = _workers(workers, MAX_WORKERS)
     if parts >= 2 and log.events.height >= PARALLEL_MIN_EVENTS:
         return ThreadParts(log, settings.measures, parts)

@@ -16,7 +16,7 @@ from typing import Any
 
 from frictionminer.errors import ConfigError
 from frictionminer.settings.defaults import packaged_defaults
-from frictionminer.settings.model import DEFAULT_SOURCE, Settings, settings_from_dict
+from frictionminer.settings.model import DEFAULT_SOURCE, Settings, is_uri, settings_from_dict
 
 PROJECT_FILE = "frictionminer.toml"
 
@@ -108,10 +108,17 @@ def load_settings(
             data = _merge(data, {table: clean})
     for key, extra in (("sources", extra_sources), ("case_tables", extra_case_tables)):
         if extra:
-            absolute = [{**e, "path": str(Path(e["path"]).absolute())} for e in extra]
+            absolute = [{**e, "path": _absolute(e["path"])} for e in extra]
             data[key] = [*data.get(key, []), *absolute]
     return settings_from_dict(data, source=source, base=base)
 
 
 read_settings = load_settings
 """The same function under its earlier name (``frictionminer.io.load`` calls it)."""
+
+
+def _absolute(path: str) -> str:
+    """``path`` made absolute against the working directory; a URI stays as it is."""
+    if is_uri(path):
+        return path
+    return str(Path(path).absolute())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -94,6 +95,10 @@ class SourceSettings:
     delimiter: str | None = None
     encoding: str | None = None
     null_values: list[str] | None = None
+    table: str | None = None
+    """When ``path`` is a database: the table of this source's events (``[database]``)."""
+    query: str | None = None
+    """When ``path`` is a database: a SELECT giving this source's events."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,19 @@ class EngineSettings:
 
 
 ENGINES = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """A log read from a database: which table or query gives its events."""
+
+    table: str | None = None
+    """Table or view with one row per event (``schema.table`` names the schema); quoted as
+    an identifier."""
+    query: str | None = None
+    """A SELECT returning one row per event (instead of ``table``)."""
+    batch_rows: int = packaged("database", "batch_rows")
+    """Rows per Parquet part while the result streams in."""
 
 
 ROLE_NAMES = ("contact", "customer_task", "customer_action", "notice", "resolution")
@@ -354,6 +372,7 @@ TABLES: dict[str, type[Any]] = {
     "proportion": ProportionSettings,
     "systemic": SystemicSettings,
     "engine": EngineSettings,
+    "database": DatabaseSettings,
     "journey": JourneySettings,
 }
 """Top-level config tables and the dataclass that validates each."""
@@ -372,8 +391,19 @@ def _table(name: str, value: Any, *, source: str) -> Any:
     return build_table(cls, value, source=source, prefix=f"{name}.")
 
 
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_uri(path: str) -> bool:
+    """``scheme://…``: a database or a URL, never resolved against a folder."""
+    return bool(_URI.match(path))
+
+
 def _resolve(path: str, base: Path | None) -> str:
-    """``path`` relative to the config file's folder (absolute paths stay as they are)."""
+    """``path`` relative to the config file's folder (absolute paths and URIs such as
+    ``postgresql://…`` stay as they are)."""
+    if is_uri(path):
+        return path
     p = Path(path).expanduser()
     return str(p) if base is None or p.is_absolute() else str(base / p)
 
@@ -409,6 +439,10 @@ def _table_array(
             columns = build_table(ColumnSettings, cols, source=source, prefix=f"{prefix}columns.")
             item = build_table(SourceSettings, entry, source=source, prefix=prefix)
             item = dataclasses.replace(item, columns=columns)
+            if item.table is not None and item.query is not None:
+                raise ConfigError(
+                    f"{source}: keys '{prefix}table' and '{prefix}query' exclude each other"
+                )
         else:
             if "key" not in entry:
                 raise ConfigError(
@@ -495,6 +529,18 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
         )
     if engine.parts is not None and engine.parts < 1:
         raise ConfigError(f"{source}: key 'engine.parts' must be at least 1")
+    database = tables["database"]
+    if database.batch_rows < 1:
+        raise ConfigError(f"{source}: key 'database.batch_rows' must be at least 1")
+    if database.table is not None and database.query is not None:
+        raise ConfigError(
+            f"{source}: keys 'database.table' and 'database.query' exclude each other",
+            hint="give the table, or a query that selects from it",
+        )
+    for key in ("table", "query"):
+        text = getattr(database, key)
+        if text is not None and not text.strip():
+            raise ConfigError(f"{source}: key 'database.{key}' must not be empty")
     journey = tables["journey"]
     for key in ("gap", "repeat_within"):
         try:
@@ -575,6 +621,8 @@ class Settings:
     systemic: SystemicSettings
     engine: EngineSettings
     """Where the per-case stage runs (``[engine]``)."""
+    database: DatabaseSettings
+    """The ``[database]`` table: the table or query a database log is read from."""
     journey: JourneySettings
     """The ``[journey]`` table: the customer column, the gap and the repeat window."""
     rules: dict[str, RuleSettings]
@@ -601,6 +649,7 @@ class Settings:
         proportion: ProportionSettings | TableInput | None = None,
         systemic: SystemicSettings | TableInput | None = None,
         engine: EngineSettings | TableInput | None = None,
+        database: DatabaseSettings | TableInput | None = None,
         journey: JourneySettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
@@ -624,6 +673,7 @@ class Settings:
             "proportion": proportion,
             "systemic": systemic,
             "engine": engine,
+            "database": database,
             "journey": journey,
             "rules": rules,
             "sources": sources,
