@@ -5,7 +5,12 @@ Every command and option is taken from the app itself, so a new one is checked t
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -14,7 +19,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import SAMPLES
+from conftest import SAMPLES, shared_log
 from frictionminer.cli import app
 
 runner = CliRunner()
@@ -145,3 +150,89 @@ def test_explain_reads_at_50_columns() -> None:
     assert "…" not in res.stdout
     wide = invoke("explain", SHOELACE, "W-1001", "--config", STORIES, COLUMNS="160").stdout
     assert "┃" in wide and "┃" not in res.stdout.split("Measures")[0]  # a table only when wide
+
+
+class Recorder:
+    """A progress listener that keeps what the library reported."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int | None]] = []
+
+    def stage(self, code: str, total: int | None) -> None:
+        self.events.append((code, total))
+
+    def advance(self, steps: int) -> None:
+        self.events.append(("+", steps))
+
+    def finish(self) -> None:
+        self.events.append(("finish", None))
+
+
+def test_progress_stages_of_a_real_xes_log_in_order() -> None:
+    import frictionminer as fm
+    from frictionminer import progress
+
+    log = shared_log("helpdesk/helpdesk.xes.gz")
+    recorder = Recorder()
+    with progress.listening(recorder):
+        result = fm.analyze(log, fm.load_settings())
+    assert result.cases.height == 4580
+    assert recorder.events == [("read", None), ("cases", 1), ("+", 1), ("score", None)]
+    assert set(progress.STAGES) >= {code for code, _ in recorder.events if code != "+"}
+
+
+def test_progress_counts_shards(tmp_path: Path) -> None:
+    import frictionminer as fm
+    from frictionminer import progress
+
+    parquet = tmp_path / "h.parquet"
+    assert (
+        invoke("convert", str(shared_log("helpdesk/helpdesk.csv.gz")), "-o", str(parquet)).exit_code
+        == 0
+    )
+    recorder = Recorder()
+    with progress.listening(recorder):
+        fm.analyze(parquet, fm.load_settings(), shards=3, workdir=tmp_path)
+    codes = [code for code, _ in recorder.events]
+    assert codes[:3] == ["read", "split", "cases"]
+    assert ("cases", 3) in recorder.events
+    assert recorder.events.count(("+", 1)) == 3
+    assert codes[-1] == "score"
+
+
+def test_no_progress_without_a_listener_or_off_a_terminal() -> None:
+    res = invoke("score", SHOELACE, "--config", STORIES)
+    assert "reading the log" not in res.stderr and ESC not in res.stderr
+
+
+SCRIPT = shutil.which("script")
+
+
+@pytest.mark.skipif(SCRIPT is None, reason="util-linux `script` (a pseudo-terminal) missing")
+@pytest.mark.parametrize(
+    ("extra", "env", "shown"),
+    [([], {}, True), (["--quiet"], {}, False), ([], {"CI": "true"}, False)],
+)
+def test_progress_drawn_on_a_terminal_only(
+    tmp_path: Path, extra: list[str], env: dict[str, str], shown: bool
+) -> None:
+    """In a pseudo-terminal (util-linux `script`), the display draws its stages on
+    stderr; not with --quiet, not in CI."""
+    exe = Path(sys.executable).with_name("frictionminer")
+    out = tmp_path / "r.html"
+    command = shlex.join(
+        [str(exe), "report", SHOELACE, "--config", STORIES, "-o", str(out), *extra]
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
+    done = subprocess.run(
+        [str(SCRIPT), "-qec", command, "/dev/null"],
+        capture_output=True,
+        text=True,
+        env={**clean, **env, "COLUMNS": "100"},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
+    assert out.exists()
+    assert ("writing the report" in done.stdout) is shown
+    assert ("reading the log" in done.stdout) is shown

@@ -22,6 +22,8 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from frictionminer import progress
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """C0 and C1 control characters but tab and newline: from a log, they could clear the
 screen, retitle the window or hide text (ESC sequences)."""
@@ -82,6 +84,7 @@ def _make(*, stderr: bool, quiet: bool = False, soft_wrap: bool) -> Console:
 
 
 def stdout(*, quiet: bool = False) -> Console:
+    progress.finish()  # results follow: a progress display gives way
     return _make(stderr=False, quiet=quiet, soft_wrap=False)
 
 

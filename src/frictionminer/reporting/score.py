@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from frictionminer import progress
 from frictionminer.engine.result import Result
 from frictionminer.errors import UsageError
 from frictionminer.reporting.console import fitted
@@ -273,6 +274,7 @@ def _write_json(result: Result, *, top: int | None, output: Path | None, quiet: 
     if output is None:
         import sys
 
+        progress.finish()
         sys.stdout.flush()
         result.write_json(sys.stdout.buffer, top)
         sys.stdout.buffer.flush()
