@@ -28,6 +28,7 @@ PACKAGE = "frictionminer"
 LAYERS: dict[str, int] = {
     "errors": 0,
     "schema": 0,
+    "progress": 0,  # events of long work; the command line draws them
     "settings": 1,
     "io": 2,
     "scale": 3,

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from frictionminer import progress
 from frictionminer.errors import UsageError
 from frictionminer.io.normalize import ROLES, EventLog
 from frictionminer.reporting.explain import Story
@@ -325,6 +326,7 @@ def report(
 
     if lang not in LANGS:
         raise UsageError(f"lang {lang!r}: choose {' or '.join(LANGS)}")
+    progress.stage("report")
     if top < 1 or timelines < 0:
         raise UsageError("top must be at least 1 and timelines at least 0")
     target = Path(fspath(path)) if path is not None else None

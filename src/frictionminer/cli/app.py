@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from frictionminer.cli import (
     audit,
@@ -20,11 +23,82 @@ from frictionminer.cli import (
 )
 from frictionminer.cli.options import state
 
+_MARKUP = re.compile(r"(?<!\\)\[(?=[a-z#/@])")
+"""An opening bracket that rich would read as markup (``[journey]``), not yet escaped."""
+_SINGLE_BREAK = re.compile(r"(?<=\S)\n(?=\S)")
+_METAVARS = {"bool": "", "int": "N", "float": "NUMBER", "path": "PATH", "datetime": "DATE"}
+_FILES = ("output", "config", "baseline", "write_baseline", "write_config")
+
+
+def _metavar(param: TyperOption | TyperArgument, ctx: Any) -> str:
+    """What ``--help`` shows for a parameter's value: nothing for a flag, a word otherwise
+    (typer's own ``<bool>``, ``<str>`` and ``<int range>`` read as placeholders)."""
+    name = param.name or "value"
+    if isinstance(param, TyperArgument):
+        return name.upper()
+    shown = param.display_type(ctx).strip("<>")
+    kind = shown.removeprefix("list[").removesuffix("]").removesuffix(" range")
+    if kind in _METAVARS:
+        return _METAVARS[kind]
+    if "|" in kind:  # choices
+        return kind
+    if name.endswith("_col"):
+        return "COLUMN"
+    return "PATH" if name in _FILES else "TEXT"
+
+
+def _tidy(command: Any, ctx: Any) -> None:
+    """Help text as written: one paragraph per blank-line block (a docstring's line
+    breaks are not sentence breaks), ``[section]`` names shown rather than read as markup,
+    and each value named by a word; no styles under ``NO_COLOR``/``--no-color``.
+    Idempotent: help may be asked for twice."""
+    from typer import rich_utils
+
+    from frictionminer.reporting.console import plain
+
+    rich_utils.COLOR_SYSTEM = None if plain() else "auto"
+    if command.help:
+        paragraphs = inspect.cleandoc(command.help).split("\n\n")
+        command.help = _MARKUP.sub(
+            r"\\[", "\n\n".join(_SINGLE_BREAK.sub(" ", p) for p in paragraphs)
+        )
+    for param in command.params:
+        if isinstance(param, TyperOption) and param.help:
+            param.help = _MARKUP.sub(r"\\[", _SINGLE_BREAK.sub(" ", param.help))
+        if isinstance(param, TyperOption | TyperArgument) and param.metavar is None:
+            param.metavar = _metavar(param, ctx)
+        if isinstance(param, TyperArgument):  # its name says what it is: no <str> beside it
+            param.display_type_rich = _no_type  # type: ignore[method-assign]
+    help_option = command.get_help_option(ctx)
+    if help_option is not None:
+        help_option.metavar = ""
+
+
+def _no_type(ctx: Any) -> None:
+    return None
+
+
+class _Command(TyperCommand):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _tidy(self, ctx)
+        super().format_help(ctx, formatter)
+
+
+class _Group(TyperGroup):
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _tidy(self, ctx)
+        for name in self.list_commands(ctx):
+            sub = self.get_command(ctx, name)
+            if sub is not None and sub.help:  # the one-line summaries in the list
+                _tidy(sub, ctx)
+        super().format_help(ctx, formatter)
+
+
 app = typer.Typer(
     name="frictionminer",
+    cls=_Group,
     help="What a process costs the customer, read from event logs (XES, CSV, Parquet).",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -37,10 +111,22 @@ def _root(
         bool,
         typer.Option("--debug", help="Show tracebacks for errors.", envvar="FRICTIONMINER_DEBUG"),
     ] = False,
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", "-V", help="Show the version and exit.")
+    ] = False,
+    no_color: Annotated[
+        bool,
+        typer.Option(
+            "--no-color",
+            help="No colours or styles (bold, dim) on the terminal; so does NO_COLOR.",
+        ),
+    ] = False,
 ) -> None:
     """What a process costs the customer, read from event logs (XES, CSV, Parquet)."""
+    from frictionminer.reporting.console import set_plain
+
     state["debug"] = debug
+    set_plain(no_color)
     if version:
         from importlib.metadata import version as _v
 
@@ -62,7 +148,7 @@ for command in (
     report.report,
     audit.audit,
 ):
-    app.command()(command)
+    app.command(cls=_Command)(command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from frictionminer import progress
 from frictionminer.cli.options import (
     JourneyOpt,
     LogArg,
@@ -130,6 +131,7 @@ def audit(
 
     text = WRITERS[chosen](result)
     if output is None:
+        progress.finish()
         sys.stdout.write(text)
     else:
         write_text(output, text)

@@ -54,9 +54,12 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from frictionminer.cli.progress import shown
+
         try:
             try:
-                result = fn(*args, **kwargs)
+                with shown(bool(kwargs.get("quiet"))):
+                    result = fn(*args, **kwargs)
             finally:
                 _release_databases()
             check_signals()

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from frictionminer import progress
 from frictionminer import schema as S
 from frictionminer.engine.result import Result
 from frictionminer.scale.executors import Source, executor_for
@@ -81,6 +82,7 @@ def analyze(
     from frictionminer.engine.rules.systemic import log_norms
     from frictionminer.engine.score import score_cases
 
+    progress.stage("read")
     executor = executor_for(source, settings, shards=shards, workdir=workdir, workers=workers)
     lifecycle = executor.lifecycle
     stage = functools.partial(
@@ -91,7 +93,8 @@ def analyze(
         keep_events=executor.keeps_events,
         collapse_runs=lifecycle.collapse_runs,
     )
-    run = executor.map_cases(stage)
+    run = executor.map_cases(progress.counted(stage))
+    progress.stage("score")
     parts, run.parts = run.parts, []
     kept = sum(part.kept for part in parts)
     facts = combine_facts([part.facts for part in parts])

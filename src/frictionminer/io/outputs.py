@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from frictionminer import progress
 from frictionminer.errors import OutputError, UsageError, check_signals
 
 STDOUT = Path("-")
@@ -165,6 +166,7 @@ def write_stdout(data: str | bytes) -> None:
     cut short without an error when the reader of a pipe leaves; the rest would be lost
     silently and the run would exit 0. Written in pieces, the next piece fails instead.
     """
+    progress.finish()
     sys.stdout.flush()
     out = sys.stdout.buffer
     view = memoryview(data.encode("utf-8") if isinstance(data, str) else data)

@@ -443,6 +443,16 @@ RULE_ADVICE: dict[str, Words] = {
 """The suggestion of each rule reported once for the log
 (:func:`~frictionminer.engine.causes.log_level_rules`)."""
 
+PROGRESS: dict[str, Words] = {
+    "read": Words("reading the log", "Log lesen"),
+    "split": Words("splitting into shards", "in Shards aufteilen"),
+    "cases": Words("measuring the cases", "Fälle messen"),
+    "score": Words("scoring and flagging", "bewerten und markieren"),
+    "report": Words("writing the report", "Bericht schreiben"),
+}
+"""The stages of long work (:data:`frictionminer.progress.STAGES`), as the progress
+display on stderr names them."""
+
 JOURNEY_WORDS: dict[str, Words] = {
     "heading": Words("Journeys", "Kundenreisen"),
     "intro": Words(

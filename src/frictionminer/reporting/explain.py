@@ -19,13 +19,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from frictionminer.engine.result import Result
 from frictionminer.reporting import catalogue as C
+from frictionminer.reporting.console import TimelineRow, timeline
 from frictionminer.reporting.units import hours
 
 _HALF_DAY = timedelta(hours=12)
@@ -337,34 +338,33 @@ def render_terminal(story: Story, console: Console, lang: C.Lang = "en") -> None
         w["for_customer"],
     )
 
-    def timeline(steps: list[Step], **kwargs: Any) -> Table:
-        table = Table(show_lines=False, title_justify="left", **kwargs)
-        for col in columns:
-            table.add_column(col)
+    def steps_table(steps: list[Step], title: str) -> RenderableType:
+        rows: list[TimelineRow] = []
         for s in steps:
-            table.add_row(
-                s.time,
-                Text(s.activity),
-                Text(s.who or ""),
-                Text(s.team or ""),
-                Text(s.channel or ""),
-                Text("; ".join(m.text(lang) for m in s.meanings)),
+            rows.append(
+                (
+                    s.time,
+                    Text(s.activity),
+                    Text(s.who or ""),
+                    Text(s.team or ""),
+                    Text(s.channel or ""),
+                    Text("; ".join(m.text(lang) for m in s.meanings)),
+                )
             )
             if s.wait:
                 style = "yellow" if s.wait.on is WaitingOn.COMPANY else "dim"
-                table.add_row("", Text(f"   ⋯ {s.wait.text(lang)}", style=style), "", "", "", "")
+                rows.append(Text(f"⋯ {s.wait.text(lang)}", style=style))
             cause = s.waited
             if cause and cause.cause != "customer" and cause.hours >= _MIN_GAP_HOURS:
-                line = f"   ⋯ {w['waited']}: {cause.text(lang)}"
-                table.add_row("", Text(line, style="cyan"), "", "", "", "")
-        return table
+                rows.append(Text(f"⋯ {w['waited']}: {cause.text(lang)}", style="cyan"))
+        return timeline(console, title=title, headers=columns, rows=rows, main=1)
 
     cut = story.omitted_after if story.omitted else len(story.steps)
-    console.print(timeline(story.steps[:cut], title=w["timeline"]))
+    console.print(steps_table(story.steps[:cut], w["timeline"]))
     if story.omitted:
         total = story.omitted + len(story.steps)
         console.print(Text(w["omitted"].format(n=story.omitted, total=total), style="dim"))
-        console.print(timeline(story.steps[cut:]))
+        console.print(steps_table(story.steps[cut:], ""))
 
     m = Table(title=w["measures"], title_justify="left")
     m.add_column(w["measure"])

@@ -24,6 +24,7 @@ from frictionminer.engine.journeys import JOURNEY, JOURNEY_MEASURES, Journeys
 from frictionminer.engine.result import Result
 from frictionminer.errors import UsageError
 from frictionminer.reporting import catalogue as C
+from frictionminer.reporting.console import TimelineRow, timeline
 from frictionminer.reporting.explain import (
     Meaning,
     WaitingOn,
@@ -246,16 +247,15 @@ def render_terminal(story: CustomerStory, console: Console, lang: C.Lang = "en")
                 style="bold",
             )
         )
-        table = Table(show_lines=False, title=j["timeline"], title_justify="left")
-        for col in (
+        headers = (
             w["when"].format(clock=C.clock_label(story.clock, lang)),
             j["case"],
             j["party"],
             w["what"],
             w["team"],
             w["for_customer"],
-        ):
-            table.add_column(col)
+        )
+        rows: list[TimelineRow] = []
         for s in view.steps:
             if s.handoff is not None:
                 text = j["handed"].format(
@@ -263,19 +263,21 @@ def render_terminal(story: CustomerStory, console: Console, lang: C.Lang = "en")
                     to_party=s.handoff["to"],
                     wait=hours(s.handoff["wait_hours"]),
                 )
-                table.add_row("", "", "", Text(f"   ⇢ {text}", style="magenta"), "", "")
-            table.add_row(
-                s.time,
-                Text(s.case_id),
-                Text(s.party or ""),
-                Text(s.activity),
-                Text(s.team or ""),
-                Text("; ".join(m.text(lang) for m in s.meanings)),
+                rows.append(Text(f"⇢ {text}", style="magenta"))
+            rows.append(
+                (
+                    s.time,
+                    Text(s.case_id),
+                    Text(s.party or ""),
+                    Text(s.activity),
+                    Text(s.team or ""),
+                    Text("; ".join(m.text(lang) for m in s.meanings)),
+                )
             )
             if s.silence_after is not None:
                 silence = C.wait_text(WaitingOn.COMPANY, s.silence_after, lang)
-                table.add_row("", "", "", Text(f"   ⋯ {silence}", style="yellow"), "", "")
-        console.print(table)
+                rows.append(Text(f"⋯ {silence}", style="yellow"))
+        console.print(timeline(console, title=j["timeline"], headers=headers, rows=rows, main=3))
         m = Table(title=w["measures"], title_justify="left")
         m.add_column(w["measure"])
         m.add_column(w["value"], justify="right")

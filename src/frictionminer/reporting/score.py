@@ -11,8 +11,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from frictionminer import progress
 from frictionminer.engine.result import Result
 from frictionminer.errors import UsageError
+from frictionminer.reporting.console import fitted
 from frictionminer.reporting.units import short_hours
 
 DEFAULT_TOP = 20
@@ -52,38 +54,54 @@ _COLUMNS: list[tuple[str, str, Callable[[Any], str]]] = [
 """The measures shown in the terminal table (all are in json/csv/parquet)."""
 
 
+def _ranking(title: str) -> Table:
+    """An empty ranking table: a light rule under the header, the title on the left."""
+    return Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        title=title,
+        title_justify="left",
+    )
+
+
 def render_terminal(result: Result, console: Console, top: int | None) -> None:
     n = top or DEFAULT_TOP
     cases = result.ranked(n)
     flags = result.flat_table(n).select("case_id", "flags")
     flag_of = dict(flags.iter_rows())
     missing = set() if result.coverage is None else set(result.coverage.missing_measures)
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-        title=f"Top {min(n, result.cases.height)} of {result.cases.height:,} cases "
-        "by friction score",
-        title_justify="left",
-    )
-    table.add_column("#", justify="right")
-    table.add_column("case", no_wrap=True, max_width=24, overflow="ellipsis")
-    has_cat = "category" in cases.columns and console.width >= 110
-    if has_cat:
-        table.add_column("category", max_width=16)
-    table.add_column("score", justify="right")
-    for _, label, _ in _COLUMNS:
-        table.add_column(label, justify="right")
-    table.add_column("flags", min_width=5)
-    for i, row in enumerate(cases.iter_rows(named=True), start=1):
-        cells: list[str | Text] = [str(i), Text(str(row["case_id"]))]
-        if has_cat:
-            cells.append(Text(str(row["category"] or "")))
-        cells.append(f"{row['friction_score']:.1f}")
-        cells += ["—" if name in missing else fmt(row[name]) for name, _, fmt in _COLUMNS]
-        ids = [f for f in flag_of.get(row["case_id"], "").split(";") if f]
-        cells.append(" ".join(str(int(f.removeprefix("FM"))) for f in ids))
-        table.add_row(*cells)
+    has_cat = "category" in cases.columns
+    # the optional columns, most important first: measures, then the category
+    optional = [*_COLUMNS, *([("category", "category", str)] if has_cat else [])]
+    rows = list(cases.iter_rows(named=True))
+
+    def draw(k: int) -> Table:
+        shown = {name for name, _, _ in optional[:k]}
+        table = _ranking(
+            f"Top {min(n, result.cases.height)} of {result.cases.height:,} cases by friction score"
+        )
+        table.add_column("#", justify="right")
+        table.add_column("case", overflow="fold")
+        if "category" in shown:
+            table.add_column("category", max_width=16)
+        table.add_column("score", justify="right")
+        columns = [c for c in _COLUMNS if c[0] in shown]
+        for _, label, _ in columns:
+            table.add_column(label, justify="right")
+        table.add_column("flags", min_width=5)
+        for i, row in enumerate(rows, start=1):
+            cells: list[str | Text] = [str(i), Text(str(row["case_id"]))]
+            if "category" in shown:
+                cells.append(Text(str(row["category"] or "")))
+            cells.append(f"{row['friction_score']:.1f}")
+            cells += ["—" if name in missing else fmt(row[name]) for name, _, fmt in columns]
+            ids = [f for f in flag_of.get(row["case_id"], "").split(";") if f]
+            cells.append(" ".join(str(int(f.removeprefix("FM"))) for f in ids))
+            table.add_row(*cells)
+        return table
+
+    table = fitted(console, draw, len(optional))
     console.print(table)
     console.print(
         "[dim]flags: rule numbers (4 = FM004; see `frictionminer rules`). Waiting: calendar "
@@ -116,32 +134,44 @@ def render_journeys(block: dict[str, Any], console: Console, top: int = 10) -> N
         ),
         sep="",
     )
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-        title=J["worst"]["en"],
-        title_justify="left",
-    )
     columns: list[tuple[str, str, Callable[[Any], str]]] = [
-        ("journey_id", J["journey"]["en"], str),
         ("cases", J["cases"]["en"], str),
+        ("friction_score", J["score"]["en"], lambda v: f"{v:.1f}"),
         ("repeat_contacts", "repeat\ncontacts", lambda v: "—" if v is None else str(v)),
         ("parties", J["parties_col"]["en"], str),
         ("customer_wait_hours", "wait-\ning", short_hours),
         ("silent_wait_max_hours", "longest\nsilence", short_hours),
-        ("contact_to_resolution_hours", "contact to\nresolution", short_hours),
         ("effort_minutes", "effort\n(min)", lambda m: f"{m:.0f}"),
-        ("friction_score", J["score"]["en"], lambda v: f"{v:.1f}"),
+        ("contact_to_resolution_hours", "contact to\nresolution", short_hours),
+    ]  # most important first: a narrow terminal loses the last ones; shown in `order`
+    order = [
+        "cases",
+        "repeat_contacts",
+        "parties",
+        "customer_wait_hours",
+        "silent_wait_max_hours",
+        "contact_to_resolution_hours",
+        "effort_minutes",
+        "friction_score",
     ]
-    for i, (_, label, _) in enumerate(columns):
-        table.add_column(label, justify="left" if i == 0 else "right")
-    table.add_column(J["flags"]["en"], min_width=5)
-    for record in block["worst"][:top]:
-        cells: list[str | Text] = [Text(str(record["journey_id"]))]
-        cells += [fmt(record[key]) for key, _, fmt in columns[1:]]
-        cells.append(" ".join(str(int(f["rule"].removeprefix("FM"))) for f in record["flags"]))
-        table.add_row(*cells)
+    records = block["worst"][:top]
+
+    def draw(k: int) -> Table:
+        shown = {key for key, _, _ in columns[:k]}
+        table = _ranking(J["worst"]["en"])
+        table.add_column(J["journey"]["en"], overflow="fold")
+        kept = sorted((c for c in columns if c[0] in shown), key=lambda c: order.index(c[0]))
+        for _, label, _ in kept:
+            table.add_column(label, justify="right")
+        table.add_column(J["flags"]["en"], min_width=5)
+        for record in records:
+            cells: list[str | Text] = [Text(str(record["journey_id"]))]
+            cells += [fmt(record[key]) for key, _, fmt in kept]
+            cells.append(" ".join(str(int(f["rule"].removeprefix("FM"))) for f in record["flags"]))
+            table.add_row(*cells)
+        return table
+
+    table = fitted(console, draw, len(columns))
     console.print(table)
     for rid, stats in block["flags"].items():
         console.print(
@@ -244,6 +274,7 @@ def _write_json(result: Result, *, top: int | None, output: Path | None, quiet: 
     if output is None:
         import sys
 
+        progress.finish()
         sys.stdout.flush()
         result.write_json(sys.stdout.buffer, top)
         sys.stdout.buffer.flush()

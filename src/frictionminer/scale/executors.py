@@ -36,6 +36,7 @@ from typing import Protocol, TypeVar
 
 import polars as pl
 
+from frictionminer import progress
 from frictionminer import schema as S
 from frictionminer.errors import UsageError
 from frictionminer.io.normalize import EventLog
@@ -87,6 +88,7 @@ class Serial:
         self.lifecycle = lifecycle_of(log, measures)
 
     def map_cases(self, stage: Callable[[pl.DataFrame], P]) -> Run[P]:
+        progress.stage("cases", 1)
         return Run([stage(self.log.events)], self.log)
 
 
@@ -107,6 +109,7 @@ class ThreadParts(Serial):
     def map_cases(self, stage: Callable[[pl.DataFrame], P]) -> Run[P]:
         key = case_part(pl.col(S.CASE), self.workers).alias(_PART)
         parts = self.log.events.with_columns(key).partition_by(_PART, include_key=False)
+        progress.stage("cases", len(parts))
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="fm-part") as pool:
             futures = [pool.submit(stage, parts.pop(0)) for _ in range(len(parts))]
             return Run(_results(futures), self.log)
@@ -154,7 +157,10 @@ class Sharded:
 
     def map_cases(self, stage: Callable[[pl.DataFrame], P]) -> Run[P]:
         with shards.workdir(self.workdir) as folder:
-            shard_plan, done = self._per_case(shards.split(self.plan, folder), stage)
+            progress.stage("split")
+            files = shards.split(self.plan, folder)
+            progress.stage("cases", len(files))
+            shard_plan, done = self._per_case(files, stage)
         gc.collect()
         return sharded_run(shard_plan, self.settings, done)
 
