@@ -418,3 +418,29 @@ def test_ocel_round_trip_keeps_shared_events(tmp_path: Path) -> None:
     cols = ["case_id", "ocel:eid", "activity", "timestamp", "ocel:customer"]
     assert again.events.select(cols).equals(first.events.select(cols))
     assert again.events["case:amount"].to_list() == first.events["case:amount"].to_list()
+
+
+def test_customer_type_is_the_journeys_customer_without_a_config() -> None:
+    """--ocel-customer alone is enough for --journey: the customer object's column is the
+    journeys' customer unless [journey] customer names another."""
+    assert ORDERS.journey.customer == "ocel:customer"
+    assert Settings(ocel={"case_type": "order"}).journey.customer is None
+    other = Settings(ocel={"customer_type": "customer"}, journey={"customer": "case:amount"})
+    assert other.journey.customer == "case:amount"
+    res = runner.invoke(
+        app,
+        [
+            "score",
+            str(TWO_ORDERS),
+            "--ocel-case",
+            "order",
+            "--ocel-customer",
+            "customer",
+            "--journey",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    journeys = json.loads(res.stdout)["summary"]["journeys"]
+    assert (journeys["customers"], journeys["journeys"], journeys["cases"]) == (1, 1, 2)

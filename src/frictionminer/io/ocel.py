@@ -41,7 +41,7 @@ import polars as pl
 from frictionminer.errors import InputError, UsageError
 from frictionminer.io.base import Finding, RawLog, read_error
 from frictionminer.io.xes_scan import GZIP_ERRORS, gzip_error, open_binary
-from frictionminer.settings import OcelSettings
+from frictionminer.settings import OCEL_CUSTOMER, OcelSettings
 
 EID, OID, TYPE, ACTIVITY, TIME = (
     "ocel:eid",
@@ -50,7 +50,7 @@ EID, OID, TYPE, ACTIVITY, TIME = (
     "ocel:activity",
     "ocel:timestamp",
 )
-CUSTOMER = "ocel:customer"
+CUSTOMER = OCEL_CUSTOMER
 """The column holding the customer object's id (name it in ``[journey] customer``)."""
 
 OCEL_SUFFIXES = (".jsonocel", ".jsonocel.gz", ".xmlocel", ".xmlocel.gz", ".sqlite", ".sqlite3")

@@ -30,6 +30,7 @@ from frictionminer.settings.load import (
 from frictionminer.settings.model import (
     DEFAULT_SOURCE,
     LIBRARY_SOURCE,
+    OCEL_CUSTOMER,
     ROLE_NAMES,
     TABLES,
     WAIT_ROLE_NAMES,
@@ -57,6 +58,7 @@ from frictionminer.settings.rules import SEVERITIES, RuleSettings, Severity
 __all__ = [
     "DEFAULT_SOURCE",
     "LIBRARY_SOURCE",
+    "OCEL_CUSTOMER",
     "PROJECT_FILE",
     "ROLE_NAMES",
     "SEVERITIES",

@@ -596,6 +596,10 @@ TableInput = Mapping[str, Any]
 """A table as a config file holds it (``{"contact": [...]}``); missing keys keep defaults."""
 
 
+OCEL_CUSTOMER = "ocel:customer"
+"""The column an OCEL log's customer object ends up in (``[ocel] customer_type``)."""
+
+
 @dataclass(frozen=True, init=False)
 class Settings:
     """Everything a run needs, typed and validated when built.
@@ -687,6 +691,12 @@ class Settings:
         for name, value in checked.items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "source", source)
+        journey_of = self.journey
+        if self.ocel.customer_type is not None and journey_of.customer is None:
+            # an OCEL log read with a customer type carries it in its own column: the
+            # journeys' customer unless [journey] customer names another
+            journey_of = dataclasses.replace(journey_of, customer=OCEL_CUSTOMER)
+            object.__setattr__(self, "journey", journey_of)
 
 
 def settings_from_dict(
