@@ -812,6 +812,11 @@ VALID |= {
     ("engine", "name"): st.just("local"),
     ("engine", "parts"): st.integers(1, 64),
     ("engine", "workdir"): st.just(tempfile.gettempdir()),
+    ("surveys", "rating_scale"): st.sampled_from(["auto", "csat", "nps", "complaint"]),
+    ("surveys", "list_size"): st.integers(0, 10**4),
+    ("surveys", "control_size"): st.integers(0, 10**4),
+    ("surveys", "seed"): st.integers(0, 2**31 - 1),
+    ("rules", "FM013", "min_percentile"): st.floats(0, 1),
 }
 for _key, _columns in {
     "case": ["case_id"],
@@ -821,6 +826,7 @@ for _key, _columns in {
     "channel": ["channel"],
     "category": ["product", "channel", "team"],
     "value": ["value_eur"],
+    "rating": ["value_eur", "channel"],  # numbers on no known scale; text read as null
 }.items():
     assert set(_columns) <= set(SHOELACE_COLUMNS)
     VALID[("columns", _key)] = st.sampled_from(_columns)

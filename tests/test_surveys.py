@@ -1,0 +1,165 @@
+"""Surveys: the survey role, FM013, the rating's relation to friction, survey-list."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from frictionminer.cli import app
+from frictionminer.engine.classify import classify
+from frictionminer.engine.surveys import (
+    detect_scale,
+    fisher_interval,
+    rating_relation,
+)
+from frictionminer.settings import RoleSettings, Settings
+
+runner = CliRunner()
+
+
+def _ranks(values: list[float]) -> np.ndarray:
+    """Average ranks (1-based), ties sharing their mean rank: by hand, with numpy."""
+    a = np.asarray(values, dtype=float)
+    order = np.argsort(a, kind="stable")
+    ranks = np.empty(len(a))
+    i = 0
+    while i < len(a):
+        j = i
+        while j + 1 < len(a) and a[order[j + 1]] == a[order[i]]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+SCORES = [1.0, 2.0, 2.0, 4.0, 5.0, 7.0, 8.0, 9.0, 12.0, 20.0]
+RATINGS = [5.0, 5.0, 4.0, 4.0, 3.0, 4.0, 2.0, 1.0, 2.0, 1.0]
+CONTACTS = [1, 1, 2, 1, 2, 3, 2, 5, 4, 6]
+
+
+def _cases() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "case_id": [f"c{i}" for i in range(10)],
+            "friction_score": SCORES,
+            "interactions": CONTACTS,
+            "rating": RATINGS,
+        }
+    )
+
+
+def test_spearman_interval_and_deciles_match_a_direct_computation() -> None:
+    out = rating_relation(_cases(), Settings(columns={"rating": "rating"}), ["interactions"])
+    assert out["scale"] == "csat"  # all within 1..5
+    assert out["rated_cases"] == 10
+    assert out["unhappy_cases"] == 4  # ratings 2, 1, 2, 1 (<= 2)
+    rho = float(np.corrcoef(_ranks(SCORES), _ranks(RATINGS))[0, 1])
+    assert out["friction_score"]["rho"] == pytest.approx(rho, abs=1e-4)
+    assert rho == pytest.approx(-0.9163, abs=1e-4)  # strongly falling
+    half = 1.959963984540054 * 1.06 / math.sqrt(10 - 3)
+    low, high = math.tanh(math.atanh(rho) - half), math.tanh(math.atanh(rho) + half)
+    assert out["friction_score"]["low"] == pytest.approx(low, abs=1e-4)
+    assert out["friction_score"]["high"] == pytest.approx(high, abs=1e-4)
+    assert -1 < low < rho < high < 0
+    # Ten rated cases: one per decile, except the tie at 2.0 (ranks 2 and 3 -> decile 2).
+    deciles = out["deciles"]
+    assert [d["decile"] for d in deciles] == [1, 2, 4, 5, 6, 7, 8, 9, 10]
+    assert [d["cases"] for d in deciles] == [1, 2, 1, 1, 1, 1, 1, 1, 1]
+    assert deciles[1]["mean_rating"] == 4.5  # the two cases scoring 2.0 rated 5 and 4
+    assert deciles[-1]["unhappy_share"] == 1.0
+    # AUC of contacts for the unhappy (c6..c9: 2, 5, 4, 6) against the others
+    # (1, 1, 2, 1, 2, 3): 2 beats three and ties two (4), 5, 4 and 6 beat all six (18).
+    sad = [2, 5, 4, 6]
+    happy = [1, 1, 2, 1, 2, 3]
+    wins = sum((s > h) + 0.5 * (s == h) for s in sad for h in happy)
+    assert wins == 22.0
+    (contacts,) = out["measures"]
+    assert contacts["auc"] == pytest.approx(wins / 24, abs=1e-4)
+    assert contacts["rank_biserial"] == pytest.approx(2 * wins / 24 - 1, abs=1e-4)
+
+
+def test_scales_are_detected_from_the_values() -> None:
+    assert detect_scale(pl.Series([0.0, 1.0, 1.0]), "auto") == "complaint"
+    assert detect_scale(pl.Series([1.0, 5.0, 3.0]), "auto") == "csat"
+    assert detect_scale(pl.Series([0.0, 10.0, 7.0]), "auto") == "nps"
+    assert detect_scale(pl.Series([3.0, 90.0]), "auto") == "other"
+    assert detect_scale(pl.Series([3.0, 90.0]), "nps") == "nps"
+    assert fisher_interval(0.5, 3) == (None, None)  # too few for an interval
+
+
+def test_survey_role_matches_en_de_nl_and_leaves_contacts_alone() -> None:
+    labels = [
+        "Send satisfaction survey",
+        "NPS request",
+        "Kundenbefragung versenden",
+        "Umfrage gesendet",
+        "Klanttevredenheidsonderzoek verstuurd",
+        "Enquête versturen",
+        "Call customer",
+        "Survey of the building site",  # a survey still (the pattern cannot tell)
+        "Pursue vendor",
+    ]
+    out = classify(pl.DataFrame({"activity": labels}), RoleSettings())
+    assert out["role_survey"].to_list() == [True] * 6 + [False, True, False]
+    # A survey is a contact too: the survey role takes nothing from the other roles.
+    without = classify(pl.DataFrame({"activity": labels}), RoleSettings(survey=[]))
+    for role in ("contact", "customer_task", "customer_action", "notice", "resolution"):
+        assert out[f"role_{role}"].to_list() == without[f"role_{role}"].to_list()
+
+
+def _write_log(path: Path, cases: int = 20) -> Path:
+    """``cases`` cases: case k has 2k+1 customer calls a minute apart, then a resolution;
+    the even cases get a satisfaction survey last, with a CSAT falling with k."""
+    rows = ["case,activity,time,csat"]
+    for k in range(cases):
+        for i in range(2 * k + 1):  # 2k+1 calls: a survey (a contact too) breaks no tie
+            rows.append(f"k{k:02d},Customer calls,2024-01-01 {i // 60:02d}:{i % 60:02d}:00,")
+        rows.append(f"k{k:02d},Resolved,2024-02-01 09:00:00,")
+        if k % 2 == 0:
+            rows.append(f"k{k:02d},Send satisfaction survey,2024-02-01 10:00:00,{5 - k // 4}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_fm013_flags_the_surveyed_cases_in_the_top_tenth(tmp_path: Path) -> None:
+    log = _write_log(tmp_path / "s.csv")
+    res = runner.invoke(app, ["score", str(log), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    flagged = sorted(
+        c["case_id"] for c in doc["cases"] if any(f["rule"] == "FM013" for f in c["flags"])
+    )
+    # Friction rises with k: k18 and k19 are the top tenth of 20; only k18 was surveyed.
+    assert flagged == ["k18"]
+    assert doc["summary"]["flags"]["FM013"]["cases"] == 1
+    surveys = doc["summary"]["surveys"]
+    assert surveys["surveyed_cases"] == 10
+    assert surveys["surveyed_after_friction"] == 1
+    assert surveys["ratings"] is None  # no [columns] rating
+    # min_percentile 0.8: the top fifth (k16..k19), of which k16 and k18 were surveyed
+    cfg = tmp_path / "fm.toml"
+    cfg.write_text("[rules.FM013]\nmin_percentile = 0.8\n", encoding="utf-8")
+    res = runner.invoke(app, ["score", str(log), "--config", str(cfg), "--format", "json"])
+    doc = json.loads(res.stdout)
+    assert doc["summary"]["flags"]["FM013"]["cases"] == 2
+
+
+def test_score_relates_the_rating_to_friction(tmp_path: Path) -> None:
+    log = _write_log(tmp_path / "s.csv")
+    cfg = tmp_path / "fm.toml"
+    cfg.write_text('[columns]\nrating = "csat"\n', encoding="utf-8")
+    res = runner.invoke(app, ["score", str(log), "--config", str(cfg), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    ratings = json.loads(res.stdout)["summary"]["surveys"]["ratings"]
+    assert ratings["scale"] == "csat"
+    assert ratings["rated_cases"] == 10
+    assert ratings["friction_score"]["rho"] < -0.9
+    res = runner.invoke(app, ["score", str(log), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    assert "Spearman" in res.stdout
