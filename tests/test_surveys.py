@@ -163,3 +163,40 @@ def test_score_relates_the_rating_to_friction(tmp_path: Path) -> None:
     res = runner.invoke(app, ["score", str(log), "--config", str(cfg)])
     assert res.exit_code == 0, res.output
     assert "Spearman" in res.stdout
+
+
+def test_survey_list_is_deterministic_and_pseudonymised(tmp_path: Path) -> None:
+    log = _write_log(tmp_path / "s.csv", cases=40)
+    runs = []
+    for name, seed in (("a.csv", "5"), ("b.csv", "5"), ("c.csv", "6")):
+        out = tmp_path / name
+        res = runner.invoke(
+            app,
+            [
+                *("survey-list", str(log), "-o", str(out), "--size", "3", "--control", "4"),
+                *("--seed", seed, "--pseudonym-key", "k"),
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        runs.append(pl.read_csv(out))
+    a, b, c = runs
+    assert a.equals(b)  # same seed, same key: the same list
+    assert a["chosen"].to_list() == ["high_friction"] * 3 + ["control"] * 4
+    # the three worst cases not yet surveyed: k39, k37, k35 (the odd ones have no survey)
+    assert a["friction_score"].head(3).to_list() == sorted(
+        a["friction_score"].head(3).to_list(), reverse=True
+    )
+    assert a["reason"][0].startswith("friction score higher than 98% of the log's cases")
+    assert a["reason"][3] == "random control sample (seed 5)"
+    assert a.head(3).equals(c.head(3))  # the high-friction part does not depend on the seed
+    assert not a.tail(4)["case"].equals(c.tail(4)["case"])
+    text = (tmp_path / "a.csv").read_text(encoding="utf-8")
+    assert "k3" not in text and "k1" not in text  # no real case id
+    assert all(v.startswith("case-") for v in a["case"])
+    from frictionminer.reporting.pseudonymize import Pseudonymizer
+
+    ids = {Pseudonymizer(b"k").case_id(f"k{k:02d}"): k for k in range(40)}
+    chosen = [ids[v] for v in a["case"]]
+    assert chosen[:3] == [39, 37, 35]
+    assert all(k % 2 == 1 for k in chosen)  # never a case already surveyed
+    assert not list(tmp_path.glob("*.tmp*"))

@@ -17,6 +17,7 @@ from frictionminer.cli import (
     rules,
     score,
     simulate,
+    survey_list,
 )
 from frictionminer.cli.options import state
 
@@ -61,6 +62,7 @@ for command in (
     simulate.simulate,
     report.report,
     audit.audit,
+    survey_list.survey_list,
 ):
     app.command()(command)
 

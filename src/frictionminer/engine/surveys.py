@@ -213,3 +213,35 @@ def has_surveys(cases: pl.DataFrame, settings: Settings) -> bool:
     if settings.columns.rating is not None:
         return True
     return SURVEYS in cases.columns and bool(cases.get_column(SURVEYS).sum() or 0)
+
+
+HIGH = "high_friction"
+CONTROL = "control"
+
+
+def survey_candidates(cases: pl.DataFrame, size: int, control: int, seed: int) -> pl.DataFrame:
+    """The cases to survey next: ``size`` not yet surveyed with the highest friction
+    scores (score above 0; ties broken by case id), then ``control`` drawn at random
+    (``seed``) from the other cases not yet surveyed, so that the ratings can be
+    compared with cases of ordinary friction.
+
+    Columns: ``case_id, chosen`` (:data:`HIGH` or :data:`CONTROL`), ``friction_score``,
+    ``friction_percentile``.  The same table and seed give the same cases.
+    """
+    columns = ["case_id", "friction_score", "friction_percentile"]
+    open_cases = cases.filter(pl.col(SURVEYS) == 0).select(columns)
+    high = (
+        open_cases.filter(pl.col("friction_score") > 0)
+        .sort(["friction_score", "case_id"], descending=[True, False])
+        .head(size)
+    )
+    rest = open_cases.filter(~pl.col("case_id").is_in(high.get_column("case_id").implode()))
+    rest = rest.sort("case_id")
+    drawn = rest.sample(n=min(control, rest.height), seed=seed, shuffle=True)
+    drawn = drawn.sort(["friction_score", "case_id"], descending=[True, False])
+    return pl.concat(
+        [
+            high.with_columns(pl.lit(HIGH).alias("chosen")),
+            drawn.with_columns(pl.lit(CONTROL).alias("chosen")),
+        ]
+    ).select("case_id", "chosen", "friction_score", "friction_percentile")

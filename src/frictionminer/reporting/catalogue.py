@@ -480,6 +480,12 @@ SURVEY_WORDS: dict[str, Words] = {
         "{high} Fälle mit hoher Reibung ohne Umfrage und {control} Kontrollfälle nach "
         "{path} geschrieben",
     ),
+    "random_key": Words(
+        "note: no --pseudonym-key (or FRICTIONMINER_PSEUDONYM_KEY): the case pseudonyms "
+        "use a random key and cannot be mapped back to the cases",
+        "Hinweis: kein --pseudonym-key (oder FRICTIONMINER_PSEUDONYM_KEY): die Pseudonyme "
+        "nutzen einen Zufallsschlüssel und lassen sich nicht auf die Fälle zurückführen",
+    ),
     "reason_high": Words(
         "friction score higher than {share} of the log's cases; not surveyed",
         "Reibungswert höher als {share} der Fälle des Logs; nicht befragt",

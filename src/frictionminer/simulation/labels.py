@@ -61,6 +61,11 @@ def truth_table(truth: Truth, category: pl.Series, value: pl.Series) -> pl.DataF
             "resolved": t.resolved,
             "category": category,
             "value": value,
+            # no scenario sends a survey yet: FM013 (a survey after high friction) holds
+            # for no simulated case
+            "surveys": np.zeros(t.n, dtype=np.int64),
+            "friction_score": np.zeros(t.n, dtype=np.float64),
+            "friction_percentile": np.zeros(t.n, dtype=np.float64),
         }
     )
 
