@@ -30,7 +30,7 @@ def survey_list_table(
     )
     high = SURVEY_WORDS["reason_high"][lang]
     control = SURVEY_WORDS["reason_control"][lang].format(seed=seed)
-    share = (pl.col("friction_percentile") * 100).round(0).cast(pl.Int64).cast(pl.String) + "%"
+    share = (pl.col("friction_percentile") * 100).floor().cast(pl.Int64).cast(pl.String) + "%"
     return (
         chosen.join(flags, on=S.CASE, how="left", maintain_order="left")
         .with_columns(
