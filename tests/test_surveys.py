@@ -256,3 +256,56 @@ def test_simulated_vendor_waits_are_waits_at_an_outside_party(tmp_path: Path) ->
     # 16-64 business hours at the vendor (calendar hours differ; a case on the customer's
     # side meanwhile keeps part of it there)
     assert cases.filter(pl.col("case_id").is_in(vendor))["wait_external_hours"].median() >= 8
+
+
+def test_executions_agree_on_surveys_ratings_and_fm013(tmp_path: Path) -> None:
+    """In memory, in threads and in shard files: the same surveys, percentiles, flags."""
+    from frictionminer.api import analyze, load_settings
+    from frictionminer.simulation import scenario_config, simulate
+
+    log = tmp_path / "s.parquet"
+    simulate("complaint", 800, 3, rates=SURVEY_RATES).write_parquet(log)
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(
+        scenario_config("complaint").replace(
+            'value = "case:value"\n', 'value = "case:value"\nrating = "case:rating"\n'
+        ),
+        encoding="utf-8",
+    )
+    settings = load_settings(cfg)
+    runs = [
+        analyze(str(log), settings, shards=1),
+        analyze(str(log), settings, shards=1, workers=2),
+        analyze(str(log), settings, shards=3),
+    ]
+    columns = ["case_id", "surveys", "rating", "friction_score", "friction_percentile"]
+    base = runs[0]
+    assert base.cases["surveys"].sum() > 50
+    assert base.flags.filter(pl.col("rule") == "FM013").height > 10
+    for other in runs[1:]:
+        assert other.cases.select(columns).equals(base.cases.select(columns))
+        assert other.flags.equals(base.flags)
+        assert other.summary()["surveys"] == base.summary()["surveys"]
+
+
+def test_report_shows_the_ratings_section_in_english_and_german(tmp_path: Path) -> None:
+    log = _write_log(tmp_path / "s.csv", cases=30)
+    cfg = tmp_path / "fm.toml"
+    cfg.write_text('[columns]\nrating = "csat"\n', encoding="utf-8")
+    for lang, words in (
+        ("en", ["Surveys and ratings", "Rating by friction decile", "Spearman"]),
+        ("de", ["Umfragen und Bewertungen", "Bewertung nach Reibungsdezil", "Fisher-z"]),
+    ):
+        out = tmp_path / f"r-{lang}.html"
+        res = runner.invoke(
+            app, ["report", str(log), "--config", str(cfg), "-o", str(out), "--lang", lang]
+        )
+        assert res.exit_code == 0, res.output
+        html = out.read_text(encoding="utf-8")
+        assert 'id="surveys"' in html
+        for word in words:
+            assert word in html, (lang, word)
+    plain = tmp_path / "plain.html"
+    sample = Path(__file__).resolve().parents[1] / "sample_logs" / "shoelace.csv"
+    assert runner.invoke(app, ["report", str(sample), "-o", str(plain)]).exit_code == 0
+    assert 'id="surveys"' not in plain.read_text(encoding="utf-8")

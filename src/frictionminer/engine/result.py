@@ -303,7 +303,7 @@ class Result:
 
         extras = [
             plain(c)
-            for c in ("category", "value", "peer_group", "effort_z", "value_ratio")
+            for c in ("category", "value", "peer_group", "effort_z", "value_ratio", "rating")
             if c in cases.columns
         ]
         return cases.select(
