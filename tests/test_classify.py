@@ -105,6 +105,7 @@ def test_patterns_and_unless_tables_on_distinct_values() -> None:
         *ROLE_COLUMNS.values(),
         "role_queue",
         "role_external_wait",
+        "role_survey",
     ]
     assert out["role_contact"].to_list() == [True, False, False, False, False, False, False]
     assert out["role_notice"].to_list() == [False, False, True, False, False, False, False]

@@ -815,6 +815,11 @@ VALID |= {
     # read only when LOG is a database (tests/test_database.py); a CSV log ignores them
     ("database", "table"): st.sampled_from(["events", "crm.events"]),
     ("database", "batch_rows"): st.integers(1, 10**6),
+    ("surveys", "rating_scale"): st.sampled_from(["auto", "csat", "nps", "complaint"]),
+    ("surveys", "list_size"): st.integers(0, 10**4),
+    ("surveys", "control_size"): st.integers(0, 10**4),
+    ("surveys", "seed"): st.integers(0, 2**31 - 1),
+    ("rules", "FM013", "min_percentile"): st.floats(0, 1),
 }
 for _key, _columns in {
     "case": ["case_id"],
@@ -824,6 +829,7 @@ for _key, _columns in {
     "channel": ["channel"],
     "category": ["product", "channel", "team"],
     "value": ["value_eur"],
+    "rating": ["value_eur", "channel"],  # numbers on no known scale; text read as null
 }.items():
     assert set(_columns) <= set(SHOELACE_COLUMNS)
     VALID[("columns", _key)] = st.sampled_from(_columns)

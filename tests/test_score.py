@@ -64,9 +64,10 @@ def test_score_terms_are_the_weights_in_order() -> None:
     )
     assert {f.name for f in dataclasses.fields(WeightSettings)} == set(SCORE_TERMS)
     scored = score_cases(frame([case("a")]), SETTINGS)
-    assert scored.columns[-len(SCORE_TERMS) - 1 :] == [
+    assert scored.columns[-len(SCORE_TERMS) - 2 :] == [
         *(f"contrib_{t}" for t in SCORE_TERMS),
         "friction_score",
+        "friction_percentile",
     ]
 
 

@@ -268,7 +268,7 @@ def _assert_parts_add_up(cases: pl.DataFrame) -> None:
 @given(random_logs())
 def test_random_logs_match_the_reference_and_add_up(events: pl.DataFrame) -> None:
     ours = _measures(events)
-    assert_frame_equal(ours, reference_measures(events, Settings()))
+    assert_frame_equal(ours.drop("surveys"), reference_measures(events, Settings()))
     _assert_parts_add_up(ours)
 
 

@@ -553,3 +553,40 @@ def _write_events(events: pl.DataFrame, path: Path, fmt: str) -> None:
                 check_extension=False,
             ),
         )
+
+
+def survey_list(
+    result: Result,
+    *,
+    size: int | None = None,
+    control: int | None = None,
+    seed: int | None = None,
+    pseudonym_key: str | bytes | None = None,
+    output: PathArg | None = None,
+) -> pl.DataFrame:
+    """The pseudonymised cases to survey next (``frictionminer survey-list``).
+
+    ``size`` high-friction cases not yet surveyed and ``control`` others drawn at random
+    with ``seed`` (defaults: ``[surveys] list_size``, ``control_size``, ``seed``), each
+    with why it was chosen (:func:`frictionminer.engine.surveys.survey_candidates`).  The
+    case ids are keyed pseudonyms (:mod:`frictionminer.reporting.pseudonymize`): with the
+    same ``pseudonym_key`` the company maps them back; without one the key is random and
+    the list cannot be mapped back.  Written atomically as CSV to ``output`` when given.
+    """
+    from frictionminer.engine.surveys import survey_candidates
+    from frictionminer.reporting.surveys import survey_list_table
+
+    cfg = result.settings.surveys
+    chosen = survey_candidates(
+        result.cases,
+        cfg.list_size if size is None else size,
+        cfg.control_size if control is None else control,
+        cfg.seed if seed is None else seed,
+    )
+    key = pseudonym_key.encode("utf-8") if isinstance(pseudonym_key, str) else pseudonym_key
+    table = survey_list_table(chosen, result, key, cfg.seed if seed is None else seed)
+    if output is not None:
+        from frictionminer.io.outputs import write_with
+
+        write_with(Path(fspath(output)), lambda tmp: table.write_csv(tmp))
+    return table

@@ -20,6 +20,7 @@ from frictionminer.cli import (
     rules,
     score,
     simulate,
+    survey_list,
 )
 from frictionminer.cli.options import state
 
@@ -147,6 +148,7 @@ for command in (
     simulate.simulate,
     report.report,
     audit.audit,
+    survey_list.survey_list,
 ):
     app.command(cls=_Command)(command)
 

@@ -16,7 +16,8 @@ Two more roles say only *why* the customer waits on the company (``role_queue``:
 is in a queue nobody picked up; ``role_external_wait``: it waits on an outside party).
 The customer does not notice them: they are not in :data:`ROLE_COLUMNS` (news, silences,
 coverage), only in :data:`WAIT_ROLE_COLUMNS` (:mod:`frictionminer.engine.paths`,
-``wait_cause``).
+``wait_cause``).  ``role_survey`` marks the contacts that ask for the customer's rating
+(:data:`SIGNAL_ROLE_COLUMNS`; FM013 and the survey list read it).
 
 An event has a role when any of the role's patterns is found in the value of the column
 named by ``[roles] match`` (the activity by default), case-insensitively; a pattern is a
@@ -46,7 +47,7 @@ from typing import Any
 import polars as pl
 
 from frictionminer.errors import SchemaError
-from frictionminer.settings import ROLE_NAMES, WAIT_ROLE_NAMES, RoleSettings
+from frictionminer.settings import ROLE_NAMES, SIGNAL_ROLE_NAMES, WAIT_ROLE_NAMES, RoleSettings
 from frictionminer.settings.patterns import (
     LOOKAROUND_HINT,
     RolePattern,
@@ -58,7 +59,9 @@ ROLE_COLUMNS: dict[str, str] = {role: f"role_{role}" for role in ROLE_NAMES}
 """Role name -> Boolean column added by :func:`classify`."""
 WAIT_ROLE_COLUMNS: dict[str, str] = {role: f"role_{role}" for role in WAIT_ROLE_NAMES}
 """Wait-cause role name -> Boolean column added by :func:`classify`."""
-_ALL_ROLES = (*ROLE_NAMES, *WAIT_ROLE_NAMES)
+SIGNAL_ROLE_COLUMNS: dict[str, str] = {role: f"role_{role}" for role in SIGNAL_ROLE_NAMES}
+"""Signal role name -> Boolean column added by :func:`classify` (``role_survey``)."""
+_ALL_ROLES = (*ROLE_NAMES, *WAIT_ROLE_NAMES, *SIGNAL_ROLE_NAMES)
 
 
 def _match_column(events: pl.DataFrame, roles: RoleSettings) -> pl.Expr:
@@ -108,7 +111,7 @@ def _roles_of_values(values: list[str], roles: RoleSettings) -> dict[str, list[b
 
 def classify(events: pl.DataFrame, roles: RoleSettings) -> pl.DataFrame:
     """A copy of ``events`` with the ``role_*`` Boolean columns added (the five roles,
-    then the two wait causes).
+    then the two wait causes, then the survey role).
 
     A null value of the match column has no role.  Existing ``role_*`` columns are
     replaced, so classifying twice with different rules is safe.

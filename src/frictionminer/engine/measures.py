@@ -43,6 +43,11 @@ column                    dtype     definition
                                     resolution (the problem came back)
 ``category``              (as is)   first non-null value of ``[columns] category`` (if set)
 ``value``                 Float64   first non-null value of ``[columns] value`` (if set)
+``rating``                Float64   first non-null value of ``[columns] rating`` (if set),
+                                    as a number: yes/true/ja/ja/1 are 1, no/false/nein/
+                                    nee/0 are 0 (a complaint marker), other text is read
+                                    as a number or null (:func:`rating_number`)
+``surveys``               Int64     events with role survey (whole case; always present)
 ========================  ========  =====================================================
 
 The four ``wait_*_hours`` add up to ``customer_wait_hours`` exactly: each is a sum of
@@ -70,7 +75,7 @@ import polars as pl
 from polars.exceptions import InvalidOperationError
 
 from frictionminer import schema as S
-from frictionminer.engine.classify import ROLE_COLUMNS
+from frictionminer.engine.classify import ROLE_COLUMNS, SIGNAL_ROLE_COLUMNS
 from frictionminer.engine.paths import ANNOTATIONS, SEQ
 from frictionminer.errors import SchemaError
 from frictionminer.settings import Settings
@@ -115,6 +120,11 @@ WAIT_MEASURES: tuple[str, ...] = (*WAIT_PARTS.values(), CUSTOMER_SIDE)
 """Waiting by cause: reported per case, team and handoff pair; not gated by ``audit``
 (its defaults and baselines stay those of the measures before them)."""
 
+SURVEYS = "surveys"
+"""Survey events per case (role survey), after the measures and ``category``/``value``/
+``rating``: not a measure of the score (a survey is counted as a contact already)."""
+_YES = ("yes", "y", "true", "t", "ja", "j", "1", "complaint", "complained")
+_NO = ("no", "n", "false", "f", "nein", "nee", "0", "none")
 _US_PER_HOUR = 3_600_000_000.0
 _RUN = "_run"
 
@@ -133,6 +143,22 @@ def _first_value(column: str) -> pl.Expr:
     )
 
 
+def rating_number(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A rating column's values as numbers (per value, so every part reads them alike):
+    numbers as they are, Booleans as 1/0, text yes/no words as 1/0 (a complaint marker),
+    other text as a number where it is one, else null."""
+    if dtype == pl.Boolean or dtype.is_numeric():
+        return expr.cast(pl.Float64)
+    text = expr.cast(pl.String).str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(text.is_in(_YES))
+        .then(1.0)
+        .when(text.is_in(_NO))
+        .then(0.0)
+        .otherwise(text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
+    )
+
+
 def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     """One row per case with the columns of :data:`MEASURES` (see the module docstring)."""
     required = [S.CASE, S.TIMESTAMP, *ROLE_COLUMNS.values(), *ANNOTATIONS]
@@ -144,7 +170,8 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         )
     extras: list[pl.Expr] = []
     category, value = settings.columns.category, settings.columns.value
-    for key, column in (("category", category), ("value", value)):
+    rating = settings.columns.rating
+    for key, column in (("category", category), ("value", value), ("rating", rating)):
         if column is not None and column not in annotated.columns:
             raise SchemaError(
                 f"columns.{key}: no column {column!r} in the log",
@@ -154,6 +181,17 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         extras.append(_first_value(category).alias("category"))
     if value is not None:
         extras.append(_first_value(value).alias("value"))
+    if rating is not None:
+        numbers = rating_number(pl.col(rating), annotated.schema[rating])
+        extras.append(
+            numbers.filter(numbers.is_not_null())
+            .sort_by(pl.col(SEQ).filter(numbers.is_not_null()))
+            .first()
+            .alias("rating")
+        )
+    survey = SIGNAL_ROLE_COLUMNS["survey"]
+    if survey in annotated.columns:
+        extras.append(_count(pl.col(survey)).alias(SURVEYS))
 
     ts = pl.col(S.TIMESTAMP)
     cause = pl.col("wait_cause")
@@ -243,5 +281,7 @@ def case_measures(annotated: pl.DataFrame, settings: Settings) -> pl.DataFrame:
                 f"{settings.source}: key 'columns.value': column {value!r} is not numeric",
                 hint="name a numeric column (amounts with a decimal point), or unset it",
             ) from None
-    tail = [c for c in ("category", "value") if c in out.columns]
+    if SURVEYS not in out.columns:
+        out = out.with_columns(pl.lit(0, dtype=pl.Int64).alias(SURVEYS))
+    tail = [c for c in ("category", "value", "rating", SURVEYS) if c in out.columns]
     return out.select(S.CASE, *MEASURES, *tail)

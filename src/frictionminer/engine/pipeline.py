@@ -213,7 +213,7 @@ def _censored(classified: pl.DataFrame, end: Censor) -> pl.DataFrame:
     (it only has to sort after the case's own events when times tie).  A column marks
     the synthetic events for :func:`_uncensored`.
     """
-    from frictionminer.engine.classify import ROLE_COLUMNS
+    from frictionminer.engine.classify import ROLE_COLUMNS, SIGNAL_ROLE_COLUMNS
 
     classified = classified.with_columns(pl.lit(False).alias(_SYNTHETIC))
     resolution = ROLE_COLUMNS["resolution"]
@@ -240,6 +240,7 @@ def _censored(classified: pl.DataFrame, end: Censor) -> pl.DataFrame:
         (pl.int_range(pl.len(), dtype=pl.Int64) + start_index).alias(S.EVENT_INDEX),
         pl.lit(WINDOW_END_ACTIVITY).alias(S.ACTIVITY),
         *[pl.lit(False).alias(c) for c in ROLE_COLUMNS.values()],
+        *[pl.lit(False).alias(c) for c in SIGNAL_ROLE_COLUMNS.values() if c in classified.columns],
         pl.lit(True).alias(_SYNTHETIC),
     )
     return pl.concat([classified, tail.select(classified.columns)])

@@ -164,6 +164,13 @@ class Result:
         }
         if self.journeys is not None:
             record["journeys"] = self.journeys.summary()
+        from frictionminer.engine.surveys import has_surveys, survey_summary
+
+        if has_surveys(self.cases, self.settings):
+            related = [m for m in numeric if m not in missing and m != "friction_score"]
+            record["surveys"] = survey_summary(
+                self.cases, int(counts.get("FM013", 0)), self.settings, related
+            )
         return record
 
     def systemic_records(self) -> list[dict[str, Any]]:
@@ -296,7 +303,7 @@ class Result:
 
         extras = [
             plain(c)
-            for c in ("category", "value", "peer_group", "effort_z", "value_ratio")
+            for c in ("category", "value", "peer_group", "effort_z", "value_ratio", "rating")
             if c in cases.columns
         ]
         return cases.select(

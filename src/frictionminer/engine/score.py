@@ -114,7 +114,8 @@ def score_cases(
     """Add proportion, per-term contributions and ``friction_score`` to the measures.
 
     The input frame is not changed; the result has its columns first, then
-    :data:`PROPORTION_COLUMNS`, the ``contrib_*`` columns and ``friction_score``.
+    :data:`PROPORTION_COLUMNS`, the ``contrib_*`` columns, ``friction_score`` and
+    ``friction_percentile`` (the share of the log's cases scoring lower; FM013).
     ``zero_terms`` contribute 0: their role is unseen on this log
     (:attr:`frictionminer.engine.coverage.RoleCoverage.zero_terms`).
     """
@@ -136,11 +137,23 @@ def score_cases(
         ).alias(contribution_column(term))
         for term in SCORE_TERMS
     ]
-    return scored.with_columns(contribs).with_columns(
+    scored = scored.with_columns(contribs).with_columns(
         pl.sum_horizontal([contribution_column(t) for t in SCORE_TERMS])
         .round(3)
         .alias("friction_score")
     )
+    return scored.with_columns(percentile_of("friction_score").alias(PERCENTILE))
+
+
+PERCENTILE = "friction_percentile"
+"""The share of the log's cases whose friction score is lower than the case's."""
+
+
+def percentile_of(column: str) -> pl.Expr:
+    """The share of the rows whose ``column`` is lower than the row's (0 for the lowest,
+    ties alike): ``(rank_min - 1) / n``, over the whole table."""
+    n = pl.len().cast(pl.Float64)
+    return ((pl.col(column).rank("min").cast(pl.Float64) - 1.0) / n).fill_nan(0.0)
 
 
 def _by_peers(agg: pl.Expr) -> pl.Expr:

@@ -172,7 +172,11 @@ def check_extra_columns(
 ) -> None:
     """``[columns] category``/``value`` (and the columns ``more`` names by key, such as
     ``[roles] match``) must exist once all tables are joined."""
-    wanted = {"[columns] category": given.category, "[columns] value": given.value}
+    wanted = {
+        "[columns] category": given.category,
+        "[columns] value": given.value,
+        "[columns] rating": given.rating,
+    }
     wanted |= more or {}
     for extra, want in wanted.items():
         if want is not None and want not in names:
@@ -301,7 +305,9 @@ def normalize(
         consumed.add(mapping["lifecycle"])
     if len(act_cols) == 1:
         consumed.add(act_cols[0])
-    consumed -= {c for c in (columns.category, columns.value, *keep) if c not in S.CANONICAL}
+    consumed -= {
+        c for c in (columns.category, columns.value, columns.rating, *keep) if c not in S.CANONICAL
+    }
     rest = [c for c in names if c not in consumed]
     renamed = {c: f"attr:{c}" for c in rest if c in S.CANONICAL}
     out = frame.select(

@@ -422,6 +422,7 @@ RULE_LABELS: dict[str, Words] = {
     "FM009": Words("unresolved", "ungelöst"),
     "FM010": Words("came back after resolution", "nach der Lösung wiedergekommen"),
     "FM011": Words("stranded between parties", "zwischen Parteien gestrandet"),
+    "FM013": Words("survey after friction", "Umfrage nach Reibung"),
 }
 """Every rule of :data:`~frictionminer.engine.rules.RULES` and
 :data:`~frictionminer.engine.rules.JOURNEY_RULES`, by id."""
@@ -452,6 +453,58 @@ PROGRESS: dict[str, Words] = {
 }
 """The stages of long work (:data:`frictionminer.progress.STAGES`), as the progress
 display on stderr names them."""
+
+SURVEY_WORDS: dict[str, Words] = {
+    "heading": Words("Surveys and ratings", "Umfragen und Bewertungen"),
+    "intro": Words(
+        "{surveyed} cases surveyed ({events} survey events); {after} surveyed after high "
+        "friction (FM013)",
+        "{surveyed} Fälle befragt ({events} Umfrage-Ereignisse); {after} nach hoher "
+        "Reibung befragt (FM013)",
+    ),
+    "ratings": Words(
+        "{rated} cases rated ({column}, scale {scale}; {unhappy} unhappy). Spearman's rank "
+        "correlation of the friction score with the rating: {rho} (95% interval {low} to "
+        "{high}, Fisher z)",
+        "{rated} Fälle bewertet ({column}, Skala {scale}; {unhappy} unzufrieden). "
+        "Spearman-Rangkorrelation des Reibungswerts mit der Bewertung: {rho} "
+        "(95%-Intervall {low} bis {high}, Fisher-z)",
+    ),
+    "deciles": Words("Rating by friction decile", "Bewertung nach Reibungsdezil"),
+    "decile": Words("decile", "Dezil"),
+    "cases": Words("cases", "Fälle"),
+    "score": Words("score", "Wert"),
+    "mean_rating": Words("mean rating", "mittlere Bewertung"),
+    "unhappy": Words("unhappy", "unzufrieden"),
+    "separation": Words(
+        "Measures that best separate unhappy customers",
+        "Maße, die unzufriedene Kunden am besten trennen",
+    ),
+    "measure": Words("measure", "Maß"),
+    "rho": Words("Spearman ρ", "Spearman ρ"),
+    "auc": Words("AUC", "AUC"),
+    "rank_biserial": Words("rank-biserial", "Rang-biserial"),
+    "none": Words("—", "—"),
+    "list_chosen": Words(
+        "{high} high-friction cases not yet surveyed and {control} control cases written to {path}",
+        "{high} Fälle mit hoher Reibung ohne Umfrage und {control} Kontrollfälle nach "
+        "{path} geschrieben",
+    ),
+    "random_key": Words(
+        "note: no --pseudonym-key (or FRICTIONMINER_PSEUDONYM_KEY): the case pseudonyms "
+        "use a random key and cannot be mapped back to the cases",
+        "Hinweis: kein --pseudonym-key (oder FRICTIONMINER_PSEUDONYM_KEY): die Pseudonyme "
+        "nutzen einen Zufallsschlüssel und lassen sich nicht auf die Fälle zurückführen",
+    ),
+    "reason_high": Words(
+        "friction score higher than {share} of the log's cases; not surveyed",
+        "Reibungswert höher als {share} der Fälle des Logs; nicht befragt",
+    ),
+    "reason_control": Words(
+        "random control sample (seed {seed})", "zufällige Kontrollstichprobe (Seed {seed})"
+    ),
+}
+"""``score``'s surveys block (terminal and report) and ``survey-list``'s reasons."""
 
 JOURNEY_WORDS: dict[str, Words] = {
     "heading": Words("Journeys", "Kundenreisen"),

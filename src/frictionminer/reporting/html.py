@@ -512,6 +512,7 @@ def render_html(
         )
 
     journeys = journeys_view(result, top, lang)
+    surveys = surveys_view(summary.get("surveys"), lang)
 
     # --- methods ------------------------------------------------------------------------
     if pseudonymized is None:
@@ -580,6 +581,7 @@ def render_html(
         "has_category": has_category,
         "stories": stories,
         "journeys": journeys,
+        "surveys": surveys,
         "remedies": remedies,
         "remedy_names": REMEDIES,
         "instances": summary["instances"],
@@ -649,6 +651,70 @@ def waits_view(
         for r in causes.waits_by_pair.head(rows).iter_rows(named=True)
     ]
     return text, team_rows, pair_rows
+
+
+# ----------------------------------------------------------------------------------- surveys
+
+
+def surveys_view(block: dict[str, Any] | None, lang: Lang) -> dict[str, Any] | None:
+    """The report's surveys section (None when the summary has no ``surveys`` block):
+    surveys sent, FM013, and where there are ratings their relation to friction."""
+    if block is None:
+        return None
+    from frictionminer.reporting.catalogue import SURVEY_WORDS
+
+    t = {k: w[lang] for k, w in SURVEY_WORDS.items()}
+
+    def signed(value: float | None) -> str:
+        return "—" if value is None else C.number(value, lang, 3).replace("-", "−")
+
+    view: dict[str, Any] = {
+        "t": t,
+        "intro": t["intro"].format(
+            surveyed=C.number(block["surveyed_cases"], lang),
+            events=C.number(block["survey_events"], lang),
+            after=C.number(block["surveyed_after_friction"], lang),
+        ),
+        "ratings": None,
+        "deciles": [],
+        "measures": [],
+    }
+    ratings = block.get("ratings")
+    if not ratings:
+        return view
+    score, unhappy = ratings["friction_score"], ratings["unhappy_cases"]
+    view["ratings"] = t["ratings"].format(
+        rated=C.number(ratings["rated_cases"], lang),
+        column=ratings["column"],
+        scale=ratings["scale"],
+        unhappy="—" if unhappy is None else C.number(unhappy, lang),
+        rho=signed(score["rho"]),
+        low=signed(score["low"]),
+        high=signed(score["high"]),
+    )
+    view["deciles"] = [
+        {
+            "decile": d["decile"],
+            "cases": C.number(d["cases"], lang),
+            "score": f"{C.number(d['score_min'], lang, 1)}–{C.number(d['score_max'], lang, 1)}",
+            "mean": "—" if d["mean_rating"] is None else C.number(d["mean_rating"], lang, 2),
+            "unhappy": "—" if d["unhappy_share"] is None else C.percent(d["unhappy_share"], lang),
+        }
+        for d in ratings["deciles"]
+    ]
+    view["measures"] = [
+        {
+            "measure": C.MEASURE_LABELS[m["measure"]][lang]
+            if m["measure"] in C.MEASURE_LABELS
+            else m["measure"],
+            "auc": C.number(m["auc"], lang, 3),
+            "rb": signed(m["rank_biserial"]),
+            "rho": signed(m["rho"]),
+        }
+        for m in ratings["measures"]
+        if m["auc"] is not None
+    ][:8]
+    return view
 
 
 # ---------------------------------------------------------------------------------- journeys

@@ -14,6 +14,7 @@ from rich.text import Text
 from frictionminer import progress
 from frictionminer.engine.result import Result
 from frictionminer.errors import UsageError
+from frictionminer.reporting.catalogue import Lang
 from frictionminer.reporting.console import fitted
 from frictionminer.reporting.units import short_hours
 
@@ -224,6 +225,70 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
         meas.add_row(name, *("—" if q[k] is None else f"{q[k]:g}" for k in ("median", "p90")))
     console.print(meas)
     render_waits(summary.get("waits") or {}, console)
+    if summary.get("surveys") is not None:
+        render_surveys(summary["surveys"], console)
+
+
+def _signed(value: float | None, fmt: str = "+.3f") -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def render_surveys(block: dict[str, Any], console: Console, lang: Lang = "en") -> None:
+    """The ``surveys`` block of the summary: surveyed cases, FM013, the ratings."""
+    from frictionminer.reporting.catalogue import SURVEY_WORDS as W
+
+    console.print(
+        f"[bold]{W['heading'][lang]}[/bold]: ",
+        Text(
+            W["intro"][lang].format(
+                surveyed=f"{block['surveyed_cases']:,}",
+                events=f"{block['survey_events']:,}",
+                after=f"{block['surveyed_after_friction']:,}",
+            )
+        ),
+        sep="",
+    )
+    ratings = block.get("ratings")
+    if not ratings:
+        return
+    score = ratings["friction_score"]
+    unhappy = ratings["unhappy_cases"]
+    console.print(
+        Text(
+            W["ratings"][lang].format(
+                rated=f"{ratings['rated_cases']:,}",
+                column=ratings["column"],
+                scale=ratings["scale"],
+                unhappy="—" if unhappy is None else f"{unhappy:,}",
+                rho=_signed(score["rho"]),
+                low=_signed(score["low"]),
+                high=_signed(score["high"]),
+            )
+        )
+    )
+    deciles = Table(title=W["deciles"][lang], title_justify="left", box=box.SIMPLE_HEAD)
+    for key in ("decile", "cases", "score", "mean_rating", "unhappy"):
+        deciles.add_column(W[key][lang], justify="right")
+    for d in ratings["deciles"]:
+        deciles.add_row(
+            str(d["decile"]),
+            f"{d['cases']:,}",
+            f"{d['score_min']:g}–{d['score_max']:g}",
+            _signed(d["mean_rating"], ".2f"),
+            "—" if d["unhappy_share"] is None else f"{d['unhappy_share']:.0%}",
+        )
+    console.print(deciles)
+    measures = [m for m in ratings["measures"] if m["auc"] is not None][:8]
+    if not measures:
+        return
+    table = Table(title=W["separation"][lang], title_justify="left", box=box.SIMPLE_HEAD)
+    for key in ("measure", "auc", "rank_biserial", "rho"):
+        table.add_column(W[key][lang], justify="left" if key == "measure" else "right")
+    for m in measures:
+        table.add_row(
+            m["measure"], f"{m['auc']:.3f}", _signed(m["rank_biserial"]), _signed(m["rho"])
+        )
+    console.print(table)
 
 
 def render_waits(waits: dict[str, Any], console: Console) -> None:

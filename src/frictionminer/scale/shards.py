@@ -156,9 +156,11 @@ def plan(
         role: mapping.get(role) for role in (f.name for f in dataclasses.fields(ColumnSettings))
     }
     given["category"], given["value"] = settings.columns.category, settings.columns.value
+    given["rating"] = settings.columns.rating
     columns = ColumnSettings(**given)  # type: ignore[arg-type]
     wanted: list[str] = []
-    for col in (*mapping.values(), columns.category, columns.value, settings.measures.organisation):
+    extra = (columns.category, columns.value, columns.rating, settings.measures.organisation)
+    for col in (*mapping.values(), *extra):
         for c in col if isinstance(col, list) else [col]:
             if c is not None and c in names and c not in wanted:
                 wanted.append(c)

@@ -48,6 +48,8 @@ class ColumnSettings:
     lifecycle: str | None = None
     category: str | None = None
     value: str | None = None
+    rating: str | None = None
+    """The customer's own verdict on the case (survey rating or complaint marker)."""
 
 
 NULL_COLUMN_ROLES = ("case", "resource", "group", "channel")
@@ -153,6 +155,8 @@ class RoleSettings:
         default_factory=packaged_factory("roles", "external_wait")
     )
     """The case waits on an outside party: vendor, third party, grid operator."""
+    survey: list[RolePattern] = field(default_factory=packaged_factory("roles", "survey"))
+    """The company asks the customer for a rating or feedback (a contact as well; FM013)."""
     match: str = packaged("roles", "match")
     min_case_share: float = packaged("roles", "min_case_share")
     """A role matched in fewer than this share of the cases is unseen: what depends on
@@ -194,6 +198,9 @@ WAIT_ROLE_NAMES = ("queue", "external_wait")
 """Roles that only say why the customer waits on the company (docs/friction-model.md,
 "Waiting by cause"): the customer does not notice them, so they neither break a silence
 nor count as news."""
+SIGNAL_ROLE_NAMES = ("survey",)
+"""Roles that mark a kind of contact for a rule or a report (``survey``: FM013, the
+survey list) without changing the measures: the contact role still counts the event."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +264,28 @@ class SystemicSettings:
     """A systemic rule flags cases above Q3 + fence x IQR of the log (Tukey's fence)."""
     min_cases: int = packaged("systemic", "min_cases")
     """Logs with fewer cases are judged by the rules' own thresholds only."""
+
+
+@dataclass(frozen=True)
+class SurveySettings:
+    """Surveys and ratings (docs/friction-model.md, "Surveys"): the rating's scale, who
+    counts as unhappy, and the size of ``survey-list``'s sample."""
+
+    rating_scale: str = packaged("surveys", "rating_scale")
+    """``"auto"``, ``"csat"`` (1-5), ``"nps"`` (0-10) or ``"complaint"`` (1/yes: complained)."""
+    csat_unhappy_at_most: float = packaged("surveys", "csat_unhappy_at_most")
+    """A CSAT rating at most this is an unhappy customer."""
+    nps_unhappy_at_most: float = packaged("surveys", "nps_unhappy_at_most")
+    """An NPS rating at most this is an unhappy customer (a detractor)."""
+    list_size: int = packaged("surveys", "list_size")
+    """``survey-list``: high-friction cases not yet surveyed."""
+    control_size: int = packaged("surveys", "control_size")
+    """``survey-list``: cases drawn at random from the rest, as a control."""
+    seed: int = packaged("surveys", "seed")
+    """``survey-list``: the seed of the control sample."""
+
+
+RATING_SCALES = ("auto", "csat", "nps", "complaint")
 
 
 @dataclass(frozen=True)
@@ -374,6 +403,7 @@ TABLES: dict[str, type[Any]] = {
     "engine": EngineSettings,
     "database": DatabaseSettings,
     "journey": JourneySettings,
+    "surveys": SurveySettings,
 }
 """Top-level config tables and the dataclass that validates each."""
 ARRAYS = ("sources", "case_tables")
@@ -475,7 +505,7 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
             f"{source}: key 'ingest.max_compression_ratio' must be greater than 0",
             hint="real logs compress 10 to 90 times; the default is 200",
         )
-    for role in (*ROLE_NAMES, *WAIT_ROLE_NAMES):
+    for role in (*ROLE_NAMES, *WAIT_ROLE_NAMES, *SIGNAL_ROLE_NAMES):
         built_in = packaged_factory("roles", role)()  # tested; skipping them keeps
         for i, item in enumerate(getattr(roles, role)):  # polars out of a plain load
             if item in built_in:
@@ -551,6 +581,18 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
             ) from None
     if journey.customer is not None and not journey.customer.strip():
         raise ConfigError(f"{source}: key 'journey.customer' must name a column")
+    surveys = tables["surveys"]
+    if surveys.rating_scale not in RATING_SCALES:
+        raise ConfigError(
+            f"{source}: key 'surveys.rating_scale' must be one of "
+            f"{', '.join(RATING_SCALES)}, not {surveys.rating_scale!r}"
+        )
+    for key in ("csat_unhappy_at_most", "nps_unhappy_at_most"):
+        if not isfinite(getattr(surveys, key)):
+            raise ConfigError(f"{source}: key 'surveys.{key}' must be a finite number")
+    for key in ("list_size", "control_size"):
+        if getattr(surveys, key) < 0:
+            raise ConfigError(f"{source}: key 'surveys.{key}' must not be negative")
     if systemic.fence < 0:
         raise ConfigError(f"{source}: key 'systemic.fence' must not be negative")
     for table in ("weights", "effort"):
@@ -629,6 +671,8 @@ class Settings:
     """The ``[database]`` table: the table or query a database log is read from."""
     journey: JourneySettings
     """The ``[journey]`` table: the customer column, the gap and the repeat window."""
+    surveys: SurveySettings
+    """The ``[surveys]`` table: the rating's scale and the survey list."""
     rules: dict[str, RuleSettings]
     """Every rule's settings by id (``[rules.FM001]``), defaults filled in."""
     sources: list[SourceSettings]
@@ -655,6 +699,7 @@ class Settings:
         engine: EngineSettings | TableInput | None = None,
         database: DatabaseSettings | TableInput | None = None,
         journey: JourneySettings | TableInput | None = None,
+        surveys: SurveySettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
         case_tables: Sequence[CaseTableSettings | TableInput] | None = None,
@@ -679,6 +724,7 @@ class Settings:
             "engine": engine,
             "database": database,
             "journey": journey,
+            "surveys": surveys,
             "rules": rules,
             "sources": sources,
             "case_tables": case_tables,

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from frictionminer.errors import UsageError
-from frictionminer.simulation.process import DEFAULT_RATE, PATTERNS
+from frictionminer.simulation.process import DEFAULT_RATE, EXTRA_PATTERNS, PATTERNS
 from frictionminer.simulation.scenarios import SCENARIOS
 
 __all__ = [
     "DEFAULT_RATE",
+    "EXTRA_PATTERNS",
     "PATTERNS",
     "SCENARIOS",
     "Simulation",
@@ -75,23 +76,27 @@ def _spec(scenario: str) -> object:
 def resolve_rates(rates: float | Mapping[str, float] | None) -> dict[str, float]:
     """Rates for every pattern: one number for all, or a mapping (missing ones default).
 
-    A mapping may hold ``"*"`` for the patterns it does not name.
+    A mapping may hold ``"*"`` for the patterns it does not name.  The
+    :data:`EXTRA_PATTERNS` have rate 0 unless the mapping names them.
     """
+    extras = dict.fromkeys(EXTRA_PATTERNS, 0.0)
     if rates is None:
-        return dict.fromkeys(PATTERNS, DEFAULT_RATE)
+        return dict.fromkeys(PATTERNS, DEFAULT_RATE) | extras
     if isinstance(rates, int | float):
         base, named = float(rates), {}
     else:
         named = dict(rates)
         base = float(named.pop("*", DEFAULT_RATE))
-    unknown = [k for k in named if k not in PATTERNS]
+    known = (*PATTERNS, *EXTRA_PATTERNS)
+    unknown = [k for k in named if k not in known]
     if unknown:
         import difflib
 
-        near = difflib.get_close_matches(unknown[0], PATTERNS, n=1)
-        hint = f"did you mean '{near[0]}'?" if near else f"patterns: {', '.join(PATTERNS)}"
+        near = difflib.get_close_matches(unknown[0], known, n=1)
+        hint = f"did you mean '{near[0]}'?" if near else f"patterns: {', '.join(known)}"
         raise UsageError(f"unknown friction pattern {unknown[0]!r}", hint=hint)
     out = {p: float(named.get(p, base)) for p in PATTERNS}
+    out |= {p: float(named.get(p, 0.0)) for p in EXTRA_PATTERNS}
     bad = [p for p, r in out.items() if not 0.0 <= r <= 1.0]
     if bad:
         raise UsageError(f"rate of {bad[0]!r} must be between 0 and 1, got {out[bad[0]]}")
@@ -110,7 +115,13 @@ def simulate_with_truth(
     import numpy as np
 
     from frictionminer.simulation.journeys import JourneyScenario, simulate_journeys
-    from frictionminer.simulation.labels import flag_truth, label_column, truth_table
+    from frictionminer.simulation.labels import (
+        flag_truth,
+        label_column,
+        survey_truth,
+        true_ratings,
+        truth_table,
+    )
     from frictionminer.simulation.process import Spec, build
 
     spec = _spec(scenario)
@@ -134,13 +145,20 @@ def simulate_with_truth(
         pl.Series(built.category.astype(np.uint32))
     )
     value = pl.Series(built.value)
-    patterns = pl.DataFrame({p: built.patterns[p] for p in PATTERNS})
-    injected_any = np.logical_or.reduce([built.patterns[p] for p in PATTERNS])
-    truth = flag_truth(truth_table(b.truth, category, value), built.patterns["reopened"])
+    every = (*PATTERNS, *EXTRA_PATTERNS)
+    patterns = pl.DataFrame({p: built.patterns[p] for p in every})
+    injected_any = np.logical_or.reduce([built.patterns[p] for p in every])
+    table = truth_table(b.truth, category, value)
+    if built.surveyed is not None:
+        table = survey_truth(table, b.truth, built.surveyed)
+    truth = flag_truth(table, built.patterns["reopened"])
+    rating = None
+    if built.surveyed is not None and built.extra is not None:
+        rating = true_ratings(truth, built.extra)
     labels = label_column(truth, injected_any)
     pattern_names = patterns.select(
         pl.concat_str(
-            [pl.when(pl.col(p)).then(pl.lit(p)) for p in PATTERNS], separator=";", ignore_nulls=True
+            [pl.when(pl.col(p)).then(pl.lit(p)) for p in every], separator=";", ignore_nulls=True
         ).alias("p")
     ).to_series()
     channel = pl.Series(b.channels).gather(pl.Series(built.channel.astype(np.uint32)))
@@ -154,6 +172,8 @@ def simulate_with_truth(
             "case:injected": labels,
         }
     )
+    if rating is not None:  # only in logs with surveys: the others stay as they were
+        attrs = attrs.with_columns(rating.alias("case:rating"))
     events = b.events(ids).join(attrs, on="case_id", how="left", maintain_order="left")
     truth = pl.concat(
         [

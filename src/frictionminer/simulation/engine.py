@@ -110,6 +110,9 @@ class Truth:
     reexplanations: IntArray = field(init=False)
     resolved: BoolArray = field(init=False)
     silent_max: IntArray = field(init=False)
+    company_wait: IntArray = field(init=False)
+    """Time between events, from the first event to the end, while the case waits on
+    the company (``customer_wait_hours``; read by FM013's true score)."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -121,6 +124,7 @@ class Truth:
             "channel_switches",
             "reexplanations",
             "silent_max",
+            "company_wait",
         ):
             setattr(self, name, np.zeros(self.n, dtype=np.int64))
         self.resolved = np.zeros(self.n, dtype=np.bool_)
@@ -328,6 +332,8 @@ class Builder:
         tr.silent_max = np.where(
             silent, np.maximum(tr.silent_max, t_new - self.last_boundary), tr.silent_max
         )
+        waiting = on & self.started & ~self.ended & self.on_company
+        tr.company_wait += np.where(waiting, np.maximum(t_new - self.t, 0), 0)
         self.last_boundary = np.where(boundary, t_new, self.last_boundary)
         self.on_company = np.where(task, False, np.where(action, True, self.on_company))
         tr.resolved |= resolution

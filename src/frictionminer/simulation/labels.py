@@ -65,6 +65,53 @@ def truth_table(truth: Truth, category: pl.Series, value: pl.Series) -> pl.DataF
     )
 
 
+def survey_truth(table: pl.DataFrame, truth: Truth, surveyed: BoolArray) -> pl.DataFrame:
+    """The truth with the surveys sent and the company-side wait, for FM013's true score
+    (:func:`flag_truth` adds ``friction_score`` and ``friction_percentile``)."""
+    return table.with_columns(
+        pl.Series("surveys", surveyed.astype(np.int64)),
+        pl.Series("customer_wait_hours", truth.company_wait / HOUR),
+    )
+
+
+def true_ratings(truth: pl.DataFrame, rng: np.random.Generator) -> pl.Series:
+    """Each surveyed case's CSAT rating (null for the others): it falls with the true
+    friction percentile, ``round(5 − 4 · percentile + N(0, 0.8))`` clipped to 1..5."""
+    pct = truth.get_column("friction_percentile").to_numpy()
+    surveyed = truth.get_column("surveys").to_numpy() > 0
+    csat = np.clip(np.round(5.0 - 4.0 * pct + rng.normal(0.0, 0.8, len(pct))), 1, 5)
+    return pl.Series("rating", np.where(surveyed, csat, np.nan)).fill_nan(None).cast(pl.Int64)
+
+
+def _true_score(frame: pl.DataFrame, cap: float) -> pl.DataFrame:
+    """The score's documented formula (docs/friction-model.md §5) on the true measures:
+    external handoffs are not kept (0), disproportion from the true peer columns."""
+    from frictionminer.engine.score import percentile_of
+    from frictionminer.settings import Settings
+
+    w = Settings().weights
+    ratio = pl.col("value_ratio")
+    value_term = pl.when(ratio > 1).then(ratio.log(2).clip(upper_bound=cap)).otherwise(0.0)
+    disproportion = pl.col("effort_z").clip(lower_bound=0).fill_null(0.0) + value_term.fill_null(
+        0.0
+    )
+    score = (
+        w.interactions * pl.col("interactions")
+        + w.customer_tasks * pl.col("customer_tasks")
+        + w.repeat_requests * pl.col("repeat_requests")
+        + w.customer_wait_days * pl.col("customer_wait_hours") / 24.0
+        + w.silent_wait_max_days * pl.col("silent_wait_max_hours") / 24.0
+        + w.handoffs * pl.col("handoffs")
+        + w.ping_pongs * pl.col("ping_pongs")
+        + w.channel_switches * pl.col("channel_switches")
+        + w.unresolved * pl.col("resolved").not_().cast(pl.Float64)
+        + w.disproportion * disproportion
+    )
+    return frame.with_columns(score.round(3).alias("friction_score")).with_columns(
+        percentile_of("friction_score").alias("friction_percentile")
+    )
+
+
 def _peer(expr: pl.Expr) -> pl.Expr:
     return pl.when(pl.col("_key").is_null()).then(expr).otherwise(expr.over("_key"))
 
@@ -109,6 +156,14 @@ def flag_truth(table: pl.DataFrame, reopened: BoolArray) -> pl.DataFrame:
     frame = frame.with_columns(z.alias("effort_z"), per_value.alias("_epv")).with_columns(
         (pl.col("_epv") / pl.col("_epv").median()).alias("value_ratio")
     )
+    if "surveys" in frame.columns:  # FM013: the true score's percentile (see _true_score)
+        frame = _true_score(frame, cap)
+    else:  # no survey was simulated: FM013 holds for no case
+        frame = frame.with_columns(
+            pl.lit(0, dtype=pl.Int64).alias("surveys"),
+            pl.lit(0.0).alias("friction_score"),
+            pl.lit(0.0).alias("friction_percentile"),
+        )
     return frame.with_columns(
         rule.when(rule.defaults).fill_null(False).alias(rid) for rid, rule in RULES.items()
     )

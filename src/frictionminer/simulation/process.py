@@ -20,6 +20,17 @@ for the cases drawn for them:
 ``disproportion``   a low-value case draws 3-5 rounds of status chasing and replies.
 
 A case may carry several patterns (each is drawn independently at its rate).
+
+Two more patterns (issue 17) are drawn only when a rate names them (:data:`EXTRA_PATTERNS`,
+rate 0 otherwise), from a random stream of their own, so that every log simulated without
+them stays as it was:
+
+``survey-after-friction``  4-6 rounds of status chasing and a week's silence, then a
+                    satisfaction survey as the last message; cases without injected
+                    friction get a routine survey too (20%), and every surveyed case a
+                    rating (``case:rating``, CSAT 1-5) that falls with friction plus noise.
+``vendor-wait``     the case waits at an outside party ("Wait - Vendor") for 16-64
+                    business hours after the assessment.
 """
 
 from __future__ import annotations
@@ -42,6 +53,12 @@ PATTERNS: tuple[str, ...] = (
     "disproportion",
 )
 """Injectable friction patterns, in documentation order."""
+
+EXTRA_PATTERNS: tuple[str, ...] = ("survey-after-friction", "vendor-wait")
+"""Patterns drawn only when a rate names them (default rate 0), from their own stream."""
+ROUTINE_SURVEY = 0.2
+"""Share of the cases without injected friction that get a routine survey (when the
+``survey-after-friction`` pattern is drawn at all)."""
 
 DEFAULT_RATE = 0.05
 """Default share of cases drawn for each pattern (about 37% of cases get at least one)."""
@@ -100,6 +117,9 @@ ROLE_KEYS: dict[str, str] = {
     "reopen_report": "contact action",
     "reopen": "",
     "resolve_again": "resolution",
+    "survey": "",  # the survey role comes from the defaults; not a contact here
+    "vendor_wait": "",
+    "vendor_reply": "",
 }
 """Default roles of each step of the process (a scenario may override them)."""
 
@@ -145,6 +165,10 @@ class Built:
     value: FloatArray
     channel: IntArray
     patterns: dict[str, BoolArray]
+    surveyed: BoolArray | None = None
+    """Cases that got a survey as the last message (None: no survey was simulated)."""
+    extra: np.random.Generator | None = None
+    """The stream of the :data:`EXTRA_PATTERNS` (ratings are drawn from it)."""
 
 
 def _choice(rng: np.random.Generator, weights: list[float], n: int) -> IntArray:
@@ -177,6 +201,16 @@ def build(
     pat = {p: rng.random(n) < rates.get(p, 0.0) for p in PATTERNS}
     pat["disproportion"] &= cheap
     pat["reopened"] &= ~pat["unresolved"]
+    # The extra patterns draw from a stream of their own (a jumped copy: the main stream
+    # is not advanced), and their steps run on it, so a log without them is unchanged.
+    bits = rng.bit_generator
+    assert isinstance(bits, np.random.PCG64)  # simulate_with_truth's generator
+    extra = np.random.Generator(bits.jumped())
+    xpat = {p: extra.random(n) < rates.get(p, 0.0) for p in EXTRA_PATTERNS}
+    clean = ~np.logical_or.reduce([pat[p] for p in PATTERNS])
+    routine = clean & ~xpat["survey-after-friction"] & (extra.random(n) < ROUTINE_SURVEY)
+    if not rates.get("survey-after-friction", 0.0):
+        routine &= False
 
     if start is None:
         days = rng.integers(0, 365, n)
@@ -270,6 +304,30 @@ def build(
     silent_extra = np.where(pat["silent-wait"], b.uniform(45.0, 80.0), 0.0)
     b.step(act("assess"), by="company", team=holder, delay_h=queue(6) + silent_extra)
 
+    main_rng = b.rng
+    b.rng = extra
+    # -- the case waits at an outside party (vendor-wait)
+    vw = xpat["vendor-wait"]
+    vendor = spec.names.get("vendor_wait", "Wait - Vendor")
+    b.step(act("vendor_wait", vendor), by="company", team=holder, delay_h=1.0, active=vw)
+    reply_name = spec.names.get("vendor_reply", "Vendor answer received")
+    b.step(
+        act("vendor_reply", reply_name),
+        by="company",
+        team=holder,
+        delay_h=b.uniform(16.0, 64.0),
+        active=vw,
+    )
+    # -- survey-after-friction: rounds of chasing and a week's silence before the end
+    sf = xpat["survey-after-friction"]
+    sf_rounds = extra.integers(4, CHASE_MAX + 2, n)
+    for i in range(CHASE_MAX + 1):
+        on = sf & (sf_rounds > i)
+        b.step(act("chase"), by="customer", team=holder, channel=c0, delay_h=30.0, active=on)
+        b.step(act("reply"), by="company", team=holder, channel=c0, delay_h=queue(6), active=on)
+    b.step(act("triage"), by="company", team=holder, delay_h=b.uniform(60.0, 90.0), active=sf)
+    b.rng = main_rng
+
     # -- the same request again (repeat-request)
     rr = pat["repeat-request"]
     again: IntArray = np.where(
@@ -309,5 +367,21 @@ def build(
     )
     b.step(act("reopen"), by="company", team=fulfil, delay_h=queue(4), active=ro)
     b.step(act("resolve_again"), by="company", team=fulfil, delay_h=queue(8), active=ro)
+
+    # -- a satisfaction survey as the last message (survey-after-friction, routine)
+    surveyed = sf | routine
+    b.rng = extra
+    survey = spec.names.get("survey", "Send satisfaction survey")
+    b.step(act("survey", survey), by="system", team=None, channel=c0, delay_h=2.0, active=surveyed)
+    b.rng = main_rng
     b.finish()
-    return Built(builder=b, category=category, value=value, channel=c0, patterns=pat)
+    pat.update(xpat)
+    return Built(
+        builder=b,
+        category=category,
+        value=value,
+        channel=c0,
+        patterns=pat,
+        surveyed=surveyed if surveyed.any() else None,
+        extra=extra,
+    )

@@ -45,12 +45,17 @@ def score_simulated(
 
 
 def flag_quality(
-    scenario: str, cases: int, seed: int, rates: float | Mapping[str, float] | None = None
+    scenario: str,
+    cases: int,
+    seed: int,
+    rates: float | Mapping[str, float] | None = None,
+    rules: tuple[str, ...] = RULE_IDS,
 ) -> pl.DataFrame:
     """Per rule: labelled and flagged cases, true positives, precision and recall.
 
     Precision is 1.0 when nothing was flagged and recall 1.0 when nothing was labelled
-    (nothing to get wrong); ``labelled`` says how much evidence a row has.
+    (nothing to get wrong); ``labelled`` says how much evidence a row has.  ``rules``:
+    FM001-FM009 by default; FM013 needs the ``survey-after-friction`` pattern.
     """
     scored = score_simulated(scenario, cases, seed, rates)
     return precision_recall(scenario, scored, RULE_IDS)
