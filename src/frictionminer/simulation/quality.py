@@ -58,7 +58,7 @@ def flag_quality(
     FM001-FM009 by default; FM013 needs the ``survey-after-friction`` pattern.
     """
     scored = score_simulated(scenario, cases, seed, rates)
-    return precision_recall(scenario, scored, RULE_IDS)
+    return precision_recall(scenario, scored, rules)
 
 
 def precision_recall(scenario: str, scored: pl.DataFrame, rules: tuple[str, ...]) -> pl.DataFrame:
