@@ -590,3 +590,19 @@ def survey_list(
 
         write_with(Path(fspath(output)), lambda tmp: table.write_csv(tmp))
     return table
+
+
+def paths(result: Result, *, sort: str = "total", top: int | None = None) -> pl.DataFrame:
+    """The paths (variants) of ``result``'s cases ranked by friction (``frictionminer paths``).
+
+    One row per distinct path: cases, share, the friction score's total, mean and median,
+    the flagged share, contacts, tasks, handoffs and waiting per case, how many cases each
+    rule flagged (``flag_counts``) and the path (``variant``: the activities joined with
+    " → ").  ``sort``: ``"total"`` (the friction the path carries, default), ``"mean"``,
+    ``"cases"`` or ``"flagged"``; ``top`` keeps the first rows.  Built from the per-case
+    table and the facts, so it works on a sharded result too.
+    """
+    from frictionminer.engine.causes import path_table
+    from frictionminer.reporting.paths import ranked
+
+    return ranked(path_table(result), sort, top)

@@ -345,6 +345,44 @@ def _variant_table(paths: pl.DataFrame, cases: pl.DataFrame, flagged: pl.Series)
     )
 
 
+def path_table(result: Result) -> pl.DataFrame:
+    """One row per distinct path (variant) of ``result``'s cases, ranked by the friction it
+    carries (``paths`` command): cases and share, the friction score's total, mean and
+    median, the customer's burden per case, the share of cases flagged and how many cases
+    each rule flagged (``flag_counts``: ``"FM002:12;FM004:3"``, most first).
+
+    Built from the per-case table and the ``paths`` fact (one variant string per case,
+    made once per case in the per-case stage), never from the events.
+    """
+    paths = result_facts(result)["paths"]
+    cases = result.cases
+    table = _variant_table(paths, cases, result.flags[S.CASE].unique())
+    per_case = (
+        cases.select(S.CASE, "friction_score", "customer_wait_hours")
+        .join(paths.select(S.CASE, "variant"), on=S.CASE, how="left")
+        .group_by("variant")
+        .agg(
+            pl.col("friction_score").median().alias("median_score"),
+            pl.col("customer_wait_hours").mean().alias("wait_hours_per_case"),
+        )
+    )
+    flag_counts = (
+        result.flags.select(S.CASE, "rule")
+        .unique()
+        .join(paths.select(S.CASE, "variant"), on=S.CASE, how="inner")
+        .group_by("variant", "rule")
+        .agg(pl.len().alias("n"))
+        .sort(["variant", "n", "rule"], descending=[False, True, False])
+        .group_by("variant", maintain_order=True)
+        .agg(pl.format("{}:{}", "rule", "n").str.join(";").alias("flag_counts"))
+    )
+    return (
+        table.join(per_case, on="variant", how="left", maintain_order="left")
+        .join(flag_counts, on="variant", how="left", maintain_order="left")
+        .with_columns(pl.col("flag_counts").fill_null(""))
+    )
+
+
 def _category_table(cases: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame | None:
     if "category" not in cases.columns or cases["category"].null_count() == cases.height:
         return None

@@ -444,6 +444,31 @@ RULE_ADVICE: dict[str, Words] = {
 """The suggestion of each rule reported once for the log
 (:func:`~frictionminer.engine.causes.log_level_rules`)."""
 
+PATH_WORDS: dict[str, Words] = {
+    "heading": Words("Paths by friction", "Pfade nach Reibung"),
+    "title": Words(
+        "{shown} of {paths} paths (variants) of {cases} cases, by the friction they carry",
+        "{shown} von {paths} Pfaden (Varianten) aus {cases} Fällen, nach ihrer Reibung",
+    ),
+    "cases": Words("cases", "Fälle"),
+    "share": Words("share", "Anteil"),
+    "mean": Words("mean\nscore", "mittl.\nWert"),
+    "median": Words("median\nscore", "Median-\nwert"),
+    "flagged": Words("flagged", "markiert"),
+    "contacts": Words("con-\ntacts", "Kon-\ntakte"),
+    "wait": Words("wait\n(h)", "Warten\n(h)"),
+    "steps": Words("steps", "Schritte"),
+    "flags": Words("flags (cases)", "Markierungen (Fälle)"),
+    "path": Words("path", "Pfad"),
+    "note": Words(
+        "Per path: mean over its cases; flags as RULE:cases. --format json|csv|markdown "
+        "for every column.",
+        "Je Pfad: Mittel über seine Fälle; Markierungen als REGEL:Fälle. --format "
+        "json|csv|markdown für alle Spalten.",
+    ),
+}
+"""``frictionminer paths``: the variants ranked by friction."""
+
 PROGRESS: dict[str, Words] = {
     "read": Words("reading the log", "Log lesen"),
     "split": Words("splitting into shards", "in Shards aufteilen"),

@@ -30,15 +30,16 @@ SUFFIXES = {
 Writer = Callable[..., None]
 
 
-def infer_format(output: Path | None) -> str:
-    """``table`` on the terminal; otherwise the format named by the output's suffix."""
+def infer_format(output: Path | None, suffixes: dict[str, str] = SUFFIXES) -> str:
+    """``table`` on the terminal; otherwise the format named by the output's suffix
+    (``suffixes``: suffix to format, for ``score`` and the commands that write like it)."""
     if output is None:
         return "table"
-    fmt = SUFFIXES.get(output.suffix.lower())
+    fmt = suffixes.get(output.suffix.lower())
     if fmt is None:
         raise UsageError(
             f"{output}: cannot tell the output format from the suffix",
-            hint="use .json, .csv, .parquet, .md or .txt, or pass --format",
+            hint=f"use {', '.join(suffixes)}, or pass --format",
         )
     return fmt
 
