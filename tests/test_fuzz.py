@@ -820,6 +820,12 @@ VALID |= {
     ("surveys", "control_size"): st.integers(0, 10**4),
     ("surveys", "seed"): st.integers(0, 2**31 - 1),
     ("rules", "FM013", "min_percentile"): st.floats(0, 1),
+    # values that keep cases of the shoelace sample (a filter that keeps none is exit 2:
+    # tests/test_filters.py); case_type needs [columns] category, which the sample lacks
+    ("filters", "since"): st.sampled_from(["2020-01-01", "2026-03-01T08:00", "30d", "2w"]),
+    ("filters", "until"): st.sampled_from(["2030-01-01", "2026-03-05", "1d", "36h"]),
+    ("filters", "where"): st.sampled_from(["activity <> ''", "resource = 'customer'"]),
+    ("filters", "case_type"): st.just([]),
 }
 for _key, _columns in {
     "case": ["case_id"],

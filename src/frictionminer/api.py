@@ -227,6 +227,8 @@ def _pipeline(
     log: EventLog | str = (
         fspath(source) if isinstance(source, str | PathLike) else _log(source, settings)
     )
+    if settings.filters.active:  # whole cases selected in memory (docs/filters.md)
+        log = _filtered(_log(log, settings), settings)
     return run(
         log,
         settings,
@@ -234,6 +236,24 @@ def _pipeline(
         workdir=fspath(workdir) if workdir is not None else None,
         workers=workers,
     )
+
+
+def _filtered(log: EventLog, settings: Settings) -> EventLog:
+    """``log`` with only the cases its ``[filters]`` keep, and a finding saying how many."""
+    import dataclasses
+
+    from frictionminer.engine.filters import select_cases
+    from frictionminer.io.base import Finding
+
+    kept = select_cases(log.events, settings.filters, settings)
+    finding = Finding(
+        "cases-filtered",
+        f"filters kept {kept.cases_after:,} of {kept.cases_before:,} cases "
+        "(--since/--until/--where/--case-type; [filters])",
+        kept.cases_before - kept.cases_after,
+        "info",
+    )
+    return dataclasses.replace(log, events=kept.events, findings=[*log.findings, finding])
 
 
 class Explanation(Story):

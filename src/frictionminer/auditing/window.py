@@ -6,7 +6,7 @@ import dataclasses
 import glob as globmod
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,21 +26,17 @@ _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=
 
 
 def _parse_instant(text: str, option: str, *, end_of_day: bool) -> datetime:
-    raw = text.strip()
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            day = date.fromisoformat(raw)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1) if end_of_day else moment
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
+    """An ISO date or date-time (UTC unless it has an offset); the window's length is
+    --window's, so a duration is refused here."""
+    from frictionminer.settings import filter_bound
+
+    bound = filter_bound(text, option, end_of_day=end_of_day)
+    if isinstance(bound, timedelta):
         raise UsageError(
-            f"{option} {text!r}: not an ISO date or date-time",
-            hint="e.g. 2024-05-06 or 2024-05-06T08:00 (UTC unless an offset is given)",
-        ) from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+            f"{option} {text!r}: a date or date-time here",
+            hint="give the window's length with --window (e.g. --window 7d)",
+        )
+    return bound
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from frictionminer.cli.options import (
     pseudonymized,
     warn_unseen,
     with_engine_options,
+    with_filter_options,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -27,6 +28,7 @@ from frictionminer.settings import Settings
 @handle_errors
 @with_log_options
 @with_engine_options
+@with_filter_options
 def explain(
     log: LogArg,
     settings: Settings,

@@ -33,7 +33,7 @@ from frictionminer.errors import (
     check_signals,
     one_line,
 )
-from frictionminer.settings import DEFAULT_SOURCE, Settings, with_engine
+from frictionminer.settings import DEFAULT_SOURCE, Settings, filter_bound, with_engine
 
 if TYPE_CHECKING:
     from frictionminer.io import EventLog
@@ -276,6 +276,90 @@ def with_engine_options(fn: F) -> F:
     )
     annotations = dict(fn.__annotations__)
     annotations.update({name: ann for name, (ann, _) in _ENGINE_OPTIONS.items()})
+    wrapper.__annotations__ = annotations
+    return wrapper  # type: ignore[return-value]
+
+
+_FILTERS = "Filters (whole cases)"
+_FILTER_OPTIONS: dict[str, Any] = {
+    "since": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--since",
+                help="Only cases that started at or after this: a date or date-time "
+                "(UTC unless an offset is given), or a duration such as 90d, 12w or 36h "
+                "counted back from the log's last event.",
+                rich_help_panel=_FILTERS,
+            ),
+        ],
+        None,
+    ),
+    "until": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--until",
+                help="Only cases that started before this (a date alone: the end of that "
+                "day), or a duration counted back from the log's last event.",
+                rich_help_panel=_FILTERS,
+            ),
+        ],
+        None,
+    ),
+    "where": (
+        Annotated[
+            str | None,
+            typer.Option(
+                "--where",
+                help="Only cases with at least one event matching this polars SQL condition, "
+                'e.g. "channel = \'phone\'" (quote names with colons: "case:category").',
+                rich_help_panel=_FILTERS,
+            ),
+        ],
+        None,
+    ),
+    "case_type": (
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "--case-type",
+                help="Only cases of this category ([columns] category); repeatable.",
+                rich_help_panel=_FILTERS,
+            ),
+        ],
+        None,
+    ),
+}
+
+
+def with_filter_options(fn: F) -> F:
+    """Add ``--since/--until/--where/--case-type`` to a command that analyses a log; they
+    are folded into its ``settings``' ``[filters]`` (put it below :func:`with_log_options`)."""
+    sig = inspect.signature(fn, eval_str=True)
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+        for name, (ann, default) in _FILTER_OPTIONS.items()
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name, None) for name in _FILTER_OPTIONS}
+        settings: Settings = kwargs["settings"]
+        changes = {k: v for k, v in given.items() if v not in (None, [])}
+        for key in ("since", "until"):
+            if key in changes:  # named as the option, not as the config key it replaces
+                filter_bound(changes[key], f"--{key}", end_of_day=key == "until")
+        if changes:
+            table = dataclasses.replace(settings.filters, **changes)
+            kwargs["settings"] = dataclasses.replace(settings, filters=table)
+        return fn(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[*sig.parameters.values(), *extra]
+    )
+    annotations = dict(fn.__annotations__)
+    annotations.update({name: ann for name, (ann, _) in _FILTER_OPTIONS.items()})
     wrapper.__annotations__ = annotations
     return wrapper  # type: ignore[return-value]
 

@@ -15,6 +15,7 @@ from frictionminer.cli.options import (
     handle_errors,
     warn_unseen,
     with_engine_options,
+    with_filter_options,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -37,6 +38,7 @@ class PathSort(StrEnum):
 @handle_errors
 @with_log_options
 @with_engine_options
+@with_filter_options
 def paths(
     log: LogArg,
     settings: Settings,

@@ -21,6 +21,7 @@ from frictionminer.cli.options import (
     handle_errors,
     warn_unseen,
     with_engine_options,
+    with_filter_options,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -34,6 +35,7 @@ class ReportLang(StrEnum):
 @handle_errors
 @with_log_options
 @with_engine_options
+@with_filter_options
 def report(
     log: LogArg,
     settings: Settings,

@@ -14,6 +14,7 @@ from frictionminer.cli.options import (
     handle_errors,
     warn_unseen,
     with_engine_options,
+    with_filter_options,
     with_log_options,
 )
 from frictionminer.settings import Settings
@@ -22,6 +23,7 @@ from frictionminer.settings import Settings
 @handle_errors
 @with_log_options
 @with_engine_options
+@with_filter_options
 def survey_list(
     log: LogArg,
     settings: Settings,

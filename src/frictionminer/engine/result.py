@@ -150,6 +150,7 @@ class Result:
             "cases": n,
             "events": self.event_count,
             "instances": self.instances,
+            **self._filtered(n),
             "warnings": [] if coverage is None else coverage.warnings(self.log.source),
             # null: not computed, the role it needs is unseen (see "warnings")
             "resolved_share": None if "resolution" in unseen else share(resolved),
@@ -367,6 +368,22 @@ class Result:
         buf = io.BytesIO()
         self.write_json(buf, top)
         return buf.getvalue().decode()
+
+    def _filtered(self, n: int) -> dict[str, Any]:
+        """``{"filtered": ...}`` when [filters] selected the cases: how many of how many,
+        and the filters as set; nothing otherwise."""
+        found = [f for f in self.log.findings if f.code == "cases-filtered"]
+        if not found:
+            return {}
+        f = self.settings.filters
+        given: dict[str, str | list[str]] = {
+            k: v
+            for k, v in (("since", f.since), ("until", f.until), ("where", f.where))
+            if v is not None
+        }
+        if f.case_type:
+            given["case_type"] = list(f.case_type)
+        return {"filtered": {"kept": n, "of": n + found[0].count, "filters": given}}
 
     def flat_table(self, top: int | None = None) -> pl.DataFrame:
         """One row per case for CSV/Parquet: measures, contributions, flags as ids."""

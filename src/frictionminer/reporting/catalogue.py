@@ -445,6 +445,11 @@ RULE_ADVICE: dict[str, Words] = {
 (:func:`~frictionminer.engine.causes.log_level_rules`)."""
 
 PATH_WORDS: dict[str, Words] = {
+    "filtered": Words(
+        "Filters kept {kept} of {of} cases ({filters}); peers and scores are among them.",
+        "Die Filter behielten {kept} von {of} Fällen ({filters}); Vergleichsgruppen und "
+        "Werte beziehen sich auf sie.",
+    ),
     "heading": Words("Paths by friction", "Pfade nach Reibung"),
     "title": Words(
         "{shown} of {paths} paths (variants) of {cases} cases, by the friction they carry",

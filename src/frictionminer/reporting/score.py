@@ -200,6 +200,15 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
         Text("; " + UNSEEN_WORDS["summary_unseen"]["en"].format(needs=unseen) if unseen else ""),
         sep="",
     )
+    filtered = summary.get("filtered")
+    if filtered:
+        from frictionminer.reporting.catalogue import PATH_WORDS
+
+        given = ", ".join(f"{k} {v!r}" for k, v in filtered["filters"].items())
+        line = PATH_WORDS["filtered"]["en"].format(
+            kept=f"{filtered['kept']:,}", of=f"{filtered['of']:,}", filters=given
+        )
+        console.print(Text(line))
     systemic = summary.get("systemic", [])
     if systemic:
         console.print(f"[bold]{SYSTEMIC_WORDS['heading']['en']}[/bold]:")

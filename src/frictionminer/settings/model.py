@@ -17,7 +17,7 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from math import isfinite
 from pathlib import Path
 from typing import Any, Union
@@ -288,6 +288,52 @@ class SurveySettings:
 RATING_SCALES = ("auto", "csat", "nps", "complaint")
 
 
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdw])\s*$", re.IGNORECASE)
+_SPAN_HOURS = {"h": 1.0, "d": 24.0, "w": 168.0}
+
+
+def filter_bound(text: str, where: str, *, end_of_day: bool) -> datetime | timedelta:
+    """``--since``/``--until``: an instant (UTC; a date alone is its start, or with
+    ``end_of_day`` its end) or a duration ("90d", "12w", "36h") to count back from the
+    log's last event.  A UsageError naming ``where`` otherwise."""
+    found = _SPAN.match(text)
+    if found:
+        return timedelta(hours=float(found.group(1)) * _SPAN_HOURS[found.group(2).lower()])
+    raw = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            day = date.fromisoformat(raw)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return moment + timedelta(days=1) if end_of_day else moment
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise UsageError(
+            f"{where} {text!r}: not an ISO date or date-time, nor a duration",
+            hint="e.g. 2024-05-06, 2024-05-06T08:00 (UTC unless an offset is given), or 90d, "
+            "12w, 36h counted back from the log's last event",
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """Which cases are analysed (``[filters]``, docs/filters.md): whole cases, never parts."""
+
+    since: str | None = None
+    """Cases that started at or after this: ISO date/date-time, or "90d" back from the
+    log's last event."""
+    until: str | None = None
+    """Cases that started before this (a date alone: the end of that day), or a duration."""
+    where: str | None = None
+    """A polars SQL condition; a case is kept when at least one of its events matches."""
+    case_type: list[str] = field(default_factory=packaged_factory("filters", "case_type"))
+    """Keep only the cases of these categories (``[columns] category``)."""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.since or self.until or self.where or self.case_type)
+
+
 @dataclass(frozen=True)
 class JourneySettings:
     """A customer's cases joined into journeys (``--journey``; docs/friction-model.md)."""
@@ -404,6 +450,7 @@ TABLES: dict[str, type[Any]] = {
     "database": DatabaseSettings,
     "journey": JourneySettings,
     "surveys": SurveySettings,
+    "filters": FilterSettings,
 }
 """Top-level config tables and the dataclass that validates each."""
 ARRAYS = ("sources", "case_tables")
@@ -581,6 +628,13 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
             ) from None
     if journey.customer is not None and not journey.customer.strip():
         raise ConfigError(f"{source}: key 'journey.customer' must name a column")
+    filters = tables["filters"]
+    for key in ("since", "until"):
+        text = getattr(filters, key)
+        if text is not None:
+            filter_bound(text, f"{source}: key 'filters.{key}'", end_of_day=key == "until")
+    if filters.where is not None and not filters.where.strip():
+        raise ConfigError(f"{source}: key 'filters.where' must be a condition, not empty")
     surveys = tables["surveys"]
     if surveys.rating_scale not in RATING_SCALES:
         raise ConfigError(
@@ -673,6 +727,8 @@ class Settings:
     """The ``[journey]`` table: the customer column, the gap and the repeat window."""
     surveys: SurveySettings
     """The ``[surveys]`` table: the rating's scale and the survey list."""
+    filters: FilterSettings
+    """The ``[filters]`` table: which cases are analysed."""
     rules: dict[str, RuleSettings]
     """Every rule's settings by id (``[rules.FM001]``), defaults filled in."""
     sources: list[SourceSettings]
@@ -700,6 +756,7 @@ class Settings:
         database: DatabaseSettings | TableInput | None = None,
         journey: JourneySettings | TableInput | None = None,
         surveys: SurveySettings | TableInput | None = None,
+        filters: FilterSettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
         case_tables: Sequence[CaseTableSettings | TableInput] | None = None,
@@ -725,6 +782,7 @@ class Settings:
             "database": database,
             "journey": journey,
             "surveys": surveys,
+            "filters": filters,
             "rules": rules,
             "sources": sources,
             "case_tables": case_tables,
