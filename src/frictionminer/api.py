@@ -332,7 +332,8 @@ def report(
     pseudonymize: bool = False,
     pseudonym_key: str | None = None,
 ) -> str:
-    """The consultant's self-contained HTML report; written atomically to ``path`` if given.
+    """The consultant's self-contained HTML report; written atomically to ``path`` if given
+    (a ``.pdf`` path: printed by headless Chromium, :mod:`frictionminer.reporting.pdf`).
 
     Returns the HTML either way.  ``top`` cases are listed, the first ``timelines`` told
     in full; ``lang`` is ``"en"`` or ``"de"``.  With ``pseudonymize``, case ids, resources
@@ -373,7 +374,14 @@ def report(
         timelines=timelines,
         pseudonymized=pseudo,
     )
-    if target is not None:
+    if target is not None and target.suffix.lower() == ".pdf":
+        from frictionminer.reporting.catalogue import PATH_WORDS
+        from frictionminer.reporting.pdf import write_pdf
+
+        name = Path(str(result.log.source)).name or str(result.log.source)
+        header = f"{title} — {name}" if title else name
+        write_pdf(html, target, header, PATH_WORDS["page"][lang])
+    elif target is not None:
         write_text(target, html)
     return html
 

@@ -41,7 +41,12 @@ def report(
     settings: Settings,
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help="The HTML file to write (one self-contained file)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="The file to write: .html (one self-contained file) or .pdf (printed by "
+            "headless Chromium).",
+        ),
     ],
     lang: Annotated[
         ReportLang, typer.Option("--lang", help="Language of the report's texts.")
@@ -104,7 +109,7 @@ def report(
         pseudonym_key=pseudonym_key,
     )
     if not quiet:
-        size = len(html.encode("utf-8"))
+        size = output.stat().st_size if output.suffix.lower() == ".pdf" else len(html.encode())
         sys.stderr.write(
             f"wrote {output} ({size / 1024:,.0f} KiB, {result.cases.height:,} cases) in "
             f"{time.perf_counter() - started:.1f} s\n"

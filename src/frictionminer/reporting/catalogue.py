@@ -445,6 +445,7 @@ RULE_ADVICE: dict[str, Words] = {
 (:func:`~frictionminer.engine.causes.log_level_rules`)."""
 
 PATH_WORDS: dict[str, Words] = {
+    "page": Words("page", "Seite"),
     "filtered": Words(
         "Filters kept {kept} of {of} cases ({filters}); peers and scores are among them.",
         "Die Filter behielten {kept} von {of} Fällen ({filters}); Vergleichsgruppen und "
