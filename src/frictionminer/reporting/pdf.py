@@ -21,6 +21,17 @@ from pathlib import Path
 from frictionminer.errors import OutputError, UsageError
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+OFFLINE_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+)
+"""Chromium headless with its own networking off (no updates, sync or extensions)."""
 TIMEOUT_SECONDS = 300
 """A report of a large log prints in seconds; a browser that hangs is stopped."""
 
@@ -81,14 +92,7 @@ def write_pdf(html: str, target: Path, header: str, page_word: str = "page") -> 
         printed = Path(folder) / "report.pdf"
         command = [
             browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
+            *OFFLINE_FLAGS,
             f"--user-data-dir={Path(folder) / 'profile'}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={printed}",
