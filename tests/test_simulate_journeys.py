@@ -287,4 +287,5 @@ def test_explain_customer_and_report_tell_the_stranded_energy_switch(tmp_path: P
     assert res.exit_code == 0, res.output
     page = html.read_text(encoding="utf-8")
     assert "Worst journeys" in page
+    assert '<a href="#journeys">' in page  # the contents jump to the section
     assert "New supplier → Grid operator → Fallback supplier" in page

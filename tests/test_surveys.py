@@ -302,10 +302,11 @@ def test_report_shows_the_ratings_section_in_english_and_german(tmp_path: Path) 
         )
         assert res.exit_code == 0, res.output
         html = out.read_text(encoding="utf-8")
-        assert 'id="surveys"' in html
+        assert 'id="surveys"' in html and '<a href="#surveys">' in html
         for word in words:
             assert word in html, (lang, word)
     plain = tmp_path / "plain.html"
     sample = Path(__file__).resolve().parents[1] / "sample_logs" / "shoelace.csv"
     assert runner.invoke(app, ["report", str(sample), "-o", str(plain)]).exit_code == 0
     assert 'id="surveys"' not in plain.read_text(encoding="utf-8")
+    assert '<a href="#surveys">' not in plain.read_text(encoding="utf-8")
