@@ -59,6 +59,7 @@ def test_shoelace_paths_carry_their_cases_flags() -> None:
     # W-1001's flags, as `score` raises them (FM001 FM002 FM005 FM006 FM007 FM008)
     assert worst["flags"] == {f"FM00{n}": 1 for n in (1, 2, 5, 6, 7, 8)}
     assert worst["flagged_share"] == 1.0
+    assert (worst["interactions_per_case"], worst["tasks_per_case"]) == (14.0, 6.0)
 
 
 def test_real_log_paths_add_up_and_shards_agree(tmp_path: Path) -> None:
@@ -69,6 +70,9 @@ def test_real_log_paths_add_up_and_shards_agree(tmp_path: Path) -> None:
     assert doc["cases"] == 4580
     assert sum(v["cases"] for v in doc["variants"]) == 4580
     assert doc["paths"] == len(doc["variants"]) > 100
+    # the Helpdesk log shows no customer contact: contacts per path are unknown, not 0
+    assert {v["interactions_per_case"] for v in doc["variants"]} == {None}
+    assert all(v["wait_hours_per_case"] is not None for v in doc["variants"])
     parquet = tmp_path / "h.parquet"
     assert run("convert", str(log), "-o", str(parquet))[0] == 0
     code, sharded, _ = run("paths", str(parquet), "-f", "json", "--shards", "3")

@@ -633,4 +633,17 @@ def paths(result: Result, *, sort: str = "total", top: int | None = None) -> pl.
     from frictionminer.engine.causes import path_table
     from frictionminer.reporting.paths import ranked
 
-    return ranked(path_table(result), sort, top)
+    table = ranked(path_table(result), sort, top)
+    missing = set() if result.coverage is None else set(result.coverage.missing_measures)
+    unseen = [col for name, col in _PER_CASE.items() if name in missing]
+    # a measure the log cannot show is null, not 0 (score's tables show "—" for it)
+    return table.with_columns(pl.lit(None, pl.Float64).alias(c) for c in unseen)
+
+
+_PER_CASE = {
+    "interactions": "interactions_per_case",
+    "customer_tasks": "tasks_per_case",
+    "handoffs": "handoffs_per_case",
+    "customer_wait_hours": "wait_hours_per_case",
+}
+"""The per-case measures of ``paths`` and the case measure each averages."""

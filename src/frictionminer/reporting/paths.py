@@ -107,7 +107,7 @@ def render_terminal(table: pl.DataFrame, console: Console, n_paths: int, n_cases
                 f"{r['case_share']:.1%}",
                 f"{r['mean_score']:.1f}",
             ]
-            cells += [fmt(r[key]) for key, _, fmt in shown]
+            cells += ["—" if r[key] is None else fmt(r[key]) for key, _, fmt in shown]
             cells.append(Text(r["flag_counts"].replace(";", " ")))
             cells.append(Text(r["variant"] or ""))
             t.add_row(*cells)
