@@ -203,7 +203,7 @@ def test_two_weeks_of_the_same_process_pass(weeks: dict[str, Path]) -> None:
     base = audit(weeks["base"]).current  # type: ignore[attr-defined]
     result = audit(weeks["same"], baseline=base)
     assert result.status == "pass", [g.message for g in result.gates if g.status != "pass"]  # type: ignore[attr-defined]
-    assert len(result.gates) == 10 + 13  # type: ignore[attr-defined]  # default: rules + medians
+    assert len(result.gates) == 11 + 13  # type: ignore[attr-defined]  # default: rules + medians
 
 
 def test_a_week_with_doubled_ping_pong_fails_on_ping_pong(weeks: dict[str, Path]) -> None:
@@ -549,7 +549,7 @@ def test_two_real_weekly_slices_give_a_readable_verdict(tmp_path: Path) -> None:
     assert [g.name for g in after.gates if g.status != "pass"] == ["baseline.median.effort_minutes"]
     text = WRITERS["text"](after)
     assert "against the baseline" in text and "audit " in text
-    assert len(after.comparisons) == 10 + 2 * 13
+    assert len(after.comparisons) == 11 + 2 * 13
 
 
 def test_audit_measures_follow_the_measure_table() -> None:

@@ -300,8 +300,8 @@ def test_rules_lists_every_rule() -> None:
     code, out, _ = run("rules", "--format", "json")
     assert code == 0
     ids = [r["id"] for r in json.loads(out)["rules"]]
-    # FM010, FM011: journey rules; FM013: survey after friction
-    assert ids == [*(f"FM{i:03d}" for i in range(1, 12)), "FM013"]
+    # FM010, FM011: journey rules; FM012: broken promise; FM013: survey after friction
+    assert ids == [f"FM{i:03d}" for i in range(1, 14)]
 
 
 def test_rules_respects_config(tmp_path: Path) -> None:

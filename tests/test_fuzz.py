@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import gzip
 import io
 import json
@@ -621,7 +622,7 @@ def _schema() -> dict[tuple[str, ...], Any]:
 
 
 SCHEMA = _schema()
-ARRAY_TABLES = ("sources", "case_tables")
+ARRAY_TABLES = ("sources", "case_tables", "promises")
 SHOELACE_COLUMNS = SHOELACE.read_text(encoding="utf-8").splitlines()[0].split(",")
 
 
@@ -820,6 +821,22 @@ VALID |= {
     ("surveys", "control_size"): st.integers(0, 10**4),
     ("surveys", "seed"): st.integers(0, 2**31 - 1),
     ("rules", "FM013", "min_percentile"): st.floats(0, 1),
+    ("builtin_promises", "first_response"): st.sampled_from(["", "24h", "2d", "90m", "1w"]),
+    ("builtin_promises", "interim_notice"): st.sampled_from(["", "72h", "3d"]),
+    ("builtin_promises", "min_news_share"): st.floats(0, 1),
+    ("builtin_promises", "clock"): st.sampled_from(["calendar", "business"]),
+    ("calendar", "weekdays"): st.lists(
+        st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1, max_size=7
+    ),
+    ("calendar", "opens"): st.sampled_from(["00:00", "08:00", "09:30"]),
+    ("calendar", "closes"): st.sampled_from(["17:00", "18:30", "24:00"]),
+    ("calendar", "holidays"): st.lists(
+        st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)).map(dt.date.isoformat), max_size=5
+    ),
+    ("calendar", "timezone"): st.sampled_from(["UTC", "Europe/Berlin", "Asia/Kathmandu"]),
+    ("audit", "min_promise_kept"): st.dictionaries(
+        st.sampled_from(["first response", "interim notice", "all"]), st.floats(0, 1), max_size=2
+    ),
     # values that keep cases of the shoelace sample (a filter that keeps none is exit 2:
     # tests/test_filters.py); case_type needs [columns] category, which the sample lacks
     ("filters", "since"): st.sampled_from(["2020-01-01", "2026-03-01T08:00", "30d", "2w"]),

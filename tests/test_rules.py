@@ -78,6 +78,8 @@ GOLDEN: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     # z = (80 - 16) / 8 = 8; the miss has z = 4.25 but under an hour of effort
     ("FM008", {"effort_minutes": 80.0}, {"effort_minutes": 50.0}),
     ("FM009", {"resolved": False}, {"resolved": True}),
+    # one promise of two broken; peers without promise columns read them as null
+    ("FM012", {"promises_broken": 1, "promises_made": 2}, {"promises_broken": 0}),
     # 4 contacts score above all 30 peers (percentile 30/31); without a survey, no flag
     ("FM013", {"surveys": 1, "interactions": 4}, {"surveys": 0, "interactions": 4}),
 ]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from frictionminer.auditing.window import WindowReport, iso
 from frictionminer.errors import InputError
-from frictionminer.settings.audit import AUDIT_MEASURES, COMPLETED_ONLY, is_number
+from frictionminer.settings.audit import ALL_PROMISES, AUDIT_MEASURES, COMPLETED_ONLY, is_number
 from frictionminer.settings.rules import rule_overrides
 
 if TYPE_CHECKING:
@@ -35,6 +35,24 @@ BASELINE_VERSION = 1
 class RuleStat:
     cases: int
     share: float
+
+
+@dataclass(frozen=True)
+class PromiseStat:
+    """Promises of one kind made in a run, by outcome (``open``: not decided yet)."""
+
+    made: int
+    kept: int
+    broken: int
+    open: int
+
+    @property
+    def decided(self) -> int:
+        return self.kept + self.broken
+
+    @property
+    def kept_share(self) -> float | None:
+        return self.kept / self.decided if self.decided else None
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,8 @@ class Summary:
     frictionminer: str
     source: str | None = None
     """Where the summary was read from (a baseline file), not written to it."""
+    promises: dict[str, PromiseStat] = dataclasses.field(default_factory=dict)
+    """Promises by name (``all``: every promise together), where any was evaluated."""
     horizons: dict[float, Summary] = dataclasses.field(default_factory=dict)
     """The same figures at common follow-up horizons (hours → the cases that began at
     least H before the window's end, each observed for its first H; docs/ci.md)."""
@@ -95,6 +115,7 @@ class Summary:
             "events": self.events,
             "rules": {k: dataclasses.asdict(v) for k, v in self.rules.items()},
             "measures": {k: dataclasses.asdict(v) for k, v in self.measures.items()},
+            "promises": {k: dataclasses.asdict(v) for k, v in self.promises.items()},
         }
 
     def as_record(self) -> dict[str, Any]:
@@ -110,6 +131,7 @@ class Summary:
             "events": self.events,
             "rules": {k: dataclasses.asdict(v) for k, v in self.rules.items()},
             "measures": {k: dataclasses.asdict(v) for k, v in self.measures.items()},
+            "promises": {k: dataclasses.asdict(v) for k, v in self.promises.items()},
             "horizons": {
                 hours_key(h): s.horizon_record() for h, s in sorted(self.horizons.items())
             },
@@ -202,10 +224,28 @@ def summarize(result: Result, window: WindowReport) -> Summary:
         window={"since": iso(window.since), "until": iso(window.until), "end": iso(window.end)},
         rules=rules,
         measures=_measure_stats(result.cases),
+        promises=promise_stats(result),
         fingerprint=settings_fingerprint(result.settings),
         created=iso(datetime.now(UTC).replace(microsecond=0)) or "",
         frictionminer=_version(),
     )
+
+
+def promise_stats(result: Result) -> dict[str, PromiseStat]:
+    """Each promise evaluated in ``result`` by outcome, and ``all`` of them together."""
+    from frictionminer.engine.promises import promise_summary
+
+    if result.promises is None or result.facts is None or not result.promises.computed:
+        return {}
+    summary = promise_summary(result.facts.tables, result.promises)
+    keys = ("made", "kept", "broken", "open")
+    out = {
+        str(name): PromiseStat(*(int(record[k]) for k in keys))
+        for name, record in summary["by_promise"].items()
+    }
+    if out:
+        out[ALL_PROMISES] = PromiseStat(*(int(summary[k]) for k in keys))
+    return out
 
 
 def save_baseline(summary: Summary, path: Path) -> None:
@@ -276,6 +316,7 @@ def load_baseline(path: Path) -> Summary:
     if cases == 0:
         raise InputError(f"{source}: the baseline has no cases", hint=_REMAKE)
     rules, measures = _parse_figures(source, data, cases, "")
+    promises = _parse_promises(source, data, "")
     horizons: dict[float, Summary] = {}
     for key, item in (data.get("horizons") or {}).items():
         where = f"horizons.{key}"
@@ -287,6 +328,7 @@ def load_baseline(path: Path) -> Summary:
             raise InputError(f"{source}: baseline key '{where}' must be an object", hint=_REMAKE)
         n = _field(source, item, "cases", where, "int")
         h_rules, h_measures = _parse_figures(source, item, n, where)
+        h_promises = _parse_promises(source, item, where)
         horizons[hours] = Summary(
             cases=n,
             open_cases=_field(source, item, "open_cases", where, "int"),
@@ -294,6 +336,7 @@ def load_baseline(path: Path) -> Summary:
             window={},
             rules=h_rules,
             measures=h_measures,
+            promises=h_promises,
             fingerprint="",
             created="",
             frictionminer="",
@@ -306,6 +349,7 @@ def load_baseline(path: Path) -> Summary:
         window={k: (str(v) if v is not None else None) for k, v in (window or {}).items()},
         rules=rules,
         measures=measures,
+        promises=promises,
         fingerprint=str(data.get("settings_fingerprint") or ""),
         created=str(data.get("created") or ""),
         frictionminer=str(data.get("frictionminer") or ""),
@@ -355,3 +399,26 @@ def _parse_figures(
                 raise InputError(f"{source}: baseline key '{where}.{side}' exceeds '{where}.n'")
         measures[name] = stat
     return rules, measures
+
+
+def _parse_promises(source: str, data: Mapping[str, Any], prefix: str) -> dict[str, PromiseStat]:
+    """The ``promises`` of a baseline (absent in baselines saved before promises: none)."""
+    if "promises" not in data:
+        return {}
+    dot = f"{prefix}." if prefix else ""
+    out: dict[str, PromiseStat] = {}
+    for name, item in _field(source, data, "promises", prefix, "table").items():
+        where = f"{dot}promises.{name}"
+        if not isinstance(item, dict):
+            raise InputError(f"{source}: baseline key '{where}' must be an object", hint=_REMAKE)
+        stat = PromiseStat(*(_field(source, item, k, where, "int") for k in _PROMISE_KEYS))
+        if stat.kept + stat.broken + stat.open != stat.made:
+            raise InputError(
+                f"{source}: baseline key '{where}': kept, broken and open do not add up to made",
+                hint=_REMAKE,
+            )
+        out[str(name)] = stat
+    return out
+
+
+_PROMISE_KEYS = ("made", "kept", "broken", "open")

@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from frictionminer.auditing.baseline import MeasureStat, RuleStat, Summary, population, summarize
+from frictionminer.auditing.baseline import (
+    MeasureStat,
+    PromiseStat,
+    RuleStat,
+    Summary,
+    population,
+    summarize,
+)
 from frictionminer.auditing.statistics import binom_sf, compare_proportions, holm
 from frictionminer.auditing.window import (
     Selection,
@@ -56,7 +63,7 @@ AUDIT_FORMAT = "frictionminer-audit"
 class Comparison:
     """This run against the baseline for one rule's flagged share or one measure's quantile."""
 
-    metric: Literal["flag_share", "median", "p90"]
+    metric: Literal["flag_share", "median", "p90", "promise_broken_share"]
     subject: str
     baseline: float
     current: float
@@ -158,6 +165,7 @@ class _Context:
     baseline: Summary | None
     comparisons: dict[str, Comparison]
     significance: bool
+    promises: dict[str, PromiseStat] = field(default_factory=dict)
 
 
 def _fmt(value: float, unit: str = "") -> str:
@@ -238,7 +246,43 @@ def _gate_quantile(ctx: _Context, spec: GateSpec) -> GateResult:
     return gate
 
 
+def _gate_promise_kept(ctx: _Context, spec: GateSpec) -> GateResult:
+    """Kept share of a promise (of those kept or broken) against a floor: absolute (an
+    exact binomial test that the broken share is above 1 - floor), or the baseline's share
+    less ``max_worse_pct`` (the default gate of a baseline comparison)."""
+    stat = ctx.promises.get(spec.subject)
+    kept, broken = (stat.kept, stat.broken) if stat else (0, 0)
+    decided = kept + broken
+    value = kept / decided if decided else 1.0
+    if spec.limit.relative:
+        base = ctx.baseline.promises.get(spec.subject) if ctx.baseline else None
+        base_share = base.kept_share if base is not None else None
+        if base_share is None:
+            raise _missing_in_baseline(ctx, spec, "promise")
+        limit = base_share * (1.0 - (spec.limit.pct or 0.0) / 100.0)
+        text = f"baseline -{spec.limit.pct or 0.0:g}%"
+    else:
+        limit = spec.limit.resolve(None)
+        text = spec.limit.text()
+    gate = GateResult(spec.name, spec.kind, spec.subject, value, limit, text)
+    gate.n = decided
+    if decided == 0:
+        gate.message = f"promise {spec.subject!r}: none kept or broken yet"
+        return gate
+    gate.message = (
+        f"promise {spec.subject!r} kept {kept} of {decided} ({_share_text(value)}; "
+        f"{stat.open if stat else 0} still open)"
+    )
+    if spec.limit.relative:
+        gate.comparison = ctx.comparisons.get(f"promise_broken_share.{spec.subject}")
+    else:
+        gate.p_value = binom_sf(broken, decided, 1.0 - limit)
+        gate.test = "exact binomial (promises broken)"
+    return gate
+
+
 _EVALUATORS: dict[str, Callable[[_Context, GateSpec], GateResult]] = {
+    "min_promise_kept": _gate_promise_kept,
     "max_flag_share": _gate_flag_share,
     "max_flag_cases": _gate_flag_cases,
     "never": _gate_flag_cases,
@@ -265,6 +309,26 @@ def _compare(cases: pl.DataFrame, current: Summary, baseline: Summary) -> list[C
                 n1,
                 base.cases,
                 cur.cases,
+                t.test,
+                t.p_worse,
+                t.p_better,
+            )
+        )
+    for name, base_p in baseline.promises.items():
+        cur_p = current.promises.get(name)
+        if cur_p is None or not cur_p.decided or not base_p.decided:
+            continue
+        t = compare_proportions(base_p.broken, base_p.decided, cur_p.broken, cur_p.decided)
+        out.append(
+            Comparison(
+                "promise_broken_share",
+                name,
+                base_p.broken / base_p.decided,
+                cur_p.broken / cur_p.decided,
+                base_p.decided,
+                cur_p.decided,
+                base_p.broken,
+                cur_p.broken,
                 t.test,
                 t.p_worse,
                 t.p_better,
@@ -521,9 +585,16 @@ def _baseline_gates(cfg: AuditSettings, current: Summary, baseline: Summary) -> 
     measures = cfg.baseline.measures or tuple(
         m for m in AUDIT_MEASURES if m in baseline.measures and m in current.measures
     )
-    return [GateSpec("max_flag_share", r, pct) for r in rules] + [
-        GateSpec("max_median", m, pct) for m in measures
+    promises = [
+        name
+        for name, base in baseline.promises.items()
+        if base.decided and name in current.promises and current.promises[name].decided
     ]
+    return (
+        [GateSpec("max_flag_share", r, pct) for r in rules]
+        + [GateSpec("max_median", m, pct) for m in measures]
+        + [GateSpec("min_promise_kept", p, pct) for p in promises]
+    )
 
 
 def run_audit(
@@ -581,6 +652,7 @@ def run_audit(
         baseline=baseline,
         comparisons=by_name,
         significance=cfg.significance,
+        promises=current.promises,
     )
     rel_ctx = dataclasses.replace(
         ctx,
@@ -589,6 +661,7 @@ def run_audit(
         flagged={r: s.cases for r, s in compared.rules.items()},
         stats=compared.measures,
         baseline=base_side,
+        promises=compared.promises,
     )
     from frictionminer.engine.rules import RULES, is_enabled
 
@@ -619,8 +692,8 @@ def run_audit(
             continue
         gate = _EVALUATORS[spec.kind](rel_ctx if spec.limit.relative else ctx, spec)
         if is_default:
-            gate.name = f"baseline.{'flag_share' if spec.kind == 'max_flag_share' else 'median'}"
-            gate.name += f".{spec.subject}"
+            label = {"max_flag_share": "flag_share", "min_promise_kept": "promise_kept"}
+            gate.name = f"baseline.{label.get(spec.kind, 'median')}.{spec.subject}"
             gate.baseline = True
         gates.append(gate)
 
@@ -704,7 +777,12 @@ def _verdict(c: Comparison, alpha: float) -> Verdict:
 def _decide(gate: GateResult, cfg: AuditSettings) -> None:
     """Set the gate's status (and finish its message) from value, limit and evidence."""
     kind = GATE_KINDS[gate.kind]
-    above = gate.value > gate.limit + 1e-12
+    if kind.minimum:
+        above = gate.n > 0 and gate.value < gate.limit - 1e-12
+        side = "below"
+    else:
+        above = gate.value > gate.limit + 1e-12
+        side = "above"
     limit = _share_text(gate.limit) if kind.share else _fmt(gate.limit, _unit(gate.subject))
     if gate.comparison is not None:
         cmp = gate.comparison
@@ -715,31 +793,31 @@ def _decide(gate: GateResult, cfg: AuditSettings) -> None:
         return
     if not kind.tested or not cfg.significance:
         gate.status = "fail"
-        gate.message += f" — above the limit {limit}"
+        gate.message += f" — {side} the limit {limit}"
         return
     if gate.comparison is not None or gate.limit_text.startswith("baseline"):
         c = gate.comparison
         if c is not None and c.verdict == "worse":
             gate.status = "fail"
             gate.message += (
-                f" — above the limit {limit} ({gate.limit_text}), significantly worse than "
+                f" — {side} the limit {limit} ({gate.limit_text}), significantly worse than "
                 f"the baseline (p={c.p_adjusted:.2g} adjusted)"
             )
         else:
             gate.status = "pass"
             p = c.p_adjusted if c is not None else 1.0
             gate.message += (
-                f" — above the limit {limit} ({gate.limit_text}), but not significantly worse "
+                f" — {side} the limit {limit} ({gate.limit_text}), but not significantly worse "
                 f"than the baseline (p={p:.2g} adjusted, n={gate.n}): passes"
             )
         return
     p = gate.p_adjusted if gate.p_adjusted is not None else 1.0
     if p < cfg.alpha:
         gate.status = "fail"
-        gate.message += f" — significantly above the limit {limit} (p={p:.2g} adjusted)"
+        gate.message += f" — significantly {side} the limit {limit} (p={p:.2g} adjusted)"
     else:
         gate.status = "warn"
         gate.message += (
-            f" — above the limit {limit}, but not significantly (p={p:.2g} adjusted): "
+            f" — {side} the limit {limit}, but not significantly (p={p:.2g} adjusted): "
             "too few cases to tell"
         )

@@ -41,6 +41,7 @@ Example::
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,16 +89,17 @@ def _pattern_expr(value: pl.Expr, item: RolePattern) -> pl.Expr:
     return found
 
 
-def _roles_of_values(values: list[str], roles: RoleSettings) -> dict[str, list[bool]]:
-    """For each role, whether any of its patterns matches each of ``values``."""
+def _matches_of_values(
+    values: list[str], patterns: Mapping[str, Sequence[RolePattern]]
+) -> dict[str, list[bool]]:
+    """For each name, whether any of its patterns matches each of ``values``."""
     frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
     value = pl.col("v")
     exprs = [
         pl.any_horizontal(
-            pl.repeat(False, pl.len()),
-            *(_pattern_expr(value, item) for item in getattr(roles, role)),
-        ).alias(role)
-        for role in _ALL_ROLES
+            pl.repeat(False, pl.len()), *(_pattern_expr(value, item) for item in items)
+        ).alias(name)
+        for name, items in patterns.items()
     ]
     try:
         matched = frame.select(exprs)
@@ -106,7 +108,48 @@ def _roles_of_values(values: list[str], roles: RoleSettings) -> dict[str, list[b
             f"roles: a pattern the regex engine refuses: {str(exc).splitlines()[0]}",
             hint=LOOKAROUND_HINT,
         ) from None
-    return {role: matched.get_column(role).to_list() for role in _ALL_ROLES}
+    return {name: matched.get_column(name).to_list() for name in patterns}
+
+
+def _roles_of_values(values: list[str], roles: RoleSettings) -> dict[str, list[bool]]:
+    """For each role, whether any of its patterns matches each of ``values``."""
+    return _matches_of_values(values, {r: getattr(roles, r) for r in _ALL_ROLES})
+
+
+def pattern_columns(
+    events: pl.DataFrame,
+    roles: RoleSettings,
+    patterns: Mapping[str, RolePattern | Sequence[RolePattern]],
+) -> pl.DataFrame:
+    """A copy of ``events`` with a Boolean column per name of ``patterns``: whether the
+    event's ``[roles] match`` value (the activity) matches the name's pattern(s).
+
+    Each distinct value is matched once, then one hash lookup per event (value -> its
+    position among the distinct values) and a cheap gather per name.  A null value
+    matches nothing.
+    """
+    source = _match_column(events, roles)
+    values = [
+        v
+        for v in events.select(source.unique().alias("v")).get_column("v").to_list()
+        if v is not None
+    ]
+    lists = {
+        name: [item] if isinstance(item, str | dict) else list(item)
+        for name, item in patterns.items()
+    }
+    matched = _matches_of_values(values, lists)
+    position = source.replace_strict(
+        values, list(range(len(values))), default=None, return_dtype=pl.UInt32
+    )
+    frame = events.with_columns(position.alias("_role_value"))
+    return frame.with_columns(
+        pl.lit(pl.Series(matched[name], dtype=pl.Boolean))
+        .gather(pl.col("_role_value"))
+        .fill_null(False)
+        .alias(name)
+        for name in patterns
+    ).drop("_role_value")
 
 
 def classify(events: pl.DataFrame, roles: RoleSettings) -> pl.DataFrame:
@@ -116,26 +159,9 @@ def classify(events: pl.DataFrame, roles: RoleSettings) -> pl.DataFrame:
     A null value of the match column has no role.  Existing ``role_*`` columns are
     replaced, so classifying twice with different rules is safe.
     """
-    source = _match_column(events, roles)
-    values = [
-        v
-        for v in events.select(source.unique().alias("v")).get_column("v").to_list()
-        if v is not None
-    ]
-    matched = _roles_of_values(values, roles)
-    # One hash lookup per event (value -> its position among the distinct values), then
-    # a cheap gather per role from the small table of matches.
-    position = source.replace_strict(
-        values, list(range(len(values))), default=None, return_dtype=pl.UInt32
+    return pattern_columns(
+        events, roles, {f"role_{role}": getattr(roles, role) for role in _ALL_ROLES}
     )
-    frame = events.with_columns(position.alias("_role_value"))
-    return frame.with_columns(
-        pl.lit(pl.Series(matched[role], dtype=pl.Boolean))
-        .gather(pl.col("_role_value"))
-        .fill_null(False)
-        .alias(f"role_{role}")
-        for role in _ALL_ROLES
-    ).drop("_role_value")
 
 
 # --------------------------------------------------------------------------- suggestions

@@ -156,6 +156,14 @@ class RoleCoverage:
         """Measures not computed on this log, in :data:`NEEDS` order, without repeats."""
         return tuple(dict.fromkeys(m for need in self.unseen for m in need.measures))
 
+    def is_role_unseen(self, role: str) -> bool:
+        """Whether a role of :data:`COVERAGE_ROLES` (``news`` included) is unseen."""
+        return self._unseen(role)
+
+    def case_share(self, role: str) -> float:
+        """The share of the log's cases with an event of ``role`` (0 for an empty log)."""
+        return self.matched_cases.get(role, 0) / self.cases if self.cases else 0.0
+
     def is_unseen(self, need: str) -> bool:
         return any(n.name == need for n in self.unseen)
 

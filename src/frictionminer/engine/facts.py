@@ -58,6 +58,12 @@ The tables (``team`` is a non-empty ``group``; ``silent`` means a silence of at 
 ``roles``                 per role (and ``news``: contact, notice, task or action), the
                           events it matched and their cases
                           (:mod:`~frictionminer.engine.coverage`)
+``promises``              promises made per promise, team that made it, team holding
+                          the case when it was kept or fell due, and status
+                          (:mod:`~frictionminer.engine.promises`)
+``promise_pending``       the same per deadline, for promises not kept by their case's
+                          end (decided against the log's end when the parts are gathered)
+``observed``              each part's last event (the log's end is the latest)
 ========================  ==========================================================
 
 The one table that can grow with the events is ``waits``: exact medians need every
@@ -107,6 +113,9 @@ SUMMED: dict[str, tuple[str, ...]] = {
     "roles": ("role",),
     "wait_teams": ("team", "cause"),
     "wait_pairs": ("from", "to", "cause"),
+    "promises": ("promise", "team", "holder", "status"),
+    "promise_pending": ("promise", "team", "holder", "due"),
+    "observed": ("last",),
 }
 """Count tables and their keys: every other column is a count, summed over parts."""
 

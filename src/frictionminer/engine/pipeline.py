@@ -79,6 +79,7 @@ def analyze(
     """
     from frictionminer.engine.coverage import coverage_from_table
     from frictionminer.engine.facts import combine_facts
+    from frictionminer.engine.promises import resolve as resolve_promises
     from frictionminer.engine.rules.systemic import log_norms
     from frictionminer.engine.score import score_cases
 
@@ -118,6 +119,11 @@ def analyze(
         coverage = coverage_from_table(
             facts.tables.get("roles"), measures.height, settings.roles.min_case_share
         )
+    # Whole-log: promises still pending at their case's end, decided against the log's end.
+    measures, promise_tables, promised = resolve_promises(
+        measures, facts.tables, settings, coverage, censor_at
+    )
+    facts = replace(facts, tables=promise_tables)
     scored = score_cases(measures, settings, zero_terms=coverage.zero_terms)
     del measures
     suppressed = coverage.suppressed_rules
@@ -140,6 +146,7 @@ def analyze(
         facts=facts,
         coverage=coverage,
         norms=norms,
+        promises=promised,
     )
 
 
@@ -183,6 +190,7 @@ def case_stage(
     from frictionminer.engine.facts import gather_facts
     from frictionminer.engine.measures import case_measures
     from frictionminer.engine.paths import annotate
+    from frictionminer.engine.promises import case_promises
 
     instances = keep_instances(events, transition)
     del events
@@ -200,6 +208,8 @@ def case_stage(
     if censor_at is not None:
         measures, annotated = _uncensored(measures, annotated)
     facts = gather_facts(annotated, settings)
+    measures, promised = case_promises(annotated, measures, settings, censor_at)
+    facts.tables.update(promised)
     return CaseTables(annotated if keep_events else None, measures, facts, kept)
 
 

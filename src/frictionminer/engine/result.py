@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from frictionminer.engine.coverage import RoleCoverage
     from frictionminer.engine.facts import Facts
     from frictionminer.engine.journeys import Journeys
+    from frictionminer.engine.promises import PromiseOutcome
     from frictionminer.engine.rules.registry import Norm
     from frictionminer.scale.plan import ShardPlan
 
@@ -69,6 +70,9 @@ class Result:
     journeys: Journeys | None = None
     """The customers' journeys across cases, when asked for (``--journey``,
     :func:`frictionminer.engine.journeys.build_journeys`); None otherwise."""
+    promises: PromiseOutcome | None = None
+    """Which promises were evaluated and until when the log observed them
+    (:mod:`frictionminer.engine.promises`); None for a result not built by the pipeline."""
 
     @property
     def event_count(self) -> int:
@@ -165,6 +169,12 @@ class Result:
         }
         if self.journeys is not None:
             record["journeys"] = self.journeys.summary()
+        if self.promises is not None and (self.promises.computed or self.promises.not_computed):
+            from frictionminer.engine.promises import promise_summary
+
+            record["promises"] = promise_summary(
+                self.facts.tables if self.facts else {}, self.promises
+            )
         from frictionminer.engine.surveys import has_surveys, survey_summary
 
         if has_surveys(self.cases, self.settings):

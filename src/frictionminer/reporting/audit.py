@@ -77,7 +77,9 @@ def gate_value(gate: GateResult, value: float) -> str:
 
 
 def comparison_value(c: Comparison, value: float) -> str:
-    return f"{value:.1%}" if c.metric == "flag_share" else measure_value(c.subject, value)
+    if c.metric in ("flag_share", "promise_broken_share"):
+        return f"{value:.1%}"
+    return measure_value(c.subject, value)
 
 
 def _p(value: float | None) -> str:
@@ -111,16 +113,19 @@ def gate_line(g: GateResult) -> str:
     if g.skipped is not None:
         return f"not compared with the baseline ({g.limit_text}): no common horizon"
     value, limit = gate_value(g, g.value), _limit(g)
-    if g.value <= g.limit + 1e-12:
+    floor = GATE_KINDS[g.kind].minimum  # a floor: the value must not be below it
+    side = "below" if floor else "above"
+    breach = g.value < g.limit - 1e-12 if floor else g.value > g.limit + 1e-12
+    if not breach or (floor and g.n == 0):
         return f"{value}, within the limit {limit}"
     if g.status == "fail":
         if g.p_adjusted is None or not GATE_KINDS[g.kind].tested:
-            return f"{value}, above the limit {limit}"
+            return f"{value}, {side} the limit {limit}"
         p_text = _p_is(g.p_adjusted)
-        return f"{value}, significantly above the limit {limit} ({p_text} adjusted, n={g.n})"
+        return f"{value}, significantly {side} the limit {limit} ({p_text} adjusted, n={g.n})"
     p = g.p_adjusted if g.p_adjusted is not None else 1.0
     worse = "significantly worse than the baseline" if g.comparison else "significant"
-    return f"{value}, above the limit {limit}, but not {worse} ({_p_is(p)} adjusted, n={g.n})"
+    return f"{value}, {side} the limit {limit}, but not {worse} ({_p_is(p)} adjusted, n={g.n})"
 
 
 def horizon_line(result: AuditResult) -> str | None:
@@ -167,10 +172,14 @@ def comparison_line(c: Comparison) -> str:
     what = (
         "flagged share"
         if c.metric == "flag_share"
+        else "promises broken (of those decided)"
+        if c.metric == "promise_broken_share"
         else f"{c.metric}{' (completed)' if c.subject in COMPLETED_ONLY else ''}"
     )
     detail = ""
-    if c.metric != "flag_share":
+    if c.metric == "promise_broken_share":
+        detail = f"; broken {c.baseline_count}/{c.baseline_n} → {c.current_count}/{c.current_n}"
+    elif c.metric != "flag_share":
         detail = (
             f"; above the baseline {c.metric}: {c.baseline_count}/{c.baseline_n} → "
             f"{c.current_count}/{c.current_n}"

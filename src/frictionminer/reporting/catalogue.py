@@ -422,6 +422,7 @@ RULE_LABELS: dict[str, Words] = {
     "FM009": Words("unresolved", "ungelöst"),
     "FM010": Words("came back after resolution", "nach der Lösung wiedergekommen"),
     "FM011": Words("stranded between parties", "zwischen Parteien gestrandet"),
+    "FM012": Words("broken promise", "gebrochenes Versprechen"),
     "FM013": Words("survey after friction", "Umfrage nach Reibung"),
 }
 """Every rule of :data:`~frictionminer.engine.rules.RULES` and
@@ -433,6 +434,12 @@ RULE_ADVICE: dict[str, Words] = {
         "every channel, and callbacks instead of 'please write to us'.",
         "Kunden im Kanal bleiben lassen, in dem sie begonnen haben: eine Fallhistorie in "
         "jedem Kanal und Rückrufe statt „bitte schreiben Sie uns“.",
+    ),
+    "FM012": Words(
+        "Make the promise where it is kept: give the team that must keep a promise its "
+        "deadline at the handoff, and tell the customer before a deadline is missed.",
+        "Das Versprechen dort geben, wo es gehalten wird: dem Team, das es halten muss, die "
+        "Frist bei der Übergabe mitgeben und den Kunden informieren, bevor sie verstreicht.",
     ),
     "FM009": Words(
         "Close the loop: review open and reopened cases weekly and tell each customer where "
@@ -484,6 +491,44 @@ PROGRESS: dict[str, Words] = {
 }
 """The stages of long work (:data:`frictionminer.progress.STAGES`), as the progress
 display on stderr names them."""
+
+PROMISE_WORDS: dict[str, Words] = {
+    "heading": Words("Promises", "Versprechen"),
+    "intro": Words(
+        "{made} promises made: {kept} kept, {broken} broken, {open} still open at the log's "
+        "end ({until}); kept {share} of those decided",
+        "{made} Versprechen gegeben: {kept} gehalten, {broken} gebrochen, {open} am Ende des "
+        "Logs noch offen ({until}); gehalten: {share} der entschiedenen",
+    ),
+    "not_computed": Words(
+        "{name}: not computed (the log shows no {roles} in enough cases; see "
+        "[builtin_promises] in docs/configuration.md)",
+        "{name}: nicht berechnet (das Log zeigt zu selten {roles}; siehe "
+        "[builtin_promises] in docs/configuration.md)",
+    ),
+    "none": Words("no promise made in this log", "in diesem Log wurde kein Versprechen gegeben"),
+    "promise": Words("promise", "Versprechen"),
+    "made": Words("made", "gegeben"),
+    "kept": Words("kept", "gehalten"),
+    "broken": Words("broken", "gebrochen"),
+    "open": Words("open", "offen"),
+    "kept_share": Words("kept share", "Anteil gehalten"),
+    "team": Words("team that made it", "Team, das es gab"),
+    "pair": Words("made by → due at", "gegeben von → fällig bei"),
+    "by_promise": Words("Promises kept", "Gehaltene Versprechen"),
+    "by_team": Words("Lowest keeping rates by team", "Niedrigste Einhaltungsquoten nach Team"),
+    "by_pair": Words(
+        "Lowest keeping rates across a handoff (the case changed hands before the deadline)",
+        "Niedrigste Einhaltungsquoten über eine Übergabe (der Fall wechselte vor der Frist "
+        "das Team)",
+    ),
+    "explain_made": Words("{name}, due {due}", "{name}, fällig {due}"),
+    "explain_kept": Words("kept {at}", "gehalten {at}"),
+    "explain_broken": Words("broken: nothing by the deadline", "gebrochen: nichts bis zur Frist"),
+    "explain_late": Words("broken: kept late, {at}", "gebrochen: verspätet gehalten, {at}"),
+    "explain_open": Words("still open at the log's end", "am Ende des Logs noch offen"),
+}
+"""Promises kept and broken (``score``'s summary, the report, ``explain``)."""
 
 SURVEY_WORDS: dict[str, Words] = {
     "heading": Words("Surveys and ratings", "Umfragen und Bewertungen"),
@@ -1155,6 +1200,9 @@ SYSTEMIC_WHAT: dict[str, Words] = {
     "FM009": Words(
         "ended without a recognised resolution, or were reopened",
         "endeten ohne erkannte Lösung oder wurden wieder geöffnet",
+    ),
+    "FM012": Words(
+        "saw {floor} or more promises broken", "erlebten {floor} oder mehr gebrochene Versprechen"
     ),
 }
 """What a systemic rule's condition says about a share of the cases, by rule."""

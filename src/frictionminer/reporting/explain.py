@@ -24,6 +24,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from frictionminer.engine.promises import case_promise_rows
 from frictionminer.engine.result import Result
 from frictionminer.reporting import catalogue as C
 from frictionminer.reporting.console import TimelineRow, timeline
@@ -157,6 +158,9 @@ class Story:
     """Steps of the case not in ``steps`` (a case longer than the limit asked for)."""
     omitted_after: int = 0
     """Where they would be: after this many of ``steps``."""
+    promises: list[dict[str, Any]] = field(default_factory=list)
+    """The promises made in the case: name, made, due, kept (times in the log's clock),
+    status (kept, broken, open), team (that made it) and holder (when kept or due)."""
 
     def as_record(self, lang: C.Lang = "en") -> dict[str, Any]:
         return {
@@ -174,6 +178,7 @@ class Story:
             "measures": self.measures,
             "contributions": self.contributions,
             "flags": self.flags,
+            "promises": self.promises,
         }
 
 
@@ -276,6 +281,19 @@ def build_story(
             pl.when(held.str.strip_chars() != "").then(held).forward_fill().alias("_holding")
         )
     clock, clock_label = display_clock(result)
+    promised = case_promise_rows(events, result.settings, result.promises)
+    promises = [
+        {
+            "promise": r["promise"],
+            "made": clock(r["made_at"]),
+            "due": clock(r["due"]),
+            "kept": None if r["kept_at"] is None else clock(r["kept_at"]),
+            "status": r["status"],
+            "team": r["team"],
+            "holder": r["holder"],
+        }
+        for r in promised.iter_rows(named=True)
+    ]
     steps: list[Step] = []
     omitted = omitted_after = 0
     if max_steps is not None and max_steps >= 0 and events.height > max_steps:
@@ -316,7 +334,27 @@ def build_story(
         ],
         omitted=omitted,
         omitted_after=omitted_after,
+        promises=promises,
     )
+
+
+def promise_text(record: dict[str, Any], lang: C.Lang = "en") -> str:
+    """One promise of a case in a line: made, due, and how it ended."""
+    W = C.PROMISE_WORDS
+    name, due, kept = record["promise"], record["due"], record["kept"]
+    made = W["explain_made"][lang].format(name=name, due=due)
+    if record["status"] == "kept":
+        end = W["explain_kept"][lang].format(name=name, at=kept)
+    elif record["status"] == "open":
+        end = W["explain_open"][lang].format(name=name, due=due)
+    elif kept is not None:
+        end = W["explain_late"][lang].format(name=name, at=kept, due=due)
+    else:
+        end = W["explain_broken"][lang].format(name=name, due=due)
+    teams = record["team"] or ""
+    if record["holder"] and record["holder"] != record["team"]:
+        teams += f" → {record['holder']}"
+    return f"{record['made']} {made} — {end}" + (f" [{teams}]" if teams else "")
 
 
 def render_terminal(story: Story, console: Console, lang: C.Lang = "en") -> None:
@@ -365,6 +403,12 @@ def render_terminal(story: Story, console: Console, lang: C.Lang = "en") -> None
         total = story.omitted + len(story.steps)
         console.print(Text(w["omitted"].format(n=story.omitted, total=total), style="dim"))
         console.print(steps_table(story.steps[cut:], ""))
+
+    if story.promises:
+        console.print(f"[bold]{C.PROMISE_WORDS['heading'][lang]}[/bold]")
+        for record in story.promises:
+            style = {"kept": "green", "broken": "red"}.get(record["status"], "yellow")
+            console.print(Text("  " + promise_text(record, lang), style=style))
 
     m = Table(title=w["measures"], title_justify="left")
     m.add_column(w["measure"])

@@ -524,6 +524,7 @@ def render_html(
 
     journeys = journeys_view(result, top, lang)
     surveys = surveys_view(summary.get("surveys"), lang)
+    promises = promises_view(summary.get("promises"), lang)
 
     # --- methods ------------------------------------------------------------------------
     if pseudonymized is None:
@@ -594,6 +595,7 @@ def render_html(
         "stories": stories,
         "journeys": journeys,
         "surveys": surveys,
+        "promises": promises,
         "remedies": remedies,
         "remedy_names": REMEDIES,
         "instances": summary["instances"],
@@ -663,6 +665,77 @@ def waits_view(
         for r in causes.waits_by_pair.head(rows).iter_rows(named=True)
     ]
     return text, team_rows, pair_rows
+
+
+# ---------------------------------------------------------------------------------- promises
+
+
+def promises_view(block: dict[str, Any] | None, lang: Lang) -> dict[str, Any] | None:
+    """The report's promises section (None when the summary has no ``promises`` block):
+    kept, broken and open per promise, by the team that made them and across handoffs,
+    and the built-in promises the log cannot show."""
+    if block is None:
+        return None
+    t = {k: w[lang] for k, w in C.PROMISE_WORDS.items()}
+    joiner = " oder " if lang == "de" else " or "
+    not_computed = [
+        t["not_computed"].format(name=name, roles=joiner.join(roles))
+        for name, roles in block["not_computed"].items()
+    ]
+    if not block["by_promise"] and not not_computed:
+        return None
+
+    def counts(record: dict[str, Any]) -> list[str]:
+        share = record["kept_share"]
+        return [
+            *(C.number(record[k], lang) for k in ("made", "kept", "broken", "open")),
+            "—" if share is None else C.percent(share, lang),
+        ]
+
+    intro = None
+    if block["by_promise"]:
+        until = (block["observed_until"] or "—")[:16].replace("T", " ")
+        intro = (
+            t["intro"].format(
+                made=C.number(block["made"], lang),
+                kept=C.number(block["kept"], lang),
+                broken=C.number(block["broken"], lang),
+                open=C.number(block["open"], lang),
+                until=until,
+                share="—" if block["kept_share"] is None else C.percent(block["kept_share"], lang),
+            )
+            if block["made"]
+            else t["none"]
+        )
+    tables = [
+        {
+            "title": t["by_promise"],
+            "heads": [t["promise"]],
+            "rows": [{"names": [n], "figures": counts(r)} for n, r in block["by_promise"].items()],
+        },
+        {
+            "title": t["by_team"],
+            "heads": [t["promise"], t["team"]],
+            "rows": [
+                {"names": [r["promise"], r["team"]], "figures": counts(r)} for r in block["teams"]
+            ],
+        },
+        {
+            "title": t["by_pair"],
+            "heads": [t["promise"], t["pair"]],
+            "rows": [
+                {"names": [r["promise"], f"{r['from']} → {r['to']}"], "figures": counts(r)}
+                for r in block["handoff_pairs"]
+            ],
+        },
+    ]
+    return {
+        "t": t,
+        "not_computed": not_computed,
+        "intro": intro,
+        "counts": [t[k] for k in ("made", "kept", "broken", "open", "kept_share")],
+        "tables": [table for table in tables if table["rows"]] if block["made"] else [],
+    }
 
 
 # ----------------------------------------------------------------------------------- surveys

@@ -174,7 +174,7 @@ def pseudonymize_events(
     return frames["events"]
 
 
-_FACT_TEAMS = ("team", "from", "to", "team_a", "team_b")
+_FACT_TEAMS = ("team", "from", "to", "team_a", "team_b", "holder")
 """Columns of the facts tables that hold the team (engine/facts.py)."""
 
 

@@ -235,8 +235,67 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
         meas.add_row(name, *("—" if q[k] is None else f"{q[k]:g}" for k in ("median", "p90")))
     console.print(meas)
     render_waits(summary.get("waits") or {}, console)
+    if summary.get("promises") is not None:
+        render_promises(summary["promises"], console)
     if summary.get("surveys") is not None:
         render_surveys(summary["surveys"], console)
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def render_promises(block: dict[str, Any], console: Console, lang: Lang = "en") -> None:
+    """The ``promises`` block of the summary: kept, broken and open, by promise, by the team
+    that made them and by handoff pair; built-in promises the log cannot show, named."""
+    from frictionminer.reporting.catalogue import PROMISE_WORDS as W
+
+    for name, roles in block["not_computed"].items():
+        console.print(Text(W["not_computed"][lang].format(name=name, roles=" or ".join(roles))))
+    if not block["by_promise"]:
+        return
+    until = block["observed_until"] or "—"
+    console.print(
+        f"[bold]{W['heading'][lang]}[/bold]: ",
+        Text(
+            W["intro"][lang].format(
+                made=f"{block['made']:,}",
+                kept=f"{block['kept']:,}",
+                broken=f"{block['broken']:,}",
+                open=f"{block['open']:,}",
+                until=until[:16].replace("T", " "),
+                share=_share(block["kept_share"]),
+            )
+            if block["made"]
+            else W["none"][lang]
+        ),
+        sep="",
+    )
+    if not block["made"]:
+        return
+    counts = ("made", "kept", "broken", "open", "kept_share")
+    pair = [(f"{r['promise']}", f"{r['from']} → {r['to']}", r) for r in block["handoff_pairs"]]
+    tables: list[tuple[str, list[str], list[tuple[Any, ...]]]] = [
+        ("by_promise", ["promise"], [(n, r) for n, r in block["by_promise"].items()]),
+        ("by_team", ["promise", "team"], [(r["promise"], r["team"], r) for r in block["teams"]]),
+        ("by_pair", ["promise", "pair"], pair),
+    ]
+    for title, heads, rows in tables:
+        if not rows:
+            continue
+        table = Table(title=W[title][lang], title_justify="left", box=box.SIMPLE_HEAD)
+        for key in heads:
+            table.add_column(W[key][lang])
+        for key in counts:
+            table.add_column(W[key][lang], justify="right")
+        for row in rows:
+            cells, record = row[:-1], dict(row[-1])
+            table.add_row(
+                *[Text(str(c)) for c in cells],
+                *[f"{record[k]:,}" for k in counts[:4]],
+                _share(record["kept_share"]),
+            )
+        console.print(table)
 
 
 def _signed(value: float | None, fmt: str = "+.3f") -> str:

@@ -83,7 +83,7 @@ class GateKind:
     """One kind of gate in the ``[audit]`` table: what it measures and how it may fail."""
 
     key: str
-    subject: Literal["rule", "measure"]
+    subject: Literal["rule", "measure", "promise"]
     value: str
     """What the gate's value is, for docs and messages."""
     tested: bool
@@ -91,6 +91,8 @@ class GateKind:
     integer: bool = False
     share: bool = False
     doc: str = ""
+    minimum: bool = False
+    """The limit is a floor: the gate fails when the value is below it."""
 
 
 GATE_KINDS: dict[str, GateKind] = {
@@ -133,6 +135,16 @@ GATE_KINDS: dict[str, GateKind] = {
             "90th percentile of the measure",
             tested=True,
             doc="Largest acceptable 90th percentile of a measure, e.g. customer_wait_hours = 240.",
+        ),
+        GateKind(
+            "min_promise_kept",
+            "promise",
+            "share of promises kept, of those kept or broken",
+            tested=True,
+            share=True,
+            minimum=True,
+            doc='Smallest acceptable share of a promise kept, e.g. "first response" = 0.9 '
+            '("all": every promise together).',
         ),
     )
 }
@@ -206,7 +218,13 @@ def _unknown(source: str, key: str, known: Sequence[str], prefix: str) -> Config
     return ConfigError(f"{source}: unknown key '{prefix}{key}'", hint=hint)
 
 
+ALL_PROMISES = "all"
+"""The subject of a promise gate on every promise together."""
+
+
 def _check_subject(source: str, key: str, subject: str, kind: str) -> None:
+    if kind == "promise":  # the names come from [[promises]]: checked with the whole file
+        return
     known = list(RULE_IDS) if kind == "rule" else list(AUDIT_MEASURES)
     if subject not in known:
         close = difflib.get_close_matches(subject, known, n=1)
@@ -216,6 +234,11 @@ def _check_subject(source: str, key: str, subject: str, kind: str) -> None:
 
 
 def _parse_limit(source: str, key: str, value: Any, kind: GateKind) -> Limit:
+    if isinstance(value, str) and kind.minimum:
+        raise ConfigError(
+            f"{source}: key '{key}' must be a share between 0 and 1, not {value!r}",
+            hint="a drop against --baseline is gated by [audit.baseline] already",
+        )
     if isinstance(value, str):
         m = _RELATIVE.match(value)
         if not m:

@@ -24,9 +24,19 @@ from typing import Any, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from frictionminer.errors import ConfigError, UsageError
-from frictionminer.settings.audit import AuditSettings, parse_audit_settings
+from frictionminer.settings.audit import ALL_PROMISES, AuditSettings, parse_audit_settings
 from frictionminer.settings.defaults import packaged, packaged_factory
 from frictionminer.settings.patterns import LOOKAROUND_HINT, RolePattern, item_problem
+from frictionminer.settings.promises import (
+    FIRST_RESPONSE,
+    INTERIM_NOTICE,
+    REQUIRED_KEYS,
+    BuiltinPromiseSettings,
+    CalendarSettings,
+    PromiseSettings,
+    check_promise,
+    check_promise_tables,
+)
 from frictionminer.settings.rules import RuleSettings, parse_rules
 
 DEFAULT_SOURCE = "built-in defaults"
@@ -451,9 +461,11 @@ TABLES: dict[str, type[Any]] = {
     "journey": JourneySettings,
     "surveys": SurveySettings,
     "filters": FilterSettings,
+    "builtin_promises": BuiltinPromiseSettings,
+    "calendar": CalendarSettings,
 }
 """Top-level config tables and the dataclass that validates each."""
-ARRAYS = ("sources", "case_tables")
+ARRAYS = ("sources", "case_tables", "promises")
 """Arrays of tables (``[[sources]]``)."""
 KNOWN_TABLES = (*TABLES, "rules", "audit", *ARRAYS)
 
@@ -483,6 +495,30 @@ def _resolve(path: str, base: Path | None) -> str:
         return path
     p = Path(path).expanduser()
     return str(p) if base is None or p.is_absolute() else str(base / p)
+
+
+def _promise_array(value: Any, *, source: str) -> list[PromiseSettings]:
+    """``[[promises]]``: an array of tables, each checked and named in errors by index."""
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ConfigError(f"{source}: 'promises' must be an array of tables ([[promises]])")
+    out: list[PromiseSettings] = []
+    taken: set[str] = set()
+    for i, entry in enumerate(value):
+        prefix = f"promises[{i}]."
+        if isinstance(entry, PromiseSettings):
+            entry = _fields(entry)
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{source}: 'promises' must be an array of tables ([[promises]])")
+        for key in REQUIRED_KEYS:
+            if key not in entry:
+                raise ConfigError(
+                    f"{source}: key '{prefix}{key}' is missing",
+                    hint='a promise needs name, after, before and within, e.g. within = "2d"',
+                )
+        item = build_table(PromiseSettings, entry, source=source, prefix=prefix)
+        check_promise(item, prefix, source, taken)
+        out.append(item)
+    return out
 
 
 def _table_array(
@@ -653,6 +689,17 @@ def _check_values(tables: Mapping[str, Any], source: str) -> None:
         for name, number in _fields(tables[table]).items():
             if number < 0:
                 raise ConfigError(f"{source}: key '{table}.{name}' must not be negative")
+    check_promise_tables(tables["builtin_promises"], tables["calendar"], source)
+    named = {FIRST_RESPONSE, INTERIM_NOTICE, ALL_PROMISES, *(p.name for p in tables["promises"])}
+    for gate in tables["audit"].gates:
+        if gate.kind == "min_promise_kept" and gate.subject not in named:
+            close = difflib.get_close_matches(gate.subject, sorted(named), n=1)
+            raise ConfigError(
+                f"{source}: key 'audit.min_promise_kept.{gate.subject}': no such promise",
+                hint=f"did you mean {close[0]!r}?"
+                if close
+                else f"known: {', '.join(sorted(named))}",
+            )
     act = tables["columns"].activity
     if isinstance(act, list) and not act:
         raise ConfigError(f"{source}: key 'columns.activity' must name at least one column")
@@ -664,6 +711,8 @@ def _checked(given: Mapping[str, Any], *, source: str, base: Path | None) -> dic
     for key, value in given.items():
         if key in TABLES:
             out[key] = _table(key, value, source=source)
+        elif key == "promises":
+            out[key] = _promise_array(value, source=source)
         elif key in ARRAYS:
             out[key] = _table_array(key, value, source=source, base=base)
         elif key == "rules":
@@ -729,12 +778,18 @@ class Settings:
     """The ``[surveys]`` table: the rating's scale and the survey list."""
     filters: FilterSettings
     """The ``[filters]`` table: which cases are analysed."""
+    builtin_promises: BuiltinPromiseSettings
+    """The ``[builtin_promises]`` table: the promises that need no configuration."""
+    calendar: CalendarSettings
+    """The ``[calendar]`` table: working time for promises kept in business time."""
     rules: dict[str, RuleSettings]
     """Every rule's settings by id (``[rules.FM001]``), defaults filled in."""
     sources: list[SourceSettings]
     """More event tables of the same log (``[[sources]]``)."""
     case_tables: list[CaseTableSettings]
     """One-row-per-case tables joined in as case attributes (``[[case_tables]]``)."""
+    promises: list[PromiseSettings]
+    """The company's own promises (``[[promises]]``)."""
     audit: AuditSettings
     """The ``[audit]`` table (CI gates, baseline comparison)."""
     source: str = field(default=DEFAULT_SOURCE, compare=False)
@@ -757,9 +812,12 @@ class Settings:
         journey: JourneySettings | TableInput | None = None,
         surveys: SurveySettings | TableInput | None = None,
         filters: FilterSettings | TableInput | None = None,
+        builtin_promises: BuiltinPromiseSettings | TableInput | None = None,
+        calendar: CalendarSettings | TableInput | None = None,
         rules: Mapping[str, RuleSettings | TableInput] | None = None,
         sources: Sequence[SourceSettings | TableInput] | None = None,
         case_tables: Sequence[CaseTableSettings | TableInput] | None = None,
+        promises: Sequence[PromiseSettings | TableInput] | None = None,
         audit: AuditSettings | TableInput | None = None,
         source: str = DEFAULT_SOURCE,
     ) -> None:
@@ -783,9 +841,12 @@ class Settings:
             "journey": journey,
             "surveys": surveys,
             "filters": filters,
+            "builtin_promises": builtin_promises,
+            "calendar": calendar,
             "rules": rules,
             "sources": sources,
             "case_tables": case_tables,
+            "promises": promises,
             "audit": audit,
         }
         label = LIBRARY_SOURCE if source == DEFAULT_SOURCE else source

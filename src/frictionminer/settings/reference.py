@@ -33,6 +33,7 @@ from frictionminer.settings.audit import (
 )
 from frictionminer.settings.defaults import FILE, PACKAGE, rule_defaults
 from frictionminer.settings.model import TABLES, CaseTableSettings, ColumnSettings, SourceSettings
+from frictionminer.settings.promises import PromiseSettings
 from frictionminer.settings.rules import CONTROL_KEYWORDS, SEVERITIES
 
 BEGIN = (
@@ -267,6 +268,8 @@ def tables() -> tuple[TableRef, ...]:
         what = "rule id" if kind.subject == "rule" else "measure"
         if key == "never":
             type_ = "array of rule ids"
+        elif kind.minimum:
+            type_ = 'table of promise name (or "all") = share'
         else:
             type_ = f'table of {what} = number, or "+N%" / "+N" relative to --baseline'
         text = " ".join(kd.comment) or kind.doc
@@ -297,7 +300,12 @@ def tables() -> tuple[TableRef, ...]:
             _dataclass_keys(HorizonSettings, "audit.horizon", horizon_doc, missing),
         )
     )
-    for name, cls in (("sources", SourceSettings), ("case_tables", CaseTableSettings)):
+    arrays = (
+        ("sources", SourceSettings),
+        ("case_tables", CaseTableSettings),
+        ("promises", PromiseSettings),
+    )
+    for name, cls in arrays:
         doc = docs.get(name)
         out.append(TableRef(f"[[{name}]]", _intro(doc), _dataclass_keys(cls, name, doc, missing)))
     if missing:

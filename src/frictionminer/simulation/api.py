@@ -151,6 +151,11 @@ def simulate_with_truth(
     table = truth_table(b.truth, category, value)
     if built.surveyed is not None:
         table = survey_truth(table, b.truth, built.surveyed)
+    if built.promised is not None:
+        table = table.with_columns(
+            pl.Series("promises_made", built.promised.astype(np.int64)),
+            pl.Series("promises_broken", built.patterns["broken-promise"].astype(np.int64)),
+        )
     truth = flag_truth(table, built.patterns["reopened"])
     rating = None
     if built.surveyed is not None and built.extra is not None:
@@ -224,8 +229,9 @@ def scenario_config(scenario: str) -> str:
         assert isinstance(spec, Spec)
         # Build a tiny log with every pattern to collect the whole activity vocabulary.
         rng = np.random.Generator(np.random.PCG64(0))
-        built = build(spec, 200, rng, dict.fromkeys(PATTERNS, 0.5))
+        built = build(spec, 200, rng, {**dict.fromkeys(PATTERNS, 0.5), "broken-promise": 0.5})
         roles = built.builder.role_table()
+        extra = promise_config()
     lines = [
         f"# frictionminer config for the simulated '{spec.key}' scenario: {spec.title}.",
         "# Written by `frictionminer simulate --write-config`; see docs/simulation.md.",
@@ -246,6 +252,27 @@ def scenario_config(scenario: str) -> str:
         lines.extend(f"    '^{_regex_escape(name)}$'," for name in names)
         lines.append("]")
     return "\n".join([*lines, *extra]) + "\n"
+
+
+def promise_config() -> list[str]:
+    """The ``[[promises]]`` of a simulated log (the ``broken-promise`` pattern's callback),
+    and the built-in first response switched off: the simulated acknowledgement is a
+    contact, so the first response would measure the first notice or request instead."""
+    from frictionminer.simulation.process import PROMISE
+
+    return [
+        "",
+        "[builtin_promises]",
+        "# The simulated acknowledgement is a contact, not a notice: off here.",
+        'first_response = ""',
+        "",
+        "[[promises]]",
+        f'name = "{PROMISE["name"]}"',
+        f"after = '^{_regex_escape(PROMISE['after'])}$'",
+        f"before = '^{_regex_escape(PROMISE['before'])}$'",
+        f'within = "{PROMISE["within"]}"',
+        'clock = "business"',
+    ]
 
 
 def _regex_escape(name: str) -> str:

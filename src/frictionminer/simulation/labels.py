@@ -164,6 +164,11 @@ def flag_truth(table: pl.DataFrame, reopened: BoolArray) -> pl.DataFrame:
             pl.lit(0.0).alias("friction_score"),
             pl.lit(0.0).alias("friction_percentile"),
         )
+    if "promises_broken" not in frame.columns:  # no promise was simulated: FM012 holds for none
+        frame = frame.with_columns(
+            pl.lit(0, dtype=pl.Int64).alias("promises_made"),
+            pl.lit(0, dtype=pl.Int64).alias("promises_broken"),
+        )
     return frame.with_columns(
         rule.when(rule.defaults).fill_null(False).alias(rid) for rid, rule in RULES.items()
     )

@@ -31,6 +31,11 @@ them stays as it was:
                     rating (``case:rating``, CSAT 1-5) that falls with friction plus noise.
 ``vendor-wait``     the case waits at an outside party ("Wait - Vendor") for 16-64
                     business hours after the assessment.
+``broken-promise``  after the assessment the company promises a callback within two
+                    business days ("Callback promised") and calls back after 27-45
+                    business hours (two business days are 18 working hours); when the
+                    pattern is drawn at all, a further :data:`PROMISE_SHARE` of the cases
+                    get the same promise kept, 1-12 business hours later.
 """
 
 from __future__ import annotations
@@ -54,11 +59,22 @@ PATTERNS: tuple[str, ...] = (
 )
 """Injectable friction patterns, in documentation order."""
 
-EXTRA_PATTERNS: tuple[str, ...] = ("survey-after-friction", "vendor-wait")
+EXTRA_PATTERNS: tuple[str, ...] = ("survey-after-friction", "vendor-wait", "broken-promise")
 """Patterns drawn only when a rate names them (default rate 0), from their own stream."""
 ROUTINE_SURVEY = 0.2
 """Share of the cases without injected friction that get a routine survey (when the
 ``survey-after-friction`` pattern is drawn at all)."""
+
+PROMISE_SHARE = 0.3
+"""Share of the cases given a callback promise that is kept (when ``broken-promise`` is
+drawn at all): the promises a detector must not flag."""
+PROMISE = {
+    "name": "callback within 2 business days",
+    "after": "Callback promised",
+    "before": "Customer called back",
+    "within": "2d",
+}
+"""The promise the ``broken-promise`` pattern makes (and the scenario config declares)."""
 
 DEFAULT_RATE = 0.05
 """Default share of cases drawn for each pattern (about 37% of cases get at least one)."""
@@ -120,6 +136,8 @@ ROLE_KEYS: dict[str, str] = {
     "survey": "",  # the survey role comes from the defaults; not a contact here
     "vendor_wait": "",
     "vendor_reply": "",
+    "promise": "notice",
+    "callback": "contact",
 }
 """Default roles of each step of the process (a scenario may override them)."""
 
@@ -169,6 +187,8 @@ class Built:
     """Cases that got a survey as the last message (None: no survey was simulated)."""
     extra: np.random.Generator | None = None
     """The stream of the :data:`EXTRA_PATTERNS` (ratings are drawn from it)."""
+    promised: BoolArray | None = None
+    """Cases given the callback promise (None: no promise was simulated)."""
 
 
 def _choice(rng: np.random.Generator, weights: list[float], n: int) -> IntArray:
@@ -206,7 +226,11 @@ def build(
     bits = rng.bit_generator
     assert isinstance(bits, np.random.PCG64)  # simulate_with_truth's generator
     extra = np.random.Generator(bits.jumped())
-    xpat = {p: extra.random(n) < rates.get(p, 0.0) for p in EXTRA_PATTERNS}
+    xpat = {p: extra.random(n) < rates.get(p, 0.0) for p in EXTRA_PATTERNS[:2]}
+    # broken-promise came later: a stream of its own again, so that the logs simulated
+    # with the first two extra patterns stay as they were
+    promises = np.random.Generator(bits.jumped(2))
+    xpat["broken-promise"] = promises.random(n) < rates.get("broken-promise", 0.0)
     clean = ~np.logical_or.reduce([pat[p] for p in PATTERNS])
     routine = clean & ~xpat["survey-after-friction"] & (extra.random(n) < ROUTINE_SURVEY)
     if not rates.get("survey-after-friction", 0.0):
@@ -326,6 +350,30 @@ def build(
         b.step(act("chase"), by="customer", team=holder, channel=c0, delay_h=30.0, active=on)
         b.step(act("reply"), by="company", team=holder, channel=c0, delay_h=queue(6), active=on)
     b.step(act("triage"), by="company", team=holder, delay_h=b.uniform(60.0, 90.0), active=sf)
+    # -- a callback promised within two business days: broken (late) or kept
+    b.rng = promises
+    bp = xpat["broken-promise"]
+    promised = bp | (promises.random(n) < PROMISE_SHARE)
+    if not rates.get("broken-promise", 0.0):
+        promised &= False
+    b.step(
+        act("promise", PROMISE["after"]),
+        by="company",
+        team=holder,
+        channel=c0,
+        delay_h=0.5,
+        active=promised,
+    )
+    late = b.uniform(27.0, 45.0)
+    soon = b.uniform(1.0, 12.0)
+    b.step(
+        act("callback", PROMISE["before"]),
+        by="company",
+        team=holder,
+        channel=phone,
+        delay_h=np.where(bp, late, soon),
+        active=promised,
+    )
     b.rng = main_rng
 
     # -- the same request again (repeat-request)
@@ -384,4 +432,5 @@ def build(
         patterns=pat,
         surveyed=surveyed if surveyed.any() else None,
         extra=extra,
+        promised=promised if promised.any() else None,
     )

@@ -13,6 +13,7 @@ module                    rules
 :mod:`.handoffs`          FM005 ping-pong, FM006 handoff chain
 :mod:`.proportion`        FM008 effort out of proportion
 :mod:`.outcome`           FM009 unresolved or reopened
+:mod:`.promises`          FM012 broken promise
 :mod:`.surveys`           FM013 survey after friction
 :mod:`.journeys`          FM010 came back after resolution, FM011 stranded between parties
                           (evaluated on journeys, with ``--journey``)
@@ -31,6 +32,7 @@ from frictionminer.engine.rules import (  # noqa: F401  (each theme registers it
     handoffs,
     journeys,
     outcome,
+    promises,
     proportion,
     surveys,
     tasks,
