@@ -285,3 +285,22 @@ def test_broken_promise_pattern_leaves_other_logs_alone() -> None:
     plain = simulate("loan", 300, 4)
     assert not plain["activity"].str.contains("Callback promised").any()
     assert plain.equals(simulate("loan", 300, 4, rates={"broken-promise": 0.0}))
+
+
+def test_interim_notice_counts_each_silence(promise_log: tuple[Path, Path]) -> None:
+    """Each case opens with the customer's call and then hears nothing until its end:
+    A 26 h, B 98 h, C 25 h, D 25 h (to its last event) of silence; with news due every
+    48 hours only B's promise is broken."""
+    log, _ = promise_log
+    settings = Settings(
+        roles={"contact": ["^Customer calls$"], "resolution": ["^Solved$"]},
+        builtin_promises={"first_response": "", "interim_notice": "48h"},
+    )
+    result = analyze(str(log), settings)
+    assert _per_case(result.cases) == {
+        "A": (1, 1, 0, 0),
+        "B": (1, 0, 1, 0),
+        "C": (1, 1, 0, 0),
+        "D": (1, 1, 0, 0),
+    }
+    assert set(result.summary()["promises"]["by_promise"]) == {"interim notice"}
