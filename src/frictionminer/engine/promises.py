@@ -203,6 +203,14 @@ def promise_instances(
     if not specs or annotated.height == 0:
         return pl.DataFrame(schema=schema)
     frame, sides = _matchers(annotated, specs, settings)
+    # Most logs make few promises or none (a first response needs a case opened by a
+    # contact): only the cases that made one are followed further (whole cases, in order).
+    makers = pl.any_horizontal(m for m, _, _ in sides)
+    promised = frame.filter(makers).get_column(S.CASE).unique()
+    if promised.len() == 0:
+        return pl.DataFrame(schema=schema)
+    if promised.len() < frame.height // 20:  # keep only the cases that made a promise
+        frame = frame.filter(pl.col(S.CASE).is_in(promised.implode()))
     ts = pl.col(S.TIMESTAMP)
     ev = frame.with_columns(pl.col(S.CASE).rle_id().alias(_NO)).with_columns(
         _team(frame).alias("_team")
