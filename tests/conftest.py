@@ -153,3 +153,33 @@ def csv_log(path: Path, rows: list[tuple[str, str, float]]) -> Path:
         }
     ).write_csv(path)
     return path
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    """Run the command line in-process: exit code, stdout, stderr."""
+    from typer.testing import CliRunner
+
+    from frictionminer.cli import app
+
+    res = CliRunner().invoke(app, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+def one_error(err: str) -> str:
+    """The one ``error: …`` line of stderr (and nothing else, no traceback)."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def scores(*log: str) -> dict[str, object]:
+    """``score LOG --format json`` with the log's name replaced by LOG (the same scores
+    read from two places compare equal)."""
+    import json
+
+    code, out, err = cli("score", *log, "--format", "json", "-q")
+    assert code == 0, err
+    source = json.loads(out)["summary"]["source"]
+    return dict(json.loads(out.replace(json.dumps(source)[1:-1], "LOG")))

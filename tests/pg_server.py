@@ -33,7 +33,8 @@ def bindir() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on (now)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -94,7 +95,7 @@ def start() -> Server:
     base = "/tmp" if os.geteuid() == 0 and os.path.isdir("/tmp") else None
     folder = Path(tempfile.mkdtemp(prefix="fm-pg-", dir=base))
     password = "s3cret-" + os.urandom(6).hex()
-    server = Server(folder, _free_port(), password, found)
+    server = Server(folder, free_port(), password, found)
     try:
         pwfile = folder / "pw"
         pwfile.write_text(password + "\n")

@@ -368,13 +368,17 @@ def test_optional_extras_are_imported_lazily_and_tested() -> None:
     every command work without them), only by the modules that need them, and are in the
     dev group so that the tests run them."""
     extras = _optional()
-    assert set(extras) == {"dask", "database", "duckdb"}
+    assert set(extras) == {"dask", "database", "duckdb", "mysql"}
     optional = set().union(*extras.values())
     for name in modules():
         eager = {_distribution(root) for root in _module_level_imports(name)}
         assert not eager & optional, f"{name} imports {eager & optional} at module level"
     users = {module for dist in optional for module in third_party_imports().get(dist, set())}
-    assert users == {"frictionminer.scale.dask_cluster", "frictionminer.io.database"}
+    assert users == {
+        "frictionminer.scale.dask_cluster",
+        "frictionminer.io.database",
+        "frictionminer.io.mysql",
+    }
     assert optional <= _declared("dev")
 
 

@@ -28,8 +28,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import pg_server
-from conftest import SHARED_LOGS, shared_log
-from frictionminer.cli import app
+from conftest import SHARED_LOGS, cli, one_error, scores, shared_log
 from frictionminer.errors import EXIT_TERMINATED, InputError
 from frictionminer.io import detect_format, read_raw
 from frictionminer.io.database import mask, quote_identifier, target
@@ -41,17 +40,7 @@ runner = CliRunner()
 HELPDESK = "helpdesk/helpdesk.csv.gz"
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    res = runner.invoke(app, list(args))
-    return res.exit_code, res.stdout, res.stderr
-
-
-def _one_error(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    return lines[0]
+run, _one_error = cli, one_error
 
 
 class Pg:
@@ -151,12 +140,7 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _scores(*log: str) -> dict[str, object]:
-    """``score --format json`` with the log's name replaced by LOG."""
-    code, out, err = run("score", *log, "--format", "json", "-q")
-    assert code == 0, err
-    source = json.loads(out)["summary"]["source"]
-    return dict(json.loads(out.replace(json.dumps(source)[1:-1], "LOG")))
+_scores = scores
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,27 @@
-"""Databases as logs: PostgreSQL (ADBC), SQLite (ADBC) and DuckDB files, in Arrow batches.
+"""Databases as logs: PostgreSQL (ADBC), MySQL and MariaDB (connectorx, checked first with
+PyMySQL), SQLite (ADBC) and DuckDB files, in Arrow batches.
 
-``LOG`` is a URI (``postgresql://user@host:5432/db``, ``sqlite:///events.db``,
-``duckdb:///events.duckdb``) or a ``.duckdb``/``.db``/``.sqlite`` file, read with
+``LOG`` is a URI (``postgresql://user@host:5432/db``, ``mysql://user@host:3306/db``,
+``sqlite:///events.db``, ``duckdb:///events.duckdb``) or a ``.duckdb``/``.db``/``.sqlite``
+file, read with
 ``[database] table`` (``--table``, quoted as an identifier) or ``query`` (``--query``).
 The result streams from the driver in Arrow record batches into Parquet parts of
 ``batch_rows`` rows in a temporary folder (:func:`staged`), so the transfer holds one
 part at a time; the log is then read from the parts as a Parquet log is (in memory by
 :func:`read_database`, or cut into shards when large: :func:`keep`), and the folder is
 removed whatever happens (an error, Ctrl-C, SIGTERM).  Drivers are the ``database``
-extra (``duckdb`` for DuckDB files), imported only here and only when a database is read.
-Credentials come from the environment (``PGPASSWORD``, ``PGUSER``, ``PGPASSFILE``,
-``~/.pgpass``: libpq reads them itself); a password in the URI is masked in every message
-and in the log's name (:func:`mask`).
+extra (``duckdb`` for DuckDB files, ``mysql`` for MySQL and MariaDB), imported only here
+and only when a database is read.  Credentials come from the environment (``PGPASSWORD``,
+``PGUSER``, ``PGPASSFILE``, ``~/.pgpass``: libpq reads them itself; ``MYSQL_PWD`` and
+``MYSQL_USER`` for MySQL); a password in the URI is masked in every message and in the
+log's name (:func:`mask`).
+
+MySQL: connectorx streams the result fast, but retries a refused connection or a bad
+password for 30 seconds, logging to stderr.  So PyMySQL (pure Python) connects first, with
+a 10-second timeout, and checks the credentials, the database, the table and the SQL
+(``SELECT * FROM (query) LIMIT 0``) before connectorx runs the read in a read-only
+transaction.  SQL Server (``mssql://``) is refused with one line: there is no server to
+test a reader against here.
 """
 
 from __future__ import annotations
@@ -51,9 +61,10 @@ EXTRAS = {
     "postgresql": "pip install 'frictionminer[database]'",
     "sqlite": "pip install 'frictionminer[database]'",
     "duckdb": "pip install 'frictionminer[duckdb]'",
+    "mysql": "pip install 'frictionminer[mysql]'",
 }
 """The extra that installs each kind's driver."""
-_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "duckdb": "DuckDB"}
+_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite", "duckdb": "DuckDB", "mysql": "MySQL"}
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
@@ -93,15 +104,18 @@ def mask(uri: str) -> str:
     return re.sub(r"(?i)([?&](?:password|pwd)=)[^&#]*", r"\1***", head + rest)
 
 
-def quote_identifier(name: str) -> str:
-    """``name`` as a quoted SQL identifier; ``schema.table`` is quoted part by part.
+def quote_identifier(name: str, quote: str = '"') -> str:
+    """``name`` as a quoted SQL identifier; ``schema.table`` is quoted part by part
+    (MySQL quotes with a backtick).
 
     >>> quote_identifier('events')
     '"events"'
     >>> quote_identifier('crm.ev"ents')
     '"crm"."ev""ents"'
+    >>> quote_identifier('crm.ev`ents', '`')
+    '`crm`.`ev``ents`'
     """
-    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+    return ".".join(quote + part.replace(quote, quote * 2) + quote for part in name.split("."))
 
 
 @dataclass(frozen=True)
@@ -133,10 +147,12 @@ def target(text: str) -> Target:
             raise InputError(f"{text}: not a database URI or file")
         return Target(found, text, text)
     shown = mask(text)
-    if kind in ("mysql", "mssql"):
+    if kind == "mssql":
         raise InputError(
-            f"{shown}: {kind} databases are not read yet",
-            hint="read from PostgreSQL, SQLite or DuckDB, or export the table to CSV or Parquet",
+            f"{shown}: SQL Server databases are not read (no SQL Server was at hand to test "
+            "a reader against)",
+            hint="export the table to CSV or Parquet, or read from PostgreSQL, MySQL, SQLite "
+            "or DuckDB",
         )
     try:  # the masked URI: what urlsplit says about it cannot hold the password
         parts = urlsplit(shown)
@@ -148,6 +164,8 @@ def target(text: str) -> Target:
         ) from None
     if kind == "postgresql":
         return Target(kind, text, shown, _secrets(text))
+    if kind == "mysql":
+        return _mysql_target(text, shown)
     # sqlite:///relative.db and sqlite:////absolute/path.db, as SQLAlchemy writes them.
     rest = shown[len(parts.scheme) + 3 :]
     if parts.netloc or not rest.startswith("/") or len(rest) < 2:
@@ -157,6 +175,37 @@ def target(text: str) -> Target:
             hint="or give the file's path itself",
         )
     return Target(kind, rest[1:].split("?", 1)[0], shown)
+
+
+def _mysql_target(text: str, shown: str) -> Target:
+    """A MySQL URI, its password from the URI or ``MYSQL_PWD``, its user from the URI,
+    ``MYSQL_USER`` or the login name (as the ``mysql`` client does)."""
+    import getpass
+    import os
+    from urllib.parse import quote, unquote
+
+    parts = urlsplit(text)
+    password = unquote(parts.password) if parts.password is not None else None
+    if password is None:
+        password = os.environ.get("MYSQL_PWD")
+    user = unquote(parts.username) if parts.username else os.environ.get("MYSQL_USER")
+    if not user:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "root"
+    database = unquote(parts.path.lstrip("/"))
+    if not database or "/" in database:
+        raise InputError(
+            f"{shown}: a MySQL URI names one database: mysql://user@host:3306/DATABASE",
+            hint="the database (schema) holding the table goes after the host",
+        )
+    host = parts.hostname or "localhost"
+    port = parts.port or 3306
+    auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    location = f"mysql://{auth}@{host}:{port}/{quote(database, safe='')}"
+    secrets = {s for s in (password, quote(password, safe="") if password else None) if s}
+    return Target("mysql", location, shown, tuple(sorted(secrets, key=len, reverse=True)))
 
 
 def _secrets(uri: str) -> tuple[str, ...]:
@@ -204,14 +253,17 @@ def staged(
     the context: removed on every way out (an error, Ctrl-C, SIGTERM, which the CLI raises
     as an exception).  While it lives, messages about the folder name the database."""
     where = target(text)
-    if where.kind != "postgresql":
+    if where.kind in FILE_KINDS.values():
         _must_exist(where)
     if settings.table is None and settings.query is None:
         raise UsageError(
             f"{where.shown}: a database log needs --table NAME or --query 'SELECT ...'",
             hint=_tables_hint(_list_tables(where)),
         )
-    sql = settings.query if settings.query is not None else f"SELECT * FROM {_table(settings)}"
+    quote = "`" if where.kind == "mysql" else '"'
+    sql = (
+        settings.query if settings.query is not None else f"SELECT * FROM {_table(settings, quote)}"
+    )
     shown = source_name(where.shown, settings)
     folder = Path(tempfile.mkdtemp(prefix="frictionminer-db-", dir=workdir))
     try:
@@ -268,7 +320,9 @@ atexit.register(release)
 
 
 def _details(where: Target, settings: DatabaseSettings, written: _Parts) -> dict[str, Any]:
-    reader = "DuckDB" if where.kind == "duckdb" else f"ADBC {_NAMES[where.kind]}"
+    reader = {"duckdb": "DuckDB", "mysql": "connectorx MySQL"}.get(
+        where.kind, f"ADBC {_NAMES[where.kind]}"
+    )
     details: dict[str, Any] = {
         "database": _NAMES[where.kind],
         "reader": reader,
@@ -295,9 +349,9 @@ def _findings(written: _Parts) -> tuple[Finding, ...]:
     )
 
 
-def _table(settings: DatabaseSettings) -> str:
+def _table(settings: DatabaseSettings, quote: str = '"') -> str:
     assert settings.table is not None
-    return quote_identifier(settings.table.strip())
+    return quote_identifier(settings.table.strip(), quote)
 
 
 def _uuid_text(name: str) -> pl.Expr:
@@ -378,6 +432,11 @@ def _stream(where: Target, sql: str, settings: DatabaseSettings, folder: Path) -
     """Run ``sql`` and write its result into ``folder``."""
     parts = _Parts(folder, settings.batch_rows)
     shown = where.shown
+    if where.kind == "mysql":
+        for batch in _mysql_batches(where, sql, settings):
+            parts.add(batch)
+        parts.flush()
+        return parts
     if where.kind == "duckdb":
         duckdb = _driver(where)
         try:
@@ -418,6 +477,75 @@ def _stream(where: Target, sql: str, settings: DatabaseSettings, folder: Path) -
         conn.close()  # never committed: rolled back
     parts.flush()
     return parts
+
+
+def _mysql_batches(where: Target, sql: str, settings: DatabaseSettings) -> Any:
+    """Check the way in with PyMySQL (connection, credentials, database, the SQL itself:
+    one line each, at once), then read with connectorx."""
+    from frictionminer.io import mysql
+
+    try:
+        mysql.drivers()
+    except ImportError as exc:
+        raise UsageError(
+            f"{where.shown}: reading MySQL needs {exc.name or 'a driver'}, which is not installed",
+            hint=EXTRAS["mysql"],
+        ) from None
+    try:
+        conn = mysql.connect(where.location)
+    except Exception as exc:  # PyMySQL's errors: OperationalError, InternalError, ...
+        raise _mysql_connect_error(where, exc) from None
+    try:
+        mysql.check(conn, sql)
+    except Exception as exc:
+        raise _mysql_query_error(where, settings, exc) from None
+    finally:
+        conn.close()
+    try:
+        yield from mysql.batches(where.location, sql, settings.batch_rows)
+    except (RuntimeError, OSError) as exc:  # connectorx: the server went away meanwhile
+        raise InputError(
+            f"{where.shown}: the read failed ({where.scrub(' '.join(str(exc).split()))})",
+            hint="is the server still running? try again",
+        ) from None
+
+
+def _mysql_connect_error(where: Target, exc: BaseException) -> InputError:
+    from frictionminer.io import mysql
+
+    code, said = mysql.error_code(exc), where.scrub(mysql.error_text(exc))
+    if code in mysql.ACCESS_DENIED:
+        return InputError(
+            f"{where.shown}: the server refused the credentials ({said})",
+            hint="put the user in the URI (or MYSQL_USER) and the password in MYSQL_PWD",
+        )
+    if code == mysql.UNKNOWN_DATABASE:
+        return InputError(f"{where.shown}: {said}", hint="check the database name in the URI")
+    if code == mysql.NO_DATABASE_ACCESS:
+        return InputError(
+            f"{where.shown}: no access to the database ({said})",
+            hint="check the database name in the URI, and that the user was granted it",
+        )
+    return _cannot_connect(where, said)
+
+
+def _cannot_connect(where: Target, said: str) -> InputError:
+    return InputError(
+        f"{where.shown}: cannot connect ({said})",
+        hint="is the server running and reachable at that host and port?",
+    )
+
+
+def _mysql_query_error(where: Target, settings: DatabaseSettings, exc: BaseException) -> InputError:
+    from frictionminer.io import mysql
+
+    code, said = mysql.error_code(exc), where.scrub(mysql.error_text(exc))
+    if settings.table is not None and code == mysql.NO_TABLE:
+        return InputError(
+            f"{where.shown}: no table {settings.table}", hint=_tables_hint(_list_tables(where))
+        )
+    what = "--table" if settings.table is not None else "--query"
+    return InputError(f"{where.shown}: the database refused the {what} ({said})", hint=_SELECT)
 
 
 def _duckdb_batches(relation: Any, rows: int) -> Any:
@@ -514,10 +642,7 @@ def _connect_error(where: Target, exc: BaseException) -> InputError:
             f"{where.shown}: not a valid database URI ({said})",
             hint="e.g. postgresql://user@host:5432/db",
         )
-    return InputError(
-        f"{where.shown}: cannot connect ({said})",
-        hint="is the server running and reachable at that host and port?",
-    )
+    return _cannot_connect(where, said)
 
 
 def _query_error(where: Target, settings: DatabaseSettings, exc: BaseException) -> InputError:
@@ -555,6 +680,16 @@ _LIST = {
 def _list_tables(where: Target) -> list[str]:
     """The database's tables and views (``schema.table`` outside the default schema);
     empty when they cannot be listed."""
+    if where.kind == "mysql":
+        from frictionminer.io import mysql
+
+        with contextlib.suppress(Exception):
+            conn = mysql.connect(where.location)
+            try:
+                return mysql.table_names(conn)
+            finally:
+                conn.close()
+        return []
     default = {"postgresql": "public"}.get(where.kind, "main")
     rows: list[tuple[str, str]] = []
     with contextlib.suppress(Exception):
