@@ -77,6 +77,28 @@ def test_uv_tool_install(dist: Path, tmp_path: Path) -> None:
     _works(tmp_path / "bin" / "frictionminer", tmp_path)
 
 
+def test_pipx_install(dist: Path, tmp_path: Path) -> None:
+    """`pipx install` of the wheel, as the README says; pipx itself from PATH, else put in
+    a temporary uv tool folder (uv installs it as it installs any tool)."""
+    pipx = shutil.which("pipx")
+    env = {**os.environ, "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin")}
+    if pipx is None:
+        tools = {
+            "UV_TOOL_DIR": str(tmp_path / "uv-tools"),
+            "UV_TOOL_BIN_DIR": str(tmp_path / "uv-bin"),
+        }
+        _uv("tool", "install", "-q", "pipx", env={**os.environ, **tools})
+        pipx = str(tmp_path / "uv-bin" / "pipx")
+    subprocess.run(
+        [pipx, "install", "--python", sys.executable, next(dist.glob("*.whl"))],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=900,
+    )
+    _works(tmp_path / "bin" / "frictionminer", tmp_path)
+
+
 def test_score_imports_no_report_library(tmp_path: Path) -> None:
     """matplotlib and jinja2 are for the report; pm4py for OCEL logs: `score` loads none."""
     code = (
