@@ -248,13 +248,7 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
             pl.col(_NO).n_unique().cast(_COUNT).alias("cases"),
         ),
         **_flows(runs),
-        "paths": runs.group_by(_NO)
-        .agg(
-            pl.col(S.CASE).first(),
-            pl.col(S.ACTIVITY).str.join(ARROW).alias("variant"),
-            pl.len().cast(_COUNT).alias("steps"),
-        )
-        .drop(_NO),
+        "paths": _paths(runs),
         "case_teams": ev.filter(pl.col("team").is_not_null())
         .group_by(_NO, "team")
         .agg(pl.col(S.CASE).first(), pl.len().cast(_COUNT).alias("events"))
@@ -311,6 +305,29 @@ def _waits(events: pl.DataFrame, ev: pl.DataFrame) -> dict[str, pl.DataFrame]:
         ["from", "to", "cause"],
     )
     return {"wait_teams": teams, "wait_pairs": pairs}
+
+
+def _paths(runs: pl.DataFrame) -> pl.DataFrame:
+    """Per case its path (``variant``: the activities joined with :data:`ARROW`) and steps.
+
+    Each distinct path's text is built once: the cases' activities as lists of small
+    integer codes, the distinct lists joined into text, the text joined back to the cases.
+    Joining every case's activities into a string took three times as long (1.4 s for 5M
+    events, most cases sharing a few hundred paths)."""
+    names = runs.select(pl.col(S.ACTIVITY).unique().sort()).to_series()
+    code = pl.col(S.ACTIVITY).replace_strict(
+        names, pl.int_range(names.len(), dtype=pl.UInt32, eager=True), return_dtype=pl.UInt32
+    )
+    per_case = runs.group_by(_NO).agg(
+        pl.col(S.CASE).first(), code.alias("_codes"), pl.len().cast(_COUNT).alias("steps")
+    )
+    texts = per_case.select(pl.col("_codes").unique()).with_columns(
+        pl.col("_codes")
+        .list.eval(pl.lit(names).gather(pl.element()))
+        .list.join(ARROW)
+        .alias("variant")
+    )
+    return per_case.join(texts, on="_codes", how="left").select(S.CASE, "variant", "steps")
 
 
 def _runs(ev: pl.DataFrame) -> pl.DataFrame:
