@@ -200,3 +200,24 @@ def test_scale_does_not_import_the_layers_above() -> None:
     scale = REPO / "src" / "frictionminer" / "scale"
     upward = [(f, m) for f, m in _imports(scale) if m.split(".")[1] in above]
     assert upward == []
+
+
+def test_summary_only_facts_change_nothing_score_shows(tmp_path: Path) -> None:
+    """``score`` gathers only the summary's facts: the same cases, flags and summary as a
+    full run; a report from such a result gathers the rest from its events."""
+    from frictionminer.api import analyze as fm_analyze
+    from frictionminer.api import load_settings, report
+    from frictionminer.engine.facts import SUMMARY_TABLES
+
+    settings = load_settings(REPO / "sample_logs" / "stories.toml")
+    log = str(REPO / "sample_logs" / "shoelace.csv")
+    full, lean = fm_analyze(log, settings), fm_analyze(log, settings, summary_only=True)
+    assert lean.facts is not None and set(lean.facts.tables) == {
+        *SUMMARY_TABLES,
+        "promises",
+        "promise_pending",
+        "observed",
+    } - {"promise_pending"}
+    assert lean.cases.equals(full.cases) and lean.flags.equals(full.flags)
+    assert lean.summary() == full.summary()
+    assert report(lean, lang="en") == report(full, lang="en")

@@ -161,6 +161,7 @@ def analyze(
     workers: int | None = None,
     engine: str | None = None,
     scheduler: str | None = None,
+    summary_only: bool = False,
 ) -> Result:
     """Score every case by the customer's burden and flag the disproportionate ones.
 
@@ -172,6 +173,9 @@ def analyze(
     ``engine="dask"`` runs the per-case stage on a Dask cluster (``scheduler``: a running
     scheduler's address; else a cluster on this machine; docs/scale-out.md), as
     ``--engine`` and ``--scheduler`` do; ``shards`` is then its number of case-hash parts.
+    ``summary_only=True`` gathers only the facts the summary reads (``frictionminer score``
+    does, unless it writes Markdown): a report or ``paths`` from such a result gathers the
+    others again from its events (a sharded result cannot).
 
     >>> result = analyze("sample_logs/shoelace.csv", load_settings("sample_logs/stories.toml"))
     >>> result.cases.row(0, named=True)["case_id"]
@@ -180,7 +184,9 @@ def analyze(
     settings = with_engine(settings if settings is not None else load_settings(), engine, scheduler)
     if journey:
         require_customer(settings)
-    result = _pipeline(source, settings, shards=shards, workdir=workdir, workers=workers)
+    result = _pipeline(
+        source, settings, shards=shards, workdir=workdir, workers=workers, summary_only=summary_only
+    )
     return with_journeys(result) if journey else result
 
 
@@ -219,6 +225,7 @@ def _pipeline(
     shards: int | None,
     workdir: PathArg | None,
     workers: int | None,
+    summary_only: bool = False,
 ) -> Result:
     """The one route into the analysis (:func:`frictionminer.engine.pipeline.analyze`),
     given a log, a path (read by the pipeline itself: in shards when large) or a frame."""
@@ -235,6 +242,7 @@ def _pipeline(
         shards=shards,
         workdir=fspath(workdir) if workdir is not None else None,
         workers=workers,
+        summary_only=summary_only,
     )
 
 

@@ -75,7 +75,13 @@ def score(
 
     if journey:
         require_customer(settings)
-    result, _ = pseudonymized(analyze(log, settings, shards=shards), pseudonymize, pseudonym_key)
+    # the causes are read only by the Markdown summary: the other formats need no more facts
+    summary_only = chosen != "markdown"
+    result, _ = pseudonymized(
+        analyze(log, settings, shards=shards, summary_only=summary_only),
+        pseudonymize,
+        pseudonym_key,
+    )
     if journey:
         result = with_journeys(result)
     warn_unseen(result, quiet)

@@ -191,11 +191,29 @@ def non_empty_group(events: pl.DataFrame) -> pl.Expr:
 # ------------------------------------------------------------------------------- gather
 
 
-def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
+SUMMARY_TABLES: tuple[str, ...] = ("roles", "wait_teams", "wait_pairs")
+"""The facts ``score``'s summary reads (which roles the log shows, the waits by team):
+all a run gathers with ``summary_only``."""
+
+
+def gather_facts(events: pl.DataFrame, settings: Settings, *, summary_only: bool = False) -> Facts:
     """The facts of the cases in ``events``: annotated events of whole cases, in path order
     (each case's events together, in time order), as :func:`~frictionminer.engine.paths.annotate`
-    leaves them."""
+    leaves them.
+
+    ``summary_only``: only :data:`SUMMARY_TABLES` (``score`` needs no causes: at 10M events
+    the others took 3 s of each part's 6).  Causes then gather the facts again from the
+    events when asked for (:func:`frictionminer.engine.causes.result_facts`: the facts
+    have no ``paths``, so they do not cover the result's cases)."""
     silent_hours = silent_wait_hours(settings)
+    if summary_only:
+        return Facts(
+            {
+                "roles": role_table(events, pl.col(S.CASE).rle_id()),
+                **_waits(events, _wait_events(events)),
+            },
+            silent_hours,
+        )
     ev = events.select(
         S.CASE,
         pl.col(S.CASE).rle_id().alias(_NO),
@@ -257,6 +275,18 @@ def gather_facts(events: pl.DataFrame, settings: Settings) -> Facts:
         **_waits(events, ev),
     }
     return Facts(tables, silent_hours)
+
+
+def _wait_events(events: pl.DataFrame) -> pl.DataFrame:
+    """The columns :func:`_waits` reads, for a summary-only gathering."""
+    return events.select(
+        pl.col(S.CASE).rle_id().alias(_NO),
+        non_empty_group(events).alias("team"),
+        "gap_hours",
+        "handoff",
+        pl.col("is_end").alias("_is_end"),
+        pl.col("after_end").alias("_after_end"),
+    )
 
 
 def _in_case_ffill(expr: pl.Expr) -> pl.Expr:

@@ -63,6 +63,7 @@ def analyze(
     shards: int | None = None,
     workdir: str | Path | None = None,
     workers: int | None = None,
+    summary_only: bool = False,
 ) -> Result:
     """Classify, reconstruct paths, measure, score and flag every case of ``source``.
 
@@ -75,7 +76,8 @@ def analyze(
     window, for the same cases cut at a horizon) instead of from ``source``.
     ``shards`` forces ``K`` case-hash shard files (1: in memory), ``workdir`` is where
     they are written, ``workers`` how many parts or shards are measured at once
-    (:mod:`frictionminer.scale.executors`).
+    (:mod:`frictionminer.scale.executors`).  ``summary_only`` gathers only the facts the
+    summary reads (:data:`frictionminer.engine.facts.SUMMARY_TABLES`; ``score``).
     """
     from frictionminer.engine.coverage import coverage_from_table
     from frictionminer.engine.facts import combine_facts
@@ -93,6 +95,7 @@ def analyze(
         censor_at=censor_at,
         keep_events=executor.keeps_events,
         collapse_runs=lifecycle.collapse_runs,
+        summary_only=summary_only,
     )
     run = executor.map_cases(progress.counted(stage))
     progress.stage("score")
@@ -173,6 +176,7 @@ def case_stage(
     censor_at: Censor | None = None,
     keep_events: bool = True,
     collapse_runs: bool = False,
+    summary_only: bool = False,
 ) -> CaseTables:
     """The per-case stage: normalised events of whole cases → :class:`CaseTables`.
 
@@ -207,7 +211,7 @@ def case_stage(
     measures = case_measures(annotated, settings)
     if censor_at is not None:
         measures, annotated = _uncensored(measures, annotated)
-    facts = gather_facts(annotated, settings)
+    facts = gather_facts(annotated, settings, summary_only=summary_only)
     measures, promised = case_promises(annotated, measures, settings, censor_at)
     facts.tables.update(promised)
     return CaseTables(annotated if keep_events else None, measures, facts, kept)
