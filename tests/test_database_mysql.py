@@ -196,3 +196,24 @@ def test_read_only_and_backtick_quoting(my: mysql_server.Server) -> None:
     assert code == 2
     assert "no table" in _one_error(err)
     assert my.sql(f"SELECT COUNT(*) FROM {mysql_server.DATABASE}.events").strip() == "21348"
+
+
+def test_user_from_the_environment_and_no_parts_left(
+    my: mysql_server.Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A URI without a user takes MYSQL_USER; the Parquet parts are gone after a read and
+    after an error."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("MYSQL_USER", "fm_tester")
+    uri = my.uri.replace("fm_tester@", "")
+    code, out, err = run("score", uri, "--table", "events", "--format", "json", "-q")
+    assert code == 0, err
+    assert json.loads(out)["summary"]["events"] == 21_348
+    assert not list(folder.iterdir())
+    code, _, err = run("score", uri, "--query", "SELECT * FROM events WHERE nosuch = 1")
+    assert code == 2 and "Unknown column" in one_error(err)
+    assert not list(folder.iterdir())
