@@ -405,8 +405,20 @@ class Result:
             pl.col("flags").fill_null("")
         )
 
-    def case(self, case_id: str) -> tuple[pl.DataFrame, dict[str, Any], pl.DataFrame]:
-        """Events, scored row and flags of one case; UsageError when unknown."""
+    def case_events(self, case_ids: list[str]) -> dict[str, pl.DataFrame]:
+        """The annotated events of several cases at once, by case id (one pass over the
+        events instead of one per case; a sharded result re-reads each case)."""
+        if self.sharded is not None:
+            return {c: self.sharded.case_events(self.settings, c) for c in case_ids}
+        wanted = self.events.filter(pl.col(S.CASE).is_in(pl.Series(case_ids).implode()))
+        parts = wanted.partition_by(S.CASE, as_dict=True, maintain_order=True)
+        return {str(key[0]): frame for key, frame in parts.items()}
+
+    def case(
+        self, case_id: str, events: pl.DataFrame | None = None
+    ) -> tuple[pl.DataFrame, dict[str, Any], pl.DataFrame]:
+        """Events, scored row and flags of one case; UsageError when unknown.  ``events``:
+        the case's events when already at hand (:meth:`case_events`)."""
         row = self.cases.filter(pl.col(S.CASE) == case_id)
         if row.height == 0:
             import difflib
@@ -414,7 +426,9 @@ class Result:
             near = difflib.get_close_matches(case_id, self.cases[S.CASE].to_list(), n=1)
             hint = f"did you mean '{near[0]}'?" if near else "list cases with `frictionminer score`"
             raise UsageError(f"{self.log.source}: no case {case_id!r}", hint=hint)
-        if self.sharded is not None:
+        if events is not None:
+            pass
+        elif self.sharded is not None:
             events = self.sharded.case_events(self.settings, case_id)
         else:
             events = self.events.filter(pl.col(S.CASE) == case_id)

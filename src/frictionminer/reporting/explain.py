@@ -267,14 +267,19 @@ def display_clock(result: Result) -> tuple[Callable[[datetime], str], str]:
 
 
 def build_story(
-    result: Result, case_id: str, *, max_steps: int | None = None, keep: str = "ends"
+    result: Result,
+    case_id: str,
+    *,
+    max_steps: int | None = None,
+    keep: str = "ends",
+    events: pl.DataFrame | None = None,
 ) -> Story:
     """The case's story; with ``max_steps``, at most that many steps: the first and the
     last halves (``keep="ends"``) or the first ones (``keep="head"``), and how many were
     left out. The work is bounded by the limit, not by the case (2M events in one case)."""
     from frictionminer.engine.score import SCORE_TERMS
 
-    events, row, flags = result.case(case_id)
+    events, row, flags = result.case(case_id, events)
     if "group" in events.columns:  # the team holding the case: the last one named
         held = pl.col("group").cast(pl.String)
         events = events.with_columns(

@@ -487,8 +487,11 @@ def render_html(
     ]
     has_category = any(r["category"] for r in top_rows)
     stories = []
+    told = result.case_events([c["case_id"] for c in record_cases[:timelines]])
     for c in record_cases[:timelines]:
-        story = build_story(result, c["case_id"], max_steps=MAX_STEPS, keep="head")
+        story = build_story(
+            result, c["case_id"], max_steps=MAX_STEPS, keep="head", events=told.get(c["case_id"])
+        )
         steps = [
             {
                 "time": s.time,
