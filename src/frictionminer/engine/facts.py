@@ -210,24 +210,19 @@ def gather_facts(events: pl.DataFrame, settings: Settings, *, summary_only: bool
         return Facts(
             {
                 "roles": role_table(events, pl.col(S.CASE).rle_id()),
-                **_waits(events, _wait_events(events)),
+                **_waits(events, events.select(_wait_columns(events))),
             },
             silent_hours,
         )
     ev = events.select(
         S.CASE,
-        pl.col(S.CASE).rle_id().alias(_NO),
+        *_wait_columns(events),
         S.ACTIVITY,
-        non_empty_group(events).alias("team"),
         pl.col(_TASK).alias("task"),
         pl.col(_CONTACT).alias("contact"),
         "repeat_request",
         "silence_hours",
-        "gap_hours",
-        "handoff",
         "ping_pong",
-        pl.col("is_end").alias("_is_end"),
-        pl.col("after_end").alias("_after_end"),
         (pl.col("waiting_on").cast(pl.String) == "company").alias("on_company"),
         # the customer's side of a wait: on the company, before the case's end
         (
@@ -294,20 +289,21 @@ def gather_facts(events: pl.DataFrame, settings: Settings, *, summary_only: bool
     return Facts(tables, silent_hours)
 
 
-def _wait_events(events: pl.DataFrame) -> pl.DataFrame:
-    """The columns :func:`_waits` reads, for a summary-only gathering."""
-    return events.select(
+def _wait_columns(events: pl.DataFrame) -> list[pl.Expr]:
+    """The columns :func:`_waits` reads of the events (part of every gathering's ``ev``)."""
+    return [
         pl.col(S.CASE).rle_id().alias(_NO),
         non_empty_group(events).alias("team"),
-        "gap_hours",
-        "handoff",
+        pl.col("gap_hours"),
+        pl.col("handoff"),
         pl.col("is_end").alias("_is_end"),
         pl.col("after_end").alias("_after_end"),
-    )
+    ]
 
 
-def _in_case_ffill(expr: pl.Expr) -> pl.Expr:
-    """Last non-null value of ``expr`` in the case up to this row (rows in path order)."""
+def in_case_ffill(expr: pl.Expr) -> pl.Expr:
+    """Last non-null value of ``expr`` in the case up to this row (rows in path order, each
+    case numbered in a ``_case_no`` column)."""
     source_case = pl.when(expr.is_not_null()).then(pl.col(_NO)).forward_fill()
     return pl.when(source_case == pl.col(_NO)).then(expr.forward_fill())
 
@@ -321,7 +317,7 @@ def _waits(events: pl.DataFrame, ev: pl.DataFrame) -> dict[str, pl.DataFrame]:
     else:  # annotated by an older table: nothing to split
         cause = pl.Series("wait_cause", [None] * events.height, dtype=pl.String)
     team = pl.col("team")
-    current = _in_case_ffill(team)
+    current = in_case_ffill(team)
     previous = pl.when(case == case.shift(1)).then(current.shift(1))
     w = ev.select(
         _NO,
@@ -334,7 +330,7 @@ def _waits(events: pl.DataFrame, ev: pl.DataFrame) -> dict[str, pl.DataFrame]:
         current.alias("_current"),
         pl.when(pl.col("handoff") & team.is_not_null()).then(previous).alias("_from"),
     )
-    gaps = w.with_columns(_in_case_ffill(pl.col("_from")).alias("_from")).filter(
+    gaps = w.with_columns(in_case_ffill(pl.col("_from")).alias("_from")).filter(
         pl.col("_before_end") & pl.col("cause").is_not_null() & pl.col("gap_hours").is_not_null()
     )
     us = (pl.col("gap_hours") * _US_PER_HOUR).round().cast(_COUNT)

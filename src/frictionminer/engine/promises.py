@@ -51,6 +51,7 @@ from frictionminer import schema as S
 from frictionminer.engine.calendar import business_deadline, calendar_of
 from frictionminer.engine.classify import ROLE_COLUMNS, pattern_columns
 from frictionminer.engine.coverage import RoleCoverage
+from frictionminer.engine.facts import in_case_ffill, non_empty_group
 from frictionminer.settings import (
     FIRST_RESPONSE,
     INTERIM_NOTICE,
@@ -61,6 +62,7 @@ from frictionminer.settings import (
 )
 
 __all__ = [
+    "NO_PROMISE",
     "PER_CASE",
     "STATUSES",
     "PromiseSpec",
@@ -72,6 +74,9 @@ __all__ = [
 ]
 
 STATUSES: tuple[str, ...] = ("kept", "broken", "open")
+NO_PROMISE = "no_promise"
+"""Why FM012 is not computed on a log (the summary's ``suppressed``): no promise was
+evaluated there (none configured, and the built-in ones not computed)."""
 PER_CASE: tuple[str, ...] = tuple(f"promises_{s}" for s in ("made", *STATUSES))
 """The per-case columns: promises made, kept, broken and still open (after the measures)."""
 _PENDING = "pending"
@@ -170,12 +175,15 @@ def _matchers(
 
 def _team(frame: pl.DataFrame) -> pl.Expr:
     """The team holding the case at each event: the last non-empty group so far."""
-    if S.GROUP not in frame.columns:
-        return pl.lit(None, dtype=pl.String)
-    g = pl.col(S.GROUP).cast(pl.String)
-    named = pl.when(g.str.strip_chars() != "").then(g)
-    source = pl.when(named.is_not_null()).then(pl.col(_NO)).forward_fill()
-    return pl.when(source == pl.col(_NO)).then(named.forward_fill())
+    return in_case_ffill(non_empty_group(frame))
+
+
+def _unkept(due: pl.Expr, until: pl.Expr | datetime | None) -> pl.Expr:
+    """The status of a promise not kept: broken when its deadline lies by ``until`` (the
+    end of what the log observed), else open; open when ``until`` is None."""
+    if until is None:
+        return pl.lit("open")
+    return pl.when(due <= until).then(pl.lit("broken")).otherwise(pl.lit("open"))
 
 
 def promise_instances(
@@ -252,9 +260,7 @@ def promise_instances(
         seen_until = pl.lit(censor_at, dtype=S.TIMESTAMP_DTYPE)
     else:
         seen_until = None
-    unkept: pl.Expr = pl.lit(_PENDING)
-    if seen_until is not None:
-        unkept = pl.when(due_at <= seen_until).then(pl.lit("broken")).otherwise(pl.lit("open"))
+    unkept = pl.lit(_PENDING) if seen_until is None else _unkept(due_at, seen_until)
     made = made.with_columns(
         pl.when(kept_at.is_null())
         .then(unkept)
@@ -397,7 +403,7 @@ def resolve(
     skipped = {s.name: s.needs for s in specs if s.needs and not _shown(s, coverage, settings)}
     computed = [i for i, s in enumerate(specs) if s.name not in skipped]
     outcome = PromiseOutcome(tuple(specs[i].name for i in computed), skipped, end)
-    counted = {status: [] for status in ("made", *STATUSES)}  # type: dict[str, list[pl.Expr]]
+    counted: dict[str, list[pl.Expr]] = {status: [] for status in ("made", *STATUSES)}
     for i in computed:
         pending = pl.col(_internal(i, _PENDING))
         late = (
@@ -421,13 +427,9 @@ def resolve(
     pending_rows = facts.pop("promise_pending", None)
     table = facts.get("promises")
     if table is not None and pending_rows is not None:
-        decided = pending_rows.with_columns(
-            (
-                pl.when(pl.col("due") <= end).then(pl.lit("broken")).otherwise(pl.lit("open"))
-                if end is not None
-                else pl.lit("open")
-            ).alias("status")
-        ).select(table.columns)
+        decided = pending_rows.with_columns(_unkept(pl.col("due"), end).alias("status")).select(
+            table.columns
+        )
         table = (
             pl.concat([table, decided])
             .group_by("promise", "team", "holder", "status")
@@ -459,6 +461,18 @@ def _rates(table: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     )
 
 
+_EMPTY_COUNTS: dict[str, Any] = {**dict.fromkeys(("made", *STATUSES), 0), "kept_share": None}
+
+
+def _counts(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of :func:`_rates` as the summary writes it: whole counts, the rate rounded."""
+    share = row["kept_share"]
+    return {
+        **{k: int(row[k]) for k in ("made", *STATUSES)},
+        "kept_share": None if share is None else round(share, 4),
+    }
+
+
 def promise_summary(
     facts: dict[str, pl.DataFrame], outcome: PromiseOutcome, *, top: int = 10
 ) -> dict[str, Any]:
@@ -479,20 +493,12 @@ def promise_summary(
 
     def records(frame: pl.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
         return [
-            {
-                **{k: row[k] for k in keys},
-                **{k: int(row[k]) for k in ("made", *STATUSES)},
-                "kept_share": None if row["kept_share"] is None else round(row["kept_share"], 4),
-            }
+            {**{k: row[k] for k in keys}, **_counts(row)}
             for row in frame.head(top).iter_rows(named=True)
         ]
 
     by_promise = {
-        row["promise"]: {
-            **{k: int(row[k]) for k in ("made", *STATUSES)},
-            "kept_share": None if row["kept_share"] is None else round(row["kept_share"], 4),
-        }
-        for row in _rates(table, ["promise"]).iter_rows(named=True)
+        row["promise"]: _counts(row) for row in _rates(table, ["promise"]).iter_rows(named=True)
     }
     teams = _rates(table.filter(pl.col("team").is_not_null()), ["promise", "team"])
     pairs = _rates(
@@ -504,20 +510,14 @@ def promise_summary(
         ["promise", "from", "to"],
     )
     total = _rates(table.with_columns(pl.lit("all").alias("_all")), ["_all"])
-    overall: dict[str, Any] = {k: 0 for k in ("made", *STATUSES)}
-    overall["kept_share"] = None
-    if total.height:
-        row = total.row(0, named=True)
-        overall = {k: int(row[k]) for k in ("made", *STATUSES)}
-        overall["kept_share"] = None if row["kept_share"] is None else round(row["kept_share"], 4)
+    overall = _counts(total.row(0, named=True)) if total.height else dict(_EMPTY_COUNTS)
     return {
         **overall,
         "observed_until": None
         if outcome.observed_until is None
         else outcome.observed_until.isoformat(),
         "by_promise": {
-            name: by_promise.get(name, {**{k: 0 for k in ("made", *STATUSES)}, "kept_share": None})
-            for name in outcome.computed
+            name: by_promise.get(name, dict(_EMPTY_COUNTS)) for name in outcome.computed
         },
         "not_computed": {name: list(roles) for name, roles in outcome.not_computed.items()},
         "teams": records(teams, ["promise", "team"]),
@@ -540,11 +540,7 @@ def case_promise_rows(
     out = inst.with_columns(
         pl.lit(names).gather(pl.col("promise")).alias("promise") if specs else pl.lit(None),
         pl.when(pl.col("status") == _PENDING)
-        .then(
-            pl.when(pl.col("due") <= end).then(pl.lit("broken")).otherwise(pl.lit("open"))
-            if end is not None
-            else pl.lit("open")
-        )
+        .then(_unkept(pl.col("due"), end))
         .otherwise(pl.col("status"))
         .alias("status"),
     )
