@@ -181,6 +181,11 @@ def test_first_response_needs_news_in_the_log() -> None:
     assert block["not_computed"] == {"first response": ["notice", "customer_task"]}
     assert block["by_promise"] == {}
     assert analyze(bare, settings).cases["promises_broken"].to_list() == [None, None]
+    # no promise evaluated: FM012 is "not computed", not a confident 0
+    summary = analyze(bare, settings).summary()
+    assert summary["flags"]["FM012"]["suppressed"] == "no_promise"
+    shoelace = analyze(str(SHOELACE), load_settings(STORIES)).summary()
+    assert shoelace["flags"]["FM012"]["suppressed"] is None
 
 
 @pytest.mark.parametrize(

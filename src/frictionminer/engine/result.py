@@ -121,6 +121,11 @@ class Result:
         for rid, reasons in REASONS.items():
             if rid in flagged:
                 flagged[rid]["reasons"] = self._reasons(rid, reasons)
+        if self.promises is not None and not self.promises.computed and "FM012" in flagged:
+            # no promise evaluated on this log: FM012 cannot fire, so its 0 says nothing
+            from frictionminer.engine.promises import NO_PROMISE
+
+            flagged["FM012"]["suppressed"] = NO_PROMISE
         numeric = [
             m for m in (*self.measure_names, "friction_score") if self.cases.schema[m].is_numeric()
         ]
