@@ -60,6 +60,7 @@ sys.path.insert(0, str(BENCH))
 
 from bench_score import (  # noqa: E402  (bench/ is not a package)
     PANDAS,
+    POLARS,
     SOURCE,
     machine,
     merge_runs,
@@ -256,14 +257,13 @@ def duckdb_measures(con: Any, roles: dict[str, list[str]]) -> Any:
     do) into a small ``roles`` table; everything else is one SQL query of window
     functions over table ``ev`` (:func:`duckdb_read`).
     """
+    from bench_score import role_hits
+
     names = ("contact", "customer_task", "customer_action", "notice", "resolution")
-    compiled = {n: [re.compile(p, re.IGNORECASE) for p in roles[n]] for n in names}
     distinct = [a for (a,) in con.execute("SELECT DISTINCT activity FROM ev").fetchall()]
-    rows = [
-        (a, *(any(p.search(a) for p in compiled[n]) for n in names))
-        for a in distinct
-        if a is not None
-    ]
+    distinct = [a for a in distinct if a is not None]
+    hits = {n: role_hits(distinct, roles[n]) for n in names}
+    rows = [(a, *(a in hits[n] for n in names)) for a in distinct]
     con.execute(
         "CREATE OR REPLACE TABLE roles (activity VARCHAR, contact BOOLEAN, task BOOLEAN, "
         "action BOOLEAN, notice BOOLEAN, resolution BOOLEAN)"
@@ -478,7 +478,7 @@ import pandas as pd
 import polars as pl
 import duckdb, pm4py
 from bench_all import FM_STATISTICS, PM4PY_CALLS, duckdb_measures, duckdb_read, same_statistic
-from bench_score import CORE, pandas_measures, role_patterns
+from bench_score import CORE, pandas_measures, polars_measures, role_patterns
 from frictionminer.engine.pipeline import analyze
 from frictionminer.io import load
 from frictionminer.settings.load import load_settings
@@ -490,6 +490,9 @@ con = duckdb.connect(); con.execute("SET enable_progress_bar = false")
 duckdb_read(con, PATH)
 others = {
     "pandas": pandas_measures(pd.read_parquet(PATH), role_patterns()),
+    "polars": polars_measures(pl.read_parquet(PATH), role_patterns())
+    .to_pandas()
+    .set_index("case_id"),
     "duckdb": duckdb_measures(con, role_patterns()).to_pandas().set_index("case_id"),
 }
 for tool, out in others.items():
@@ -622,10 +625,12 @@ def measure_size(spec: dict[str, Any], args: argparse.Namespace, tmp: str) -> di
     jobs = [
         ("fm stages", STAGES, parquet, None),
         ("pandas", PANDAS, parquet, None),
+        ("polars", POLARS, parquet, None),
         ("duckdb", DUCKDB, parquet, None),
     ]
     done = round_robin(jobs, out, rep, loads)
     res["stages"], res["pandas"], res["duckdb"] = done["fm stages"], done["pandas"], done["duckdb"]
+    res["polars"] = done["polars"]
     res["cli_score"] = repeat_cli(
         "frictionminer score", ["score", parquet, "--format", "json"], Path(out), rep
     )
@@ -732,7 +737,7 @@ def table_spec(res: dict[str, Any]) -> list[tuple[str, str, Cell, bool]]:
     """(stage, tool, cell, is_reference) rows for one size; ratios divide by the first
     reference (frictionminer) row of the same stage."""
     ingest, st = res.get("ingest", {}), res.get("stages")
-    pdr, ddb = res.get("pandas"), res.get("duckdb")
+    pdr, ddb, plr = res.get("pandas"), res.get("duckdb"), res.get("polars")
     parallel = bool(st and "measure_cases_parallel" in st["rows"])
     measures = ("measure_cases_parallel",) if parallel else ("classify", "annotate + case_measures")
     chain = "classify → case_measures" + (" (measure_cases_parallel)" if parallel else "")
@@ -746,9 +751,11 @@ def table_spec(res: dict[str, Any]) -> list[tuple[str, str, Cell, bool]]:
     rows += [
         ("classify", "frictionminer (roles of every event)", _row(st, "classify"), True),
         (m7, f"frictionminer {chain}", _row(st, *measures), True),
+        (m7, "plain polars (one sort, `over` windows)", _row(plr, "core measures"), False),
         (m7, "pandas", _row(pdr, "core measures"), False),
         (m7, "DuckDB SQL", _row(ddb, "core measures"), False),
         (rm, f"frictionminer load + {chain}", _row(st, "load", *measures), True),
+        (rm, "plain polars", _row(plr, "read_parquet", "core measures"), False),
         (rm, "pandas", _row(pdr, "read_parquet", "core measures"), False),
         (rm, "DuckDB SQL", _row(ddb, "read_parquet", "core measures"), False),
         ("score + flags", "frictionminer score, rank, flags",

@@ -115,6 +115,124 @@ def role_patterns() -> dict[str, list[str]]:
     return {k: v for k, v in roles.items() if isinstance(v, list)}
 
 
+def role_hits(values: list[str], patterns: list[Any]) -> set[str]:
+    """The ``values`` a role's patterns match: a pattern is a regex, or a ``{match,
+    unless}`` table (matches ``match`` and not ``unless``); case-insensitive, searched
+    anywhere in the value, as frictionminer's roles are."""
+    hits = set()
+    for item in patterns:
+        scoped = isinstance(item, dict)
+        match, unless = (item["match"], item.get("unless")) if scoped else (item, None)
+        found = re.compile(match, re.IGNORECASE)
+        refused = re.compile(unless, re.IGNORECASE) if unless else None
+        hits |= {v for v in values if found.search(v) and not (refused and refused.search(v))}
+    return hits
+
+
+def polars_measures(df: Any, roles: dict[str, list[Any]]) -> Any:
+    """The seven :data:`CORE` measures per case with plain polars (sorted by case_id).
+
+    Written as a polars user would: one sort, then window expressions (``over``) and
+    ``group_by`` -- the "plain polars pass" issue 19 compares ``score`` with.  Roles are
+    matched on the distinct activity names (:func:`role_hits`), as frictionminer does.
+    Definitions follow frictionminer.engine.measures / paths, like :func:`pandas_measures`.
+    """
+    import polars as pl
+
+    us_per_hour = 3_600_000_000.0
+    df = df.with_row_index("_idx").sort("case_id", "timestamp", "_idx")
+    distinct = df.get_column("activity").drop_nulls().unique().to_list()
+    role = {
+        name: pl.col("activity").is_in(sorted(role_hits(distinct, patterns))).fill_null(False)
+        for name, patterns in roles.items()
+    }
+    task, action = role["customer_task"], role["customer_action"]
+    perceived = role["contact"] | task | action | role["notice"] | role["resolution"]
+    ts, seq = pl.col("timestamp"), pl.col("seq")
+
+    def hours(delta: Any) -> Any:
+        return delta.dt.total_microseconds() / us_per_hour
+
+    df = df.with_columns(
+        pl.int_range(pl.len()).over("case_id").alias("seq"),
+        role["contact"].alias("contact"),
+        task.alias("task"),
+        perceived.alias("perceived"),
+        role["resolution"].alias("resolution"),
+        pl.when(task).then(True).when(action).then(False).alias("_state"),
+    )
+    df = df.with_columns(
+        # the end: the first resolution, else the last event
+        seq.filter(pl.col("resolution"))
+        .min()
+        .over("case_id")
+        .fill_null(pl.len().over("case_id") - 1)
+        .alias("end_seq"),
+        # ball in court: a task hands it to the customer, an action (or the start) back
+        pl.when(seq == 0)
+        .then(pl.col("_state").fill_null(False))
+        .otherwise(pl.col("_state"))
+        .forward_fill()
+        .over("case_id")
+        .alias("on_customer"),
+        hours(ts.shift(-1).over("case_id") - ts).alias("gap"),
+    )
+    is_end, after_end = seq == pl.col("end_seq"), seq > pl.col("end_seq")
+    df = df.with_columns(
+        pl.when(~is_end & ~after_end & ~pl.col("on_customer")).then(pl.col("gap")).alias("wait"),
+        ((pl.col("perceived") | (seq == 0) | is_end) & ~after_end).alias("boundary"),
+    )
+    # silences: time between consecutive boundaries while waiting on the company
+    silences = (
+        df.filter("boundary")
+        .select(
+            "case_id",
+            pl.when(pl.col("on_customer"))
+            .then(0.0)
+            .otherwise(hours(ts.shift(-1).over("case_id") - ts).fill_null(0.0))
+            .alias("silence"),
+        )
+        .group_by("case_id")
+        .agg(pl.col("silence").max())
+    )
+    # handoffs between consecutive non-empty groups; ping-pong: back to a known group
+    group = pl.col("group")
+    teams = (
+        df.filter(group.is_not_null() & (group.str.strip_chars() != ""))
+        .select(
+            "case_id",
+            (group != group.shift(1).over("case_id")).fill_null(False).alias("handoff"),
+            group.is_first_distinct().over("case_id").alias("new"),
+        )
+        .group_by("case_id")
+        .agg(
+            pl.col("handoff").sum().alias("handoffs"),
+            (pl.col("handoff") & ~pl.col("new")).sum().alias("ping_pongs"),
+        )
+    )
+    out = (
+        df.group_by("case_id")
+        .agg(
+            pl.col("contact").sum().alias("interactions"),
+            pl.col("task").sum().alias("customer_tasks"),
+            pl.col("wait").sum().alias("customer_wait_hours"),
+            hours(ts.max() - ts.min()).alias("duration_hours"),
+        )
+        .join(silences, on="case_id", how="left")
+        .join(teams, on="case_id", how="left")
+    )
+    return out.select(
+        "case_id",
+        pl.col("interactions").cast(pl.Int64),
+        pl.col("customer_tasks").cast(pl.Int64),
+        "customer_wait_hours",
+        pl.col("silence").fill_null(0.0).alias("silent_wait_max_hours"),
+        pl.col("handoffs").fill_null(0).cast(pl.Int64),
+        pl.col("ping_pongs").fill_null(0).cast(pl.Int64),
+        "duration_hours",
+    ).sort("case_id")
+
+
 def pandas_measures(df: Any, roles: dict[str, list[str]]) -> Any:
     """The seven :data:`CORE` measures per case with plain pandas (sorted by case_id).
 
@@ -133,8 +251,7 @@ def pandas_measures(df: Any, roles: dict[str, list[str]]) -> Any:
     distinct = activity.dropna().unique()
     role = {}
     for name, patterns in roles.items():
-        compiled = [re.compile(p, re.IGNORECASE) for p in patterns]
-        table = {v: any(p.search(v) for p in compiled) for v in distinct}
+        table = {v: v in hits for hits in [role_hits(list(distinct), patterns)] for v in distinct}
         role[name] = activity.map(table).fillna(False).astype(bool)
     contact, task, action = role["contact"], role["customer_task"], role["customer_action"]
     perceived = contact | task | action | role["notice"] | role["resolution"]
@@ -246,17 +363,25 @@ NOTES["cases"] = scored.height
 NOTES["json_mb"] = round(Path(OUT).stat().st_size / 1e6, 1)
 """
 
-PANDAS = """
-import pandas as pd
-from bench_score import pandas_measures, role_patterns
+
+def measures_child(module: str, alias: str) -> str:
+    """A child body: the Parquet file read by ``module`` (pandas or polars), then the
+    core measures of ``<module>_measures``; stages "read_parquet" and "core measures"."""
+    return f"""
+import {module} as {alias}
+from bench_score import {module}_measures, role_patterns
 roles = role_patterns()
 stage("import")
-df = pd.read_parquet(PATH)
+df = {alias}.read_parquet(PATH)
 stage("read_parquet")
-out = pandas_measures(df, roles)
+out = {module}_measures(df, roles)
 stage("core measures")
 NOTES["cases"] = len(out)
 """
+
+
+PANDAS = measures_child("pandas", "pd")
+POLARS = measures_child("polars", "pl")
 
 PM4PY = """
 import os, signal

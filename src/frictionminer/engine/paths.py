@@ -211,20 +211,23 @@ def _wait_cause(frame: pl.DataFrame) -> pl.Expr:
 
     # The last event naming a team, up to this one, is a handoff (the new team's turn).
     after_handoff = _ffill(pl.when(pl.col("_group").is_not_null()).then(pl.col("handoff")))
-    cause = (
+
+    def cause(name: str) -> pl.Expr:  # typed literals: no string is built per event
+        return pl.lit(name, dtype=WAIT_CAUSE)
+
+    return (
         pl.when(pl.col(_LAST))
-        .then(None)
+        .then(pl.lit(None, dtype=WAIT_CAUSE))
         .when(pl.col("_on_customer"))
-        .then(pl.lit("customer"))
+        .then(cause("customer"))
         .when(role("external_wait"))
-        .then(pl.lit("external"))
+        .then(cause("external"))
         .when(role("queue"))
-        .then(pl.lit("queue"))
+        .then(cause("queue"))
         .when(after_handoff.fill_null(False))
-        .then(pl.lit("handoff"))
-        .otherwise(pl.lit("in_work"))
+        .then(cause("handoff"))
+        .otherwise(cause("in_work"))
     )
-    return cause.cast(WAIT_CAUSE)
 
 
 def in_path_order(events: pl.DataFrame) -> pl.DataFrame:

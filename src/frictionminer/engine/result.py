@@ -30,6 +30,22 @@ _FLAG_FIELDS = ("rule", "message")
 """What each case's flags carry in machine output; a rule's name, severity and remedy
 are stated once, in ``summary.flags`` (at 10M events they made 6% of the JSON)."""
 _FLAG_LIST = pl.List(pl.Struct({k: pl.String for k in _FLAG_FIELDS}))
+
+
+@dataclass(frozen=True)
+class FlagShape:
+    """What a case's flags become in an output: ``agg`` over its flags (in rule order),
+    of ``dtype``; ``none`` for a case without flags."""
+
+    agg: pl.Expr
+    dtype: pl.DataType
+    none: pl.Expr
+
+
+_STRUCTS = FlagShape(pl.struct(*_FLAG_FIELDS), _FLAG_LIST, pl.lit([], dtype=_FLAG_LIST))
+"""Each flag as a ``{rule, message}`` struct (JSON)."""
+_RULE_IDS = FlagShape(pl.col("rule").str.join(";"), pl.String(), pl.lit(""))
+"""The rule ids joined with ";" (CSV, Parquet)."""
 SUMMARY_QUANTILES = (("median", 0.5), ("p90", 0.9))
 JSON_CHUNK = 100_000
 """Cases serialised per step by :meth:`Result.write_json` (bounds the text in memory)."""
@@ -236,10 +252,13 @@ class Result:
         cases = self.ranked(top)
         return self._records(cases, self._flag_slicer(cases)(0, cases.height))
 
-    def _flag_slicer(self, cases: pl.DataFrame) -> Callable[[int, int], pl.Series]:
+    def _flag_slicer(
+        self, cases: pl.DataFrame, shape: FlagShape | None = None
+    ) -> Callable[[int, int], pl.Series]:
         """``slicer(offset, length)``: the flags of ``cases[offset:offset+length]``.
 
-        Each case's flags are a list of ``{rule, message}`` structs, sorted by rule,
+        Each case's flags are a list of ``{rule, message}`` structs (or what ``shape``
+        makes of them, e.g. the rule ids joined into one text), sorted by rule,
         aligned with the slice of ``cases`` (the ranked table or a head of it).  The
         flags come in ranking order (:func:`~frictionminer.engine.rules.evaluate_flags`), so the
         cases that have flags, in order, are the runs of equal case ids among the flags
@@ -249,6 +268,7 @@ class Result:
         cases would hold about 1 GB).  A flags table in another order (built by hand)
         takes a general path, a join on case ids.
         """
+        shape = shape or _STRUCTS
         ids = cases.get_column(S.CASE)
         flags = self.flags
         if cases.height < self.cases.height:
@@ -266,7 +286,7 @@ class Result:
             and (ids.gather(positions) == heads.get_column(S.CASE)).all()
         )
         if not (in_rule_order and in_case_order):
-            return self._joined_flags(ids, flags)
+            return self._joined_flags(ids, flags, shape)
         counts = heads.get_column("n").cast(pl.Int64)
         starts = (counts.cum_sum() - counts).append(pl.Series([flags.height], dtype=pl.Int64))
         del runs, heads
@@ -278,31 +298,33 @@ class Result:
             grouped = (
                 flags.slice(first, stop - first)
                 .group_by(pl.col(S.CASE).rle_id().alias("_run"), maintain_order=True)
-                .agg(pl.struct(*_FLAG_FIELDS).alias("flags"))
+                .agg(shape.agg.alias("flags"))
             )
             placed = pl.DataFrame(
                 {"_pos": positions.slice(lo, hi - lo) - offset, "flags": grouped["flags"]},
-                schema={"_pos": pl.Int64, "flags": _FLAG_LIST},
+                schema={"_pos": pl.Int64, "flags": shape.dtype},
             )
-            return _aligned(placed, length)
+            return _aligned(placed, length, shape)
 
         return slicer
 
     @staticmethod
-    def _joined_flags(ids: pl.Series, flags: pl.DataFrame) -> Callable[[int, int], pl.Series]:
+    def _joined_flags(
+        ids: pl.Series, flags: pl.DataFrame, shape: FlagShape
+    ) -> Callable[[int, int], pl.Series]:
         """:meth:`_flag_slicer` for flags in any order: one join on case ids."""
         by_case = (
             flags.sort([S.CASE, "rule"])
             .group_by(S.CASE, maintain_order=True)
-            .agg(pl.struct(*_FLAG_FIELDS).alias("flags"))
+            .agg(shape.agg.alias("flags"))
         )
         placed = (
             ids.to_frame(S.CASE)
             .with_row_index("_pos")
             .join(by_case, on=S.CASE, how="inner")
-            .select(pl.col("_pos").cast(pl.Int64), pl.col("flags").cast(_FLAG_LIST))
+            .select(pl.col("_pos").cast(pl.Int64), pl.col("flags").cast(shape.dtype))
         )
-        aligned = _aligned(placed, ids.len())
+        aligned = _aligned(placed, ids.len(), shape)
         return lambda offset, length: aligned.slice(offset, length)
 
     def _records(self, cases: pl.DataFrame, flags: pl.Series) -> pl.DataFrame:
@@ -402,13 +424,9 @@ class Result:
 
     def flat_table(self, top: int | None = None) -> pl.DataFrame:
         """One row per case for CSV/Parquet: measures, contributions, flags as ids."""
-        flag_ids = self.flags.group_by(S.CASE).agg(
-            pl.col("rule").sort().str.join(";").alias("flags")
-        )
-        cases = self.ranked(top).with_row_index("rank", offset=1)
-        return cases.join(flag_ids, on=S.CASE, how="left", maintain_order="left").with_columns(
-            pl.col("flags").fill_null("")
-        )
+        cases = self.ranked(top)
+        flags = self._flag_slicer(cases, _RULE_IDS)(0, cases.height)
+        return cases.with_row_index("rank", offset=1).with_columns(flags.alias("flags"))
 
     def case_events(self, case_ids: list[str]) -> dict[str, pl.DataFrame]:
         """The annotated events of several cases at once, by case id (one pass over the
@@ -500,13 +518,14 @@ class Result:
         )
 
 
-def _aligned(placed: pl.DataFrame, length: int) -> pl.Series:
-    """The ``flags`` of ``placed`` at rows ``_pos`` of ``length`` rows, empty lists elsewhere."""
+def _aligned(placed: pl.DataFrame, length: int, shape: FlagShape) -> pl.Series:
+    """The ``flags`` of ``placed`` at rows ``_pos`` of ``length`` rows, ``shape``'s
+    "none" elsewhere (an empty list, or an empty text)."""
     return (
         pl.DataFrame({"_pos": pl.int_range(length, dtype=pl.Int64, eager=True)})
         .join(placed, on="_pos", how="left", maintain_order="left")
         .get_column("flags")
-        .fill_null(pl.lit([], dtype=_FLAG_LIST))
+        .fill_null(shape.none)
     )
 
 
