@@ -433,7 +433,7 @@ class Result:
         events instead of one per case; a sharded result re-reads each case)."""
         if self.sharded is not None:
             return {c: self.sharded.case_events(self.settings, c) for c in case_ids}
-        wanted = self.events.filter(pl.col(S.CASE).is_in(pl.Series(case_ids).implode()))
+        wanted = self.events.filter(_rows_of(self.events, case_ids))
         parts = wanted.partition_by(S.CASE, as_dict=True, maintain_order=True)
         return {str(key[0]): frame for key, frame in parts.items()}
 
@@ -454,8 +454,8 @@ class Result:
         elif self.sharded is not None:
             events = self.sharded.case_events(self.settings, case_id)
         else:
-            events = self.events.filter(pl.col(S.CASE) == case_id)
-        flags = self.flags.filter(pl.col(S.CASE) == case_id)
+            events = self.events.filter(_rows_of(self.events, [case_id]))
+        flags = self.flags.filter(_rows_of(self.flags, [case_id]))
         return events, row.row(0, named=True), flags
 
     # --- display: short, for the REPL and notebooks (the tables stay out of it) ---------
@@ -516,6 +516,16 @@ class Result:
             "<table><thead><tr><th>rank</th><th>case</th><th>friction_score</th>"
             f"<th>flags</th></tr></thead><tbody>{rows}</tbody></table></div>"
         )
+
+
+def _rows_of(frame: pl.DataFrame, case_ids: list[str]) -> pl.Series:
+    """Which rows of ``frame`` belong to ``case_ids``, as a mask.
+
+    Computed on the case column alone and applied as a Series: the same ``filter`` with
+    the expression took 0.3-1.7 s instead of 0.05 s on the 10M events of two parts (a
+    frame of several chunks, its strings in many buffers).
+    """
+    return frame.get_column(S.CASE).is_in(pl.Series(case_ids, dtype=pl.String).implode())
 
 
 def _aligned(placed: pl.DataFrame, length: int, shape: FlagShape) -> pl.Series:
