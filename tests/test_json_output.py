@@ -102,3 +102,30 @@ def test_no_cases_and_no_flags_still_give_valid_json(warranty: Result) -> None:
         warranty, cases=warranty.cases.head(0), flags=warranty.flags.head(0)
     )
     assert document(empty)["cases"] == []
+
+
+def expected_rule_ids(result: Result, top: int | None = None) -> list[str]:
+    """The ``flags`` column of CSV/Parquet, the obvious way: rule ids by case id."""
+    joined = {case: ";".join(sorted(rules)) for case, rules in _rules_by_case(result).items()}
+    return [joined.get(c, "") for c in result.ranked(top)["case_id"].to_list()]
+
+
+def _rules_by_case(result: Result) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for case, rule in result.flags.select("case_id", "rule").iter_rows():
+        out.setdefault(case, []).append(rule)
+    return out
+
+
+@pytest.mark.parametrize("top", [None, 1, 8, 29])
+def test_flat_table_flags_are_each_cases_rule_ids(warranty: Result, top: int | None) -> None:
+    table = warranty.flat_table(top)
+    assert table["rank"].to_list() == list(range(1, table.height + 1))
+    assert table["flags"].to_list() == expected_rule_ids(warranty, top)
+    assert any(";" in f for f in table["flags"].to_list())  # cases with several rules
+    shuffled = dataclasses.replace(
+        warranty, flags=warranty.flags.sample(fraction=1.0, shuffle=True, seed=5)
+    )
+    assert shuffled.flat_table(top)["flags"].to_list() == table["flags"].to_list()
+    none = dataclasses.replace(warranty, flags=warranty.flags.head(0))
+    assert set(none.flat_table(top)["flags"].to_list()) == {""}
