@@ -46,16 +46,20 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest ## lint, type-check and run the whole test suite
 
-# `make bench`: one table across all stages, frictionminer side by side with pm4py, pandas
-# and DuckDB (docs/performance.md). About 25 min at the default sizes on 2 cores; e.g.
-# `make bench BENCH_SIZES="200k" BENCH_REPEAT=1` takes about a minute, and
+# `make bench`: first the floor table (bench/bench_floor.py: issue 19's rows, frictionminer
+# against a plain polars pass and rustxes), then one table across all stages, frictionminer
+# side by side with plain polars, pm4py, pandas and DuckDB (docs/performance.md). About
+# 35 min at the default sizes on 2 cores; e.g.
+# `make bench BENCH_SIZES="200k" BENCH_REPEAT=1` takes about two minutes, and
 # `make bench BENCH_SCALE_SIZES=100M` adds a frictionminer-only 100M run (~5 min, 7 GiB).
 BENCH_SIZES ?= 1M 10M
 BENCH_SCALE_SIZES ?=
 BENCH_REPEAT ?= 3
 
-bench: $(STAMP) ## one table, all stages vs pm4py/pandas/DuckDB at 1M and 10M events (~25 min; temp dir)
+bench: $(STAMP) ## the floor table, then all stages vs polars/pm4py/pandas/DuckDB at 1M and 10M events (~35 min; temp dir)
 	@mkdir -p out
+	$(BIN)/python bench/bench_floor.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT) \
+		--json out/floor.json --markdown out/floor.md
 	$(BIN)/python bench/bench_all.py --sizes $(BENCH_SIZES) --repeat $(BENCH_REPEAT) \
 		$(if $(strip $(BENCH_SCALE_SIZES)),--scale-sizes $(BENCH_SCALE_SIZES)) \
 		--json out/bench.json --markdown out/bench.md
@@ -70,7 +74,10 @@ bench-score: $(STAMP) ## scoring vs pandas and pm4py at 1M and 10M events (~15 m
 # cluster at BENCH_SCALE_DASK events; BENCH_SCALE_DASK= leaves them out.
 BENCH_SCALE_DASK ?= 10000000 100000000
 
-bench-scale: $(STAMP) ## score at 1M, 10M and 100M events, then local vs Dask at 10M and 100M (long; temp dir)
+bench-scale: $(STAMP) ## the floor table up to 100M, score 1M-100M plotted, local vs Dask (long; temp dir)
+	@mkdir -p out
+	$(BIN)/python bench/bench_floor.py --sizes 1M 10M 100M --repeat $(BENCH_REPEAT) \
+		--json out/floor-scale.json --markdown out/floor-scale.md
 	$(BIN)/python bench/bench_scale.py
 	$(if $(strip $(BENCH_SCALE_DASK)),$(BIN)/python bench/bench_dask.py --events $(BENCH_SCALE_DASK))
 
