@@ -221,3 +221,30 @@ def test_summary_only_facts_change_nothing_score_shows(tmp_path: Path) -> None:
     assert lean.cases.equals(full.cases) and lean.flags.equals(full.flags)
     assert lean.summary() == full.summary()
     assert report(lean, lang="en") == report(full, lang="en")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_without_events_scores_the_same(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``keep_events=False`` (``score``): the log's events go to the stage and are not kept,
+    in one part or in parallel parts; cases, flags, facts and summary are unchanged."""
+    from frictionminer.api import analyze as fm_analyze
+    from frictionminer.api import load_settings
+    from frictionminer.scale import executors
+
+    monkeypatch.setattr(executors, "PARALLEL_MIN_EVENTS", 1)
+    settings = load_settings(REPO / "sample_logs" / "sim_warranty.toml")
+    log = str(REPO / "sample_logs" / "sim_warranty.csv")
+    kept = fm_analyze(log, settings, workers=workers)
+    lean = fm_analyze(log, settings, workers=workers, keep_events=False)
+    assert kept.events.height > 1000 and lean.events.height == 0
+    assert lean.events.columns == kept.events.columns
+    assert lean.log.events.height == 0 and lean.log.events.columns == kept.log.events.columns
+    assert lean.event_count == kept.event_count == kept.log.events.height
+    assert lean.cases.equals(kept.cases) and lean.flags.equals(kept.flags)
+    assert lean.summary() == kept.summary()
+    assert lean.facts is not None and kept.facts is not None
+    assert lean.facts.sorted().tables.keys() == kept.facts.sorted().tables.keys()
+    for name, table in kept.facts.sorted().tables.items():
+        assert lean.facts.sorted().tables[name].equals(table), name

@@ -162,6 +162,7 @@ def analyze(
     engine: str | None = None,
     scheduler: str | None = None,
     summary_only: bool = False,
+    keep_events: bool = True,
 ) -> Result:
     """Score every case by the customer's burden and flag the disproportionate ones.
 
@@ -175,7 +176,10 @@ def analyze(
     ``--engine`` and ``--scheduler`` do; ``shards`` is then its number of case-hash parts.
     ``summary_only=True`` gathers only the facts the summary reads (``frictionminer score``
     does, unless it writes Markdown): a report or ``paths`` from such a result gathers the
-    others again from its events (a sharded result cannot).
+    others again from its events (a sharded result cannot).  ``keep_events=False`` keeps
+    no events in the result (``frictionminer score`` writing cases and a summary: at 10M
+    events about 1.5 GB less), as a sharded result: a case is then re-read only when
+    sharded, and journeys cannot be built.
 
     >>> result = analyze("sample_logs/shoelace.csv", load_settings("sample_logs/stories.toml"))
     >>> result.cases.row(0, named=True)["case_id"]
@@ -185,7 +189,13 @@ def analyze(
     if journey:
         require_customer(settings)
     result = _pipeline(
-        source, settings, shards=shards, workdir=workdir, workers=workers, summary_only=summary_only
+        source,
+        settings,
+        shards=shards,
+        workdir=workdir,
+        workers=workers,
+        summary_only=summary_only,
+        keep_events=keep_events or journey,
     )
     return with_journeys(result) if journey else result
 
@@ -226,6 +236,7 @@ def _pipeline(
     workdir: PathArg | None,
     workers: int | None,
     summary_only: bool = False,
+    keep_events: bool = True,
 ) -> Result:
     """The one route into the analysis (:func:`frictionminer.engine.pipeline.analyze`),
     given a log, a path (read by the pipeline itself: in shards when large) or a frame."""
@@ -243,6 +254,7 @@ def _pipeline(
         workdir=fspath(workdir) if workdir is not None else None,
         workers=workers,
         summary_only=summary_only,
+        keep_events=keep_events,
     )
 
 

@@ -77,8 +77,10 @@ def score(
         require_customer(settings)
     # the causes are read only by the Markdown summary: the other formats need no more facts
     summary_only = chosen != "markdown"
+    # nor do they read events, unless journeys are built from them
+    lean = summary_only and not journey
     result, _ = pseudonymized(
-        analyze(log, settings, shards=shards, summary_only=summary_only),
+        analyze(log, settings, shards=shards, summary_only=summary_only, keep_events=not lean),
         pseudonymize,
         pseudonym_key,
     )

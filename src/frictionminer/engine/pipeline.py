@@ -64,6 +64,7 @@ def analyze(
     workdir: str | Path | None = None,
     workers: int | None = None,
     summary_only: bool = False,
+    keep_events: bool = True,
 ) -> Result:
     """Classify, reconstruct paths, measure, score and flag every case of ``source``.
 
@@ -78,6 +79,8 @@ def analyze(
     they are written, ``workers`` how many parts or shards are measured at once
     (:mod:`frictionminer.scale.executors`).  ``summary_only`` gathers only the facts the
     summary reads (:data:`frictionminer.engine.facts.SUMMARY_TABLES`; ``score``).
+    ``keep_events=False`` keeps no events in the result, as a sharded run does (``score``
+    writing cases and a summary needs none): they are released part by part.
     """
     from frictionminer.engine.coverage import coverage_from_table
     from frictionminer.engine.facts import combine_facts
@@ -86,7 +89,9 @@ def analyze(
     from frictionminer.engine.score import score_cases
 
     progress.stage("read")
-    executor = executor_for(source, settings, shards=shards, workdir=workdir, workers=workers)
+    executor = executor_for(
+        source, settings, shards=shards, workdir=workdir, workers=workers, keep_events=keep_events
+    )
     lifecycle = executor.lifecycle
     stage = functools.partial(
         case_stage,

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import polars as pl
 
@@ -79,17 +79,35 @@ class Executor(Protocol):
 
 
 class Serial:
-    """The log in memory, measured as one part."""
+    """The log in memory, measured as one part.
 
-    keeps_events = True
+    With ``keep_events`` False the run keeps no events, as a sharded one: the log's
+    events are handed to the stage and dropped from the log (its columns stay), so that
+    they are released as soon as the stage is done with them (``score``: at 10M events
+    they are 0.6 GB).
+    """
 
-    def __init__(self, log: EventLog, measures: MeasureSettings) -> None:
+    def __init__(self, log: EventLog, measures: MeasureSettings, keep_events: bool = True) -> None:
         self.log = log
         self.lifecycle = lifecycle_of(log, measures)
+        self.keeps_events = keep_events
+
+    def _handed_over(self) -> tuple[pl.DataFrame, Run[Any]]:
+        """The log's events, and the :class:`Run` to fill: when the events are not kept,
+        it knows their number and one row (for the columns); the log then holds none."""
+        events = self.log.events
+        if self.keeps_events:
+            return events, Run([], self.log)
+        self.log = replace(self.log, events=events.clear())
+        return events, Run([], self.log, events=events.height, sample=events.head(1))
 
     def map_cases(self, stage: Callable[[pl.DataFrame], P]) -> Run[P]:
         progress.stage("cases", 1)
-        return Run([stage(self.log.events)], self.log)
+        events, run = self._handed_over()
+        parts = [events]
+        del events
+        run.parts.append(stage(parts.pop()))
+        return run
 
 
 class ThreadParts(Serial):
@@ -102,17 +120,22 @@ class ThreadParts(Serial):
     done.  The parts' annotated events keep each case together and in time order.
     """
 
-    def __init__(self, log: EventLog, measures: MeasureSettings, workers: int) -> None:
-        super().__init__(log, measures)
+    def __init__(
+        self, log: EventLog, measures: MeasureSettings, workers: int, keep_events: bool = True
+    ) -> None:
+        super().__init__(log, measures, keep_events)
         self.workers = workers
 
     def map_cases(self, stage: Callable[[pl.DataFrame], P]) -> Run[P]:
         key = case_part(pl.col(S.CASE), self.workers).alias(_PART)
-        parts = self.log.events.with_columns(key).partition_by(_PART, include_key=False)
+        events, run = self._handed_over()
+        parts = events.with_columns(key).partition_by(_PART, include_key=False)
+        del events
         progress.stage("cases", len(parts))
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="fm-part") as pool:
             futures = [pool.submit(stage, parts.pop(0)) for _ in range(len(parts))]
-            return Run(_results(futures), self.log)
+            run.parts = _results(futures)
+            return run
 
 
 def _results(futures: list[Future[P]]) -> list[P]:
@@ -217,6 +240,7 @@ def executor_for(
     shards: int | None = None,
     workdir: str | Path | None = None,
     workers: int | None = None,
+    keep_events: bool = True,
 ) -> Executor:
     """The strategy for ``source``: sharded for a large Parquet path or ``shards > 1``
     (see :func:`frictionminer.scale.shards.plan`), else the log in memory, in parallel
@@ -263,5 +287,5 @@ def executor_for(
             log = replace(log, format="database", details=staged.details, findings=findings)
     parts = _workers(workers, MAX_WORKERS)
     if parts >= 2 and log.events.height >= PARALLEL_MIN_EVENTS:
-        return ThreadParts(log, settings.measures, parts)
-    return Serial(log, settings.measures)
+        return ThreadParts(log, settings.measures, parts, keep_events)
+    return Serial(log, settings.measures, keep_events)
