@@ -881,3 +881,25 @@ def test_a_value_longer_than_the_limit_is_one_line(tmp_path: Path) -> None:
     cfg.write_text("[ingest]\nmax_value_bytes = 0\n")
     res = fm("score", str(log), "--config", str(cfg))
     assert "key 'ingest.max_value_bytes' must be at least 1" in res.stderr
+
+
+@pytest.mark.parametrize("deep_first", [True, False])
+def test_deeply_nested_xml_in_either_part_of_a_split_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deep_first: bool
+) -> None:
+    """A file read in two parts (two processes) is checked part by part before rustxes
+    reads a part: the deep event in the first part (the child's) or in the second (this
+    process's) is the same one-line error, and never reaches rustxes."""
+    from frictionminer.io import load, xes_split
+    from frictionminer.settings.load import load_settings
+
+    log = tmp_path / "deep.xes"
+    _deep_xes(log, '<list key="l">', "</list>")
+    if deep_first:  # move the deep trace to the front of the body
+        head, body = log.read_text().split("\n", 2)[:2], log.read_text().split("\n", 2)[2]
+        lines = body.splitlines()
+        log.write_text("\n".join([*head, lines[-2], *lines[:-2], lines[-1]]) + "\n")
+    monkeypatch.setattr(xes_split, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(xes_split, "worth_splitting", lambda path: True)
+    with pytest.raises(errors.InputError, match="elements nested more than 256 levels"):
+        load(log, load_settings())

@@ -244,10 +244,8 @@ def _scan_and_run_rustxes(path: Path, shown: str) -> tuple[Scan, RawLog | str]:
     small = path.stat().st_size < _PARALLEL_MIN_BYTES
     if small and not splitting:
         return _scan_then_rustxes(path, shown)
-    unexpected = first_unexpected_tag(path, shown, len(header))
-    if unexpected is not None:  # rustxes must not see it (see first_unexpected_tag)
-        return Scan(header=header, unexpected=unexpected), unexpected
     if splitting:
+        # each part is scanned (tags included) before rustxes reads it, in its process
         split = xes_split.read_split(path, shown, header)
         if split is not None:
             scan, frame = split
@@ -255,6 +253,11 @@ def _scan_and_run_rustxes(path: Path, shown: str) -> tuple[Scan, RawLog | str]:
             if not isinstance(finished, str):
                 finished.details["parts"] = 2
                 return Scan(header=header), finished
+    # Checked here, not before the split: the parts' own scans do it in parallel (0.57 s
+    # of 3.7 s at 1M events when it ran first, alone).
+    unexpected = first_unexpected_tag(path, shown, len(header))
+    if unexpected is not None:  # rustxes must not see it (see first_unexpected_tag)
+        return Scan(header=header, unexpected=unexpected), unexpected
     if small:
         return _scan_then_rustxes(path, shown)
     import subprocess
