@@ -17,10 +17,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from conftest import REPO, SAMPLES, shared_log
+from frictionminer import schema as S
 from frictionminer.auditing.gates import run_audit
 from frictionminer.auditing.window import Window
 from frictionminer.cli import app
@@ -248,3 +251,26 @@ def test_a_run_without_events_scores_the_same(
     assert lean.facts.sorted().tables.keys() == kept.facts.sorted().tables.keys()
     for name, table in kept.facts.sorted().tables.items():
         assert lean.facts.sorted().tables[name].equals(table), name
+
+
+@given(
+    scores=st.lists(st.sampled_from([0.0, 1.5, 2.0, float("nan"), -1.0]), max_size=60),
+    seed=st.integers(0, 10),
+)
+@settings(max_examples=60, deadline=None)
+def test_ranking_by_score_alone_on_case_order_equals_the_two_key_sort(
+    scores: list[float], seed: int
+) -> None:
+    """The ranking's stable sort on the score, over rows in case-id order, gives the order
+    of (score descending, case id): ties (many here) go to the smaller case id."""
+    from frictionminer.engine.pipeline import _sort_draining
+
+    ids = [f"c{i:03d}" for i in range(len(scores))]
+    frame = pl.DataFrame({S.CASE: ids, "friction_score": scores}).sample(
+        fraction=1.0, shuffle=True, seed=seed
+    )
+    expected = frame.sort(["friction_score", S.CASE], descending=[True, False])
+    in_case_order = frame.sort(S.CASE)
+    ranked = _sort_draining(in_case_order, ["friction_score"], [True], stable=True)
+    assert ranked.equals(expected)
+    assert in_case_order.width == 0  # drained

@@ -326,7 +326,13 @@ def _rank_and_flag_draining(
     (:func:`_sort_draining`), so that the ranked copy never coexists with it."""
     from frictionminer.engine.rules import evaluate_flags
 
-    ranked = _sort_draining(scored, ["friction_score", S.CASE], descending=[True, False])
+    if scored.get_column(S.CASE).is_sorted():
+        # Rows in case-id order: a stable sort on the score alone gives the order of
+        # (score descending, case id), without comparing strings (100M events: 11.5M
+        # cases, the ranking's sort took 8 s).
+        ranked = _sort_draining(scored, ["friction_score"], [True], stable=True)
+    else:
+        ranked = _sort_draining(scored, ["friction_score", S.CASE], descending=[True, False])
     if ranked.height <= FLAG_CHUNK:
         return ranked, evaluate_flags(ranked, settings, suppressed=suppressed, norms=norms)
     # A flag depends only on its case's row, so the rules can run over slices of the
@@ -342,7 +348,9 @@ def _rank_and_flag_draining(
     return ranked, pl.concat(parts)
 
 
-def _sort_draining(frame: pl.DataFrame, by: list[str], descending: list[bool]) -> pl.DataFrame:
+def _sort_draining(
+    frame: pl.DataFrame, by: list[str], descending: list[bool], *, stable: bool = False
+) -> pl.DataFrame:
     """``frame.sort(by, descending=...)`` for a total order, column by column; ``frame``
     is emptied.
 
@@ -350,8 +358,11 @@ def _sort_draining(frame: pl.DataFrame, by: list[str], descending: list[bool]) -
     the memory of the (at 100M events, multi-GB) per-case table.  Here the order is
     computed once and each column is gathered and its original released from ``frame``
     before the next, so the extra memory is one column.  The keys must make the order
-    total (they end with the unique case id), so the result equals ``sort``'s.
+    total (they end with the unique case id), so the result equals ``sort``'s; or the
+    sort is ``stable`` and the rows' order breaks the ties.
     """
-    order = frame.select(pl.arg_sort_by(by, descending=descending)).to_series()
+    order = frame.select(
+        pl.arg_sort_by(by, descending=descending, maintain_order=stable)
+    ).to_series()
     columns = [frame.drop_in_place(name).gather(order) for name in list(frame.columns)]
     return pl.DataFrame(columns)
