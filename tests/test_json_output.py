@@ -129,3 +129,13 @@ def test_flat_table_flags_are_each_cases_rule_ids(warranty: Result, top: int | N
     assert shuffled.flat_table(top)["flags"].to_list() == table["flags"].to_list()
     none = dataclasses.replace(warranty, flags=warranty.flags.head(0))
     assert set(none.flat_table(top)["flags"].to_list()) == {""}
+
+
+def test_flat_table_of_a_head_without_flags(warranty: Result) -> None:
+    """The top case without flags (removed here): the head of one case has none to place."""
+    first = warranty.cases["case_id"][0]
+    unflagged = dataclasses.replace(
+        warranty, flags=warranty.flags.filter(pl.col("case_id") != first)
+    )
+    assert unflagged.flat_table(1)["flags"].to_list() == [""]
+    assert unflagged.flat_table(5)["flags"].to_list() == expected_rule_ids(unflagged, 5)

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from frictionminer.engine.rules.registry import Norm
     from frictionminer.scale.plan import ShardPlan
 
-import numpy as np
 import polars as pl
 
 from frictionminer import schema as S
@@ -346,11 +345,11 @@ class Result:
             .filter(last)
         ).to_series()
         masks = running.diff().fill_null(running.head(1)) if running.len() else running
-        placed = np.zeros(cases.height, dtype=np.int64)
-        placed[found.positions.to_numpy()] = masks.to_numpy()
+        placed = pl.zeros(cases.height, dtype=pl.Int64, eager=True).alias("flags")
+        placed.scatter(found.positions, masks)
         distinct = [int(m) for m in masks.unique().to_list()]
         texts = [";".join(r for i, r in enumerate(rules) if m >> i & 1) for m in distinct]
-        return pl.Series("flags", placed).replace_strict(
+        return placed.replace_strict(
             [0, *distinct], ["", *texts], return_dtype=pl.String
         )
 
