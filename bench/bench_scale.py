@@ -105,7 +105,7 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     ax1.set_title("frictionminer score: time")
     ax1.legend(fontsize=8)
     ax2.plot(events, [r["peak_gib"] for r in rows], "o-", color="tab:red", label="peak RSS")
-    ax2.axhline(8, color="grey", linestyle=":", label="8 GiB target")
+    ax2.axhline(4, color="grey", linestyle=":", label="4 GiB target (100M)")
     ax2.set_xscale("log")
     ax2.set_xlabel("events")
     ax2.set_ylabel("GiB")
