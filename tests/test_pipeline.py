@@ -274,3 +274,25 @@ def test_ranking_by_score_alone_on_case_order_equals_the_two_key_sort(
     ranked = _sort_draining(in_case_order, ["friction_score"], [True], stable=True)
     assert ranked.equals(expected)
     assert in_case_order.width == 0  # drained
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_without_the_logs_own_events_keeps_the_annotated_ones(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``keep_log_events=False`` (``report``): the annotated events stay, the log's own
+    events are not kept, and nothing the report reads changes."""
+    from frictionminer.api import analyze as fm_analyze
+    from frictionminer.api import load_settings, report
+    from frictionminer.scale import executors
+
+    monkeypatch.setattr(executors, "PARALLEL_MIN_EVENTS", 1)
+    settings = load_settings(REPO / "sample_logs" / "sim_warranty.toml")
+    log = str(REPO / "sample_logs" / "sim_warranty.csv")
+    kept = fm_analyze(log, settings, workers=workers)
+    lean = fm_analyze(log, settings, workers=workers, keep_log_events=False)
+    assert lean.events.equals(kept.events)
+    assert lean.log.events.height == 0 and lean.log.events.columns == kept.log.events.columns
+    assert lean.event_count == kept.event_count
+    assert lean.cases.equals(kept.cases) and lean.flags.equals(kept.flags)
+    assert report(lean, lang="en") == report(kept, lang="en")

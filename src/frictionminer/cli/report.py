@@ -96,7 +96,8 @@ def report(
             "note: pseudonyms use a random key and differ between runs "
             "(set --pseudonym-key or FRICTIONMINER_PSEUDONYM_KEY for stable ones)\n"
         )
-    result = analyze(log, settings, shards=shards, journey=journey)
+    # the report reads the annotated events (timelines), never the log's own
+    result = analyze(log, settings, shards=shards, journey=journey, keep_log_events=False)
     warn_unseen(result, quiet)
     html = write_report(
         result,

@@ -65,6 +65,7 @@ def analyze(
     workers: int | None = None,
     summary_only: bool = False,
     keep_events: bool = True,
+    keep_log_events: bool = True,
 ) -> Result:
     """Classify, reconstruct paths, measure, score and flag every case of ``source``.
 
@@ -81,6 +82,9 @@ def analyze(
     summary reads (:data:`frictionminer.engine.facts.SUMMARY_TABLES`; ``score``).
     ``keep_events=False`` keeps no events in the result, as a sharded run does (``score``
     writing cases and a summary needs none): they are released part by part.
+    ``keep_log_events=False`` keeps the annotated events but not the log's own (every
+    event, before instances are chosen: only ``annotate`` and a pseudonymised log read
+    them; ``report``).
     """
     from frictionminer.engine.coverage import coverage_from_table
     from frictionminer.engine.facts import combine_facts
@@ -90,7 +94,13 @@ def analyze(
 
     progress.stage("read")
     executor = executor_for(
-        source, settings, shards=shards, workdir=workdir, workers=workers, keep_events=keep_events
+        source,
+        settings,
+        shards=shards,
+        workdir=workdir,
+        workers=workers,
+        keep_events=keep_events,
+        keep_log_events=keep_log_events,
     )
     lifecycle = executor.lifecycle
     stage = functools.partial(

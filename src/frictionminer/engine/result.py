@@ -349,9 +349,7 @@ class Result:
         placed.scatter(found.positions, masks)
         distinct = [int(m) for m in masks.unique().to_list()]
         texts = [";".join(r for i, r in enumerate(rules) if m >> i & 1) for m in distinct]
-        return placed.replace_strict(
-            [0, *distinct], ["", *texts], return_dtype=pl.String
-        )
+        return placed.replace_strict([0, *distinct], ["", *texts], return_dtype=pl.String)
 
     @staticmethod
     def _joined_flags(ids: pl.Series, flags: pl.DataFrame) -> Callable[[int, int], pl.Series]:

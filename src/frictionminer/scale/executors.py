@@ -84,21 +84,32 @@ class Serial:
     With ``keep_events`` False the run keeps no events, as a sharded one: the log's
     events are handed to the stage and dropped from the log (its columns stay), so that
     they are released as soon as the stage is done with them (``score``: at 10M events
-    they are 0.6 GB).
+    they are 0.6 GB).  With ``keep_log_events`` False only the log's own events are
+    dropped; the parts' annotated events are kept (``report``).
     """
 
-    def __init__(self, log: EventLog, measures: MeasureSettings, keep_events: bool = True) -> None:
+    def __init__(
+        self,
+        log: EventLog,
+        measures: MeasureSettings,
+        keep_events: bool = True,
+        keep_log_events: bool = True,
+    ) -> None:
         self.log = log
         self.lifecycle = lifecycle_of(log, measures)
         self.keeps_events = keep_events
+        self.keeps_log_events = keep_events and keep_log_events
 
     def _handed_over(self) -> tuple[pl.DataFrame, Run[Any]]:
-        """The log's events, and the :class:`Run` to fill: when the events are not kept,
-        it knows their number and one row (for the columns); the log then holds none."""
+        """The log's events, and the :class:`Run` to fill: when the log's events are not
+        kept, it knows their number (and one row, for the columns, when no events are
+        kept at all); the log then holds none."""
         events = self.log.events
-        if self.keeps_events:
+        if self.keeps_log_events:
             return events, Run([], self.log)
         self.log = replace(self.log, events=events.clear())
+        if self.keeps_events:
+            return events, Run([], self.log, events=events.height)
         return events, Run([], self.log, events=events.height, sample=events.head(1))
 
     def map_cases(self, stage: Callable[[pl.DataFrame], P]) -> Run[P]:
@@ -121,9 +132,14 @@ class ThreadParts(Serial):
     """
 
     def __init__(
-        self, log: EventLog, measures: MeasureSettings, workers: int, keep_events: bool = True
+        self,
+        log: EventLog,
+        measures: MeasureSettings,
+        workers: int,
+        keep_events: bool = True,
+        keep_log_events: bool = True,
     ) -> None:
-        super().__init__(log, measures, keep_events)
+        super().__init__(log, measures, keep_events, keep_log_events)
         self.workers = workers
 
     def map_cases(self, stage: Callable[[pl.DataFrame], P]) -> Run[P]:
@@ -241,6 +257,7 @@ def executor_for(
     workdir: str | Path | None = None,
     workers: int | None = None,
     keep_events: bool = True,
+    keep_log_events: bool = True,
 ) -> Executor:
     """The strategy for ``source``: sharded for a large Parquet path or ``shards > 1``
     (see :func:`frictionminer.scale.shards.plan`), else the log in memory, in parallel
@@ -287,5 +304,5 @@ def executor_for(
             log = replace(log, format="database", details=staged.details, findings=findings)
     parts = _workers(workers, MAX_WORKERS)
     if parts >= 2 and log.events.height >= PARALLEL_MIN_EVENTS:
-        return ThreadParts(log, settings.measures, parts, keep_events)
-    return Serial(log, settings.measures, keep_events)
+        return ThreadParts(log, settings.measures, parts, keep_events, keep_log_events)
+    return Serial(log, settings.measures, keep_events, keep_log_events)
