@@ -139,3 +139,16 @@ def test_flat_table_of_a_head_without_flags(warranty: Result) -> None:
     )
     assert unflagged.flat_table(1)["flags"].to_list() == [""]
     assert unflagged.flat_table(5)["flags"].to_list() == expected_rule_ids(unflagged, 5)
+
+
+def test_flags_without_texts_give_the_same_flat_table(warranty: Result) -> None:
+    """``flag_texts=False`` (``score`` to CSV or Parquet): the same flags, rule for rule,
+    with empty texts, and the same CSV/Parquet table."""
+    settings = load_settings(SAMPLES / "sim_warranty.toml")
+    lean = analyze(load(SAMPLES / "sim_warranty.csv", settings), settings, flag_texts=False)
+    assert lean.flags.select("case_id", "rule").equals(warranty.flags.select("case_id", "rule"))
+    for column in ("name", "severity", "remedy", "message"):
+        assert set(lean.flags[column].to_list()) == {""}
+        assert "" not in set(warranty.flags[column].to_list())
+    assert lean.flat_table().equals(warranty.flat_table())
+    assert lean.summary()["flags"] == warranty.summary()["flags"]

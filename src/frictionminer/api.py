@@ -164,6 +164,7 @@ def analyze(
     summary_only: bool = False,
     keep_events: bool = True,
     keep_log_events: bool = True,
+    flag_texts: bool = True,
 ) -> Result:
     """Score every case by the customer's burden and flag the disproportionate ones.
 
@@ -183,6 +184,8 @@ def analyze(
     sharded, and journeys cannot be built.  ``keep_log_events=False`` keeps the annotated
     events but not the log's own (``result.log.events``, which only :func:`annotate` and a
     pseudonymised log read; ``frictionminer report``: 0.6 GB less at 10M events).
+    ``flag_texts=False`` leaves the flags' names, severities, remedies and messages empty
+    (``frictionminer score`` writing CSV or Parquet, which hold rule ids only).
 
     >>> result = analyze("sample_logs/shoelace.csv", load_settings("sample_logs/stories.toml"))
     >>> result.cases.row(0, named=True)["case_id"]
@@ -200,6 +203,7 @@ def analyze(
         summary_only=summary_only,
         keep_events=keep_events or journey,
         keep_log_events=keep_log_events,
+        flag_texts=flag_texts,
     )
     return with_journeys(result) if journey else result
 
@@ -242,6 +246,7 @@ def _pipeline(
     summary_only: bool = False,
     keep_events: bool = True,
     keep_log_events: bool = True,
+    flag_texts: bool = True,
 ) -> Result:
     """The one route into the analysis (:func:`frictionminer.engine.pipeline.analyze`),
     given a log, a path (read by the pipeline itself: in shards when large) or a frame."""
@@ -261,6 +266,7 @@ def _pipeline(
         summary_only=summary_only,
         keep_events=keep_events,
         keep_log_events=keep_log_events,
+        flag_texts=flag_texts,
     )
 
 

@@ -80,7 +80,14 @@ def score(
     # nor do they read events, unless journeys are built from them
     lean = summary_only and not journey
     result, _ = pseudonymized(
-        analyze(log, settings, shards=shards, summary_only=summary_only, keep_events=not lean),
+        analyze(
+            log,
+            settings,
+            shards=shards,
+            summary_only=summary_only,
+            keep_events=not lean,
+            flag_texts=chosen not in ("csv", "parquet"),  # they hold rule ids only
+        ),
         pseudonymize,
         pseudonym_key,
     )

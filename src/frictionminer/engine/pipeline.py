@@ -66,6 +66,7 @@ def analyze(
     summary_only: bool = False,
     keep_events: bool = True,
     keep_log_events: bool = True,
+    flag_texts: bool = True,
 ) -> Result:
     """Classify, reconstruct paths, measure, score and flag every case of ``source``.
 
@@ -84,7 +85,8 @@ def analyze(
     writing cases and a summary needs none): they are released part by part.
     ``keep_log_events=False`` keeps the annotated events but not the log's own (every
     event, before instances are chosen: only ``annotate`` and a pseudonymised log read
-    them; ``report``).
+    them; ``report``).  ``flag_texts=False`` leaves the flags' names, severities, remedies
+    and messages empty, for outputs that show rule ids only (``score`` to CSV or Parquet).
     """
     from frictionminer.engine.coverage import coverage_from_table
     from frictionminer.engine.facts import combine_facts
@@ -147,7 +149,9 @@ def analyze(
     suppressed = coverage.suppressed_rules
     # Whole-log: which rules hold for so much of the log that they are systemic on it.
     norms = log_norms(scored, settings, suppressed=suppressed)
-    ranked, flags = _rank_and_flag_draining(scored, settings, suppressed=suppressed, norms=norms)
+    ranked, flags = _rank_and_flag_draining(
+        scored, settings, suppressed=suppressed, norms=norms, texts=flag_texts
+    )
     plan = run.plan
     if plan is not None:
         plan = replace(plan, reread=functools.partial(_reread_case, censor_at=censor_at))
@@ -331,6 +335,7 @@ def _rank_and_flag_draining(
     *,
     suppressed: Collection[str] = (),
     norms: Mapping[str, Norm] | None = None,
+    texts: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`score_and_flag_scored` for a table its caller owns: ``scored`` is emptied
     (:func:`_sort_draining`), so that the ranked copy never coexists with it."""
@@ -344,14 +349,19 @@ def _rank_and_flag_draining(
     else:
         ranked = _sort_draining(scored, ["friction_score", S.CASE], descending=[True, False])
     if ranked.height <= FLAG_CHUNK:
-        return ranked, evaluate_flags(ranked, settings, suppressed=suppressed, norms=norms)
+        flags = evaluate_flags(ranked, settings, suppressed=suppressed, norms=norms, texts=texts)
+        return ranked, flags
     # A flag depends only on its case's row, so the rules can run over slices of the
     # table: evaluate_flags materialises a message column per rule and unpivots them
     # (rules x cases rows), which at 11.5M cases needed over 7 GB at once.
     # Flags come in row order, so the slices' flags concatenate in ranking order.
     parts = [
         evaluate_flags(
-            ranked.slice(offset, FLAG_CHUNK), settings, suppressed=suppressed, norms=norms
+            ranked.slice(offset, FLAG_CHUNK),
+            settings,
+            suppressed=suppressed,
+            norms=norms,
+            texts=texts,
         )
         for offset in range(0, ranked.height, FLAG_CHUNK)
     ]

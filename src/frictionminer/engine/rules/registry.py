@@ -234,8 +234,13 @@ def evaluate_flags(
     *,
     suppressed: Collection[str] = (),
     norms: Mapping[str, Norm] | None = None,
+    texts: bool = True,
 ) -> pl.DataFrame:
     """Every raised flag: ``case_id, rule, name, severity, remedy, message``.
+
+    ``texts=False`` leaves ``name``, ``severity``, ``remedy`` and ``message`` empty, for
+    an output that shows only rule ids (CSV and Parquet): at 100M events the 10M flags'
+    texts took 1.9 GB.
 
     Each enabled rule filters the cases where it fires and builds its message for those
     rows only (messages are row-wise, so this equals building them everywhere, at a
@@ -283,17 +288,34 @@ def evaluate_flags(
             return r.when(p)
         return r.when(p) & norm.condition(pl.col(r.measure) if r.measure else pl.lit(None))
 
+    def message(r: Rule, p: Params) -> pl.Expr:
+        if not texts:
+            return pl.lit("", dtype=pl.String)
+        return r.message(p).fill_null(pl.lit(r.name)).cast(pl.String)
+
     fired = pl.concat(
         [
             frame.filter(when(r, p).fill_null(False)).select(
                 "_row",
                 pl.col("case_id").cast(pl.String),
                 pl.lit(r.id, dtype=pl.String).alias("rule"),
-                r.message(p).fill_null(pl.lit(r.name)).cast(pl.String).alias("message"),
+                message(r, p).alias("message"),
             )
             for r, p in active
         ]
     )
+    if not texts:
+        return (
+            fired.sort("_row", "rule")
+            .select(
+                "case_id",
+                "rule",
+                *[pl.lit("", dtype=pl.String).alias(c) for c in ("name", "severity", "remedy")],
+                "message",
+            )
+            .select(FLAG_COLUMNS)
+            .collect()
+        )
     meta = pl.DataFrame(
         {
             "rule": [r.id for r, _ in active],
