@@ -127,8 +127,9 @@ TARGETS = {
 
 
 def cli(args: list[str], out: Path | None = None) -> dict[str, float]:
-    """One ``frictionminer`` process: wall seconds and peak MB."""
-    res = run_process([FM, *args, *(["-o", str(out)] if out else []), "-q"])
+    """One ``frictionminer`` process: wall seconds and peak MB; with ``out``, it writes
+    there quietly and the file is checked and removed."""
+    res = run_process([FM, *args, *(["-o", str(out), "-q"] if out else [])])
     if out is not None:
         if not out.is_file():
             raise SystemExit(f"frictionminer {args[0]} wrote no {out.name}")
@@ -210,18 +211,13 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     one_k = str(tmp / "events_1k.parquet")
     rows["small"] = turns(
         {
-            "frictionminer --help": lambda: cli_plain(["--help"]),
-            "frictionminer score (1k events)": lambda: cli_plain(["score", one_k]),
+            "frictionminer --help": lambda: cli(["--help"]),
+            "frictionminer score (1k events)": lambda: cli(["score", one_k]),
         },
         args.repeat,
         loads,
     )
     return rows
-
-
-def cli_plain(args: list[str]) -> dict[str, float]:
-    res = run_process([FM, *args])
-    return {"seconds": res["wall"], "peak_mb": res["peak_mb"]}
 
 
 def _millions(events: int) -> str:

@@ -251,8 +251,7 @@ def pandas_measures(df: Any, roles: dict[str, list[str]]) -> Any:
     distinct = activity.dropna().unique()
     role = {}
     for name, patterns in roles.items():
-        table = {v: v in hits for hits in [role_hits(list(distinct), patterns)] for v in distinct}
-        role[name] = activity.map(table).fillna(False).astype(bool)
+        role[name] = activity.isin(role_hits(list(distinct), patterns))
     contact, task, action = role["contact"], role["customer_task"], role["customer_action"]
     perceived = contact | task | action | role["notice"] | role["resolution"]
 

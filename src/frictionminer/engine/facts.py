@@ -241,7 +241,7 @@ def gather_facts(events: pl.DataFrame, settings: Settings, *, summary_only: bool
     events = events.with_columns(pl.col(S.CASE).rle_id().alias(_NO))
     roles = role_table(events, pl.col(_NO))
     if summary_only:
-        waits = _waits(events, events.select(_wait_columns(events, team)))
+        waits = _waits(events, events.select(_wait_columns(team)))
         return Facts(
             {
                 "roles": roles,
@@ -252,7 +252,7 @@ def gather_facts(events: pl.DataFrame, settings: Settings, *, summary_only: bool
     on_company = pl.col("waiting_on") == pl.lit("company", dtype=WAITING_ON)
     ev = events.select(
         S.CASE,
-        *_wait_columns(events, team),
+        *_wait_columns(team),
         S.ACTIVITY,
         pl.col(_TASK).alias("task"),
         pl.col(_CONTACT).alias("contact"),
@@ -320,7 +320,7 @@ def gather_facts(events: pl.DataFrame, settings: Settings, *, summary_only: bool
     return Facts(tables, silent_hours)
 
 
-def _wait_columns(events: pl.DataFrame, team: pl.Expr) -> list[pl.Expr]:
+def _wait_columns(team: pl.Expr) -> list[pl.Expr]:
     """The columns :func:`_waits` reads of the events (part of every gathering's ``ev``);
     ``team`` is the team's code (:func:`team_codes`), the events are numbered by case."""
     return [

@@ -304,33 +304,22 @@ def evaluate_flags(
             for r, p in active
         ]
     )
-    if not texts:
-        return (
-            fired.sort("_row", "rule")
-            .select(
-                "case_id",
-                "rule",
-                *[pl.lit("", dtype=pl.String).alias(c) for c in ("name", "severity", "remedy")],
-                "message",
-            )
-            .select(FLAG_COLUMNS)
-            .collect()
+    fired = fired.sort("_row", "rule")
+    texts_of_rules = ("name", "severity", "remedy")
+    if texts:
+        meta = pl.DataFrame(
+            {
+                "rule": [r.id for r, _ in active],
+                "name": [r.name for r, _ in active],
+                "severity": [effective_severity(r, cfg) for r, _ in active],
+                "remedy": [r.remedy for r, _ in active],
+            },
+            schema={c: pl.String() for c in ("rule", *texts_of_rules)},
         )
-    meta = pl.DataFrame(
-        {
-            "rule": [r.id for r, _ in active],
-            "name": [r.name for r, _ in active],
-            "severity": [effective_severity(r, cfg) for r, _ in active],
-            "remedy": [r.remedy for r, _ in active],
-        },
-        schema={c: pl.String() for c in ("rule", "name", "severity", "remedy")},
-    )
-    return (
-        fired.sort("_row", "rule")
-        .join(meta.lazy(), on="rule", how="left", maintain_order="left")
-        .select(FLAG_COLUMNS)
-        .collect()
-    )
+        fired = fired.join(meta.lazy(), on="rule", how="left", maintain_order="left")
+    else:
+        fired = fired.with_columns(pl.lit("", dtype=pl.String).alias(c) for c in texts_of_rules)
+    return fired.select(FLAG_COLUMNS).collect()
 
 
 def rule_records(settings: Settings | None = None) -> list[dict[str, Any]]:
