@@ -85,6 +85,11 @@ def start() -> Server:
     install, daemon, client = found
     folder = Path(tempfile.mkdtemp(prefix="fm-mysql-"))
     data = folder / "data"
+    # its own temporary folder: the bootstrap's temporary tables in the shared /tmp were
+    # seen deleted under it by another test worker's clean-up (CI, "Error on delete of
+    # '/tmp/#sql-temptable-...'")
+    scratch = folder / "tmp"
+    scratch.mkdir()
     user = ["--user=root"] if os.geteuid() == 0 else []
     try:
         subprocess.run(
@@ -97,6 +102,7 @@ def start() -> Server:
                 if os.geteuid() != 0
                 else "--auth-root-authentication-method=normal",
                 "--skip-test-db",
+                f"--tmpdir={scratch}",
             ],
             check=True,
             capture_output=True,
@@ -119,6 +125,7 @@ def start() -> Server:
             "--skip-log-bin",
             "--innodb-buffer-pool-size=64M",
             "--local-infile=1",
+            f"--tmpdir={scratch}",
             *user,
         ],
         stdout=log,
