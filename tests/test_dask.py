@@ -19,10 +19,12 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -69,6 +71,8 @@ class Cluster:
     scheduler: subprocess.Popen[bytes]
     workers: dict[str, subprocess.Popen[bytes]]
     """Worker address → its process."""
+    scratch: Path
+    """The processes' Dask temporary directory (removed with them)."""
 
     def stop(self) -> None:
         """Every process killed (a test cluster keeps nothing worth a graceful close)."""
@@ -76,6 +80,7 @@ class Cluster:
             if proc.poll() is None:
                 proc.kill()
             proc.wait(timeout=30)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def _start_cluster(workers: int = 2) -> Cluster:
@@ -83,12 +88,15 @@ def _start_cluster(workers: int = 2) -> Cluster:
 
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scratch = Path(tempfile.mkdtemp(prefix="fm-dask-test-"))
+    # killed processes cannot clean up: their scratch space is a folder removed with them
+    env = {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(scratch)}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
     scheduler = subprocess.Popen(
         [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
         **quiet,  # type: ignore[call-overload]
     )
-    cluster = Cluster(address, scheduler, {})
+    cluster = Cluster(address, scheduler, {}, scratch)
     try:
         for _ in range(workers):
             worker_port = _free_port()
@@ -274,13 +282,20 @@ def test_cli_score_report_audit_are_the_same(
     assert_frame_equal(there.result.cases, here.result.cases, check_exact=True)
 
 
-def test_local_cluster_equals_memory(bpic2013: tuple[Path, Settings, Result]) -> None:
-    """No scheduler: a LocalCluster sized to the machine, started and closed by the run."""
+def test_local_cluster_equals_memory(
+    bpic2013: tuple[Path, Settings, Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No scheduler: a LocalCluster sized to the machine, started and closed by the run,
+    and nothing of it left in the temporary folder (Dask's own scratch space would be)."""
     from frictionminer.scale.dask_cluster import _ACTIVE
 
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     path, settings, memory = bpic2013
     _same(api.analyze(path, settings, engine="dask"), memory)
     assert _ACTIVE == []
+    # multiprocessing's own folder (the forkserver's socket) goes at this process's exit
+    left = [p.name for p in tmp_path.iterdir() if not p.name.startswith("pymp-")]
+    assert left == []
 
 
 def test_a_killed_worker_is_survived(warranty: tuple[Path, Settings, Result]) -> None:

@@ -41,6 +41,7 @@ import contextlib
 import logging
 import math
 import os
+import tempfile
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -112,7 +113,16 @@ def session(engine: EngineSettings) -> Iterator[Any]:
                 stack.enter_context(
                     dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
                 )
+            # the workers' scratch space in a folder of this run's own, removed after the
+            # cluster is closed (Dask's default, <tmp>/dask-scratch-space, stays behind)
+            scratch = stack.enter_context(
+                tempfile.TemporaryDirectory(
+                    prefix="frictionminer-dask-", ignore_cleanup_errors=True
+                )
+            )
+            stack.enter_context(dask.config.set({"temporary-directory": scratch}))
             cluster = dd.LocalCluster(
+                local_directory=scratch,
                 n_workers=available_cpus(),
                 threads_per_worker=1,
                 processes=True,
